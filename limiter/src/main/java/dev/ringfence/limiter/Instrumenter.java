@@ -1,0 +1,154 @@
+package dev.ringfence.limiter;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.objectweb.asm.ClassReader;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.MethodTooLargeException;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.commons.JSRInlinerAdapter;
+import org.objectweb.asm.tree.AbstractInsnNode;
+import org.objectweb.asm.tree.ClassNode;
+import org.objectweb.asm.tree.MethodNode;
+import org.objectweb.asm.tree.analysis.Analyzer;
+import org.objectweb.asm.tree.analysis.AnalyzerException;
+import org.objectweb.asm.tree.analysis.BasicVerifier;
+
+/**
+ * Rewrites a handler class so that it cannot run past its budgets: every method that can loop or
+ * call gets a tick at entry, every loop back-edge counts down a local and charges the meter every
+ * {@value Meter#EDGE_QUANTUM} iterations, every exception handler first rethrows a tripped
+ * invocation's abort, and every array whose length is not a small constant is checked against
+ * the allocation budget before it is allocated. References to the sandbox's internals are
+ * replaced by denials, and class-loader climbs by safe equivalents.
+ *
+ * <p>Only straight-line code is inserted (no new branch targets), so the existing stack map
+ * frames stay valid once the frame counter local is added to them; no class hierarchy is needed.
+ * Thread-safe: holds no state.
+ */
+public final class Instrumenter {
+    /** Bump when the rewriting changes: it is part of the cache key of instrumented classes. */
+    public static final int VERSION = 1;
+
+    /**
+     * The result of instrumenting one class.
+     *
+     * @param className the class's binary name ({@code a.b.C})
+     * @param bytes the instrumented class file
+     * @param deniedApis denied APIs the class mentions, for reports
+     * @param compact true when the class was too large and was instrumented without array checks
+     */
+    public record Result(String className, byte[] bytes, List<String> deniedApis, boolean compact) {
+    }
+
+    /**
+     * Instruments a class.
+     *
+     * @param classFile the class file bytes
+     * @return the rewritten class
+     * @throws InstrumentationException when the class cannot be instrumented (malformed, or too large)
+     */
+    public Result instrument(byte[] classFile) {
+        try {
+            return instrument(classFile, false);
+        } catch (MethodTooLargeException e) {
+            try {
+                return instrument(classFile, true);
+            } catch (MethodTooLargeException again) {
+                throw new InstrumentationException("method too large once instrumented: " + again.getClassName()
+                        + "." + again.getMethodName(), again);
+            }
+        } catch (RuntimeException e) {
+            if (e instanceof InstrumentationException) {
+                throw e;
+            }
+            throw new InstrumentationException("cannot instrument class: " + e, e);
+        }
+    }
+
+    private Result instrument(byte[] classFile, boolean compact) {
+        ClassReader reader = new ClassReader(classFile);
+        ClassNode cn = new ClassNode(Opcodes.ASM9) {
+            @Override
+            public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
+                    String[] exceptions) {
+                MethodNode mn = new JSRInlinerAdapter(null, access, name, descriptor, signature, exceptions);
+                methods.add(mn);
+                return mn;
+            }
+        };
+        reader.accept(cn, ClassReader.EXPAND_FRAMES);
+        Set<String> denied = new LinkedHashSet<>();
+        boolean isInterface = (cn.access & Opcodes.ACC_INTERFACE) != 0;
+        for (MethodNode mn : cn.methods) {
+            if (!isInterface && mn.name.equals("finalize") && mn.desc.equals("()V")
+                    && (mn.access & Opcodes.ACC_STATIC) == 0) {
+                // a finalizer would run handler code on the JVM's finalizer thread, unmetered
+                mn.name = "finalize$ringfence";
+            }
+            if ((mn.access & (Opcodes.ACC_ABSTRACT | Opcodes.ACC_NATIVE)) != 0) {
+                continue;
+            }
+            new MethodRewriter(mn, compact, denied).rewrite();
+        }
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS);
+        cn.accept(cw);
+        return new Result(cn.name.replace('/', '.'), cw.toByteArray(), List.copyOf(denied), compact);
+    }
+
+    /**
+     * Checks every method of a class with ASM's bytecode verifier (stack and local types, no class
+     * hierarchy needed).
+     *
+     * @param classFile the class file
+     * @return the problems found, empty when the class verifies
+     */
+    public static List<String> verify(byte[] classFile) {
+        ClassNode cn = new ClassNode(Opcodes.ASM9);
+        new ClassReader(classFile).accept(cn, 0);
+        List<String> problems = new ArrayList<>();
+        for (MethodNode mn : cn.methods) {
+            if ((mn.access & (Opcodes.ACC_ABSTRACT | Opcodes.ACC_NATIVE)) != 0) {
+                continue;
+            }
+            try {
+                new Analyzer<>(new BasicVerifier()).analyze(cn.name, mn);
+            } catch (AnalyzerException e) {
+                problems.add(cn.name + "." + mn.name + mn.desc + ": " + e.getMessage());
+            }
+        }
+        return problems;
+    }
+
+    /**
+     * Lists denied APIs a class mentions, without rewriting it.
+     *
+     * @param classFile the class file
+     * @return readable API names, in order of first mention
+     */
+    public static List<String> deniedApis(byte[] classFile) {
+        ClassNode cn = new ClassNode(Opcodes.ASM9);
+        new ClassReader(classFile).accept(cn, ClassReader.SKIP_FRAMES);
+        Set<String> out = new LinkedHashSet<>();
+        for (MethodNode mn : cn.methods) {
+            for (AbstractInsnNode insn : mn.instructions) {
+                String api = MethodRewriter.reportedApi(insn);
+                if (api != null) {
+                    out.add(api);
+                }
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    static <K> Set<K> identitySet() {
+        Map<K, Boolean> m = new IdentityHashMap<>();
+        return Collections.newSetFromMap(m);
+    }
+}

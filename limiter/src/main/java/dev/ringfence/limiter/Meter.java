@@ -1,0 +1,290 @@
+package dev.ringfence.limiter;
+
+import dev.ringfence.api.Budgets;
+import dev.ringfence.api.Outcome;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The budgets of one invocation and what it has used of them.
+ *
+ * <p>Assumptions and guarantees: the owner thread (the {@link SandboxThread} running the
+ * invocation) is the only writer of the counters ({@code credit}, {@code fuelCharged} and the
+ * rest), which are plain fields so that the probes stay a decrement and a branch. Any thread (the
+ * watchdog, the caller, a gate) may {@link #trip} the meter; the first trip wins, through a CAS on
+ * {@code state}, and is seen by the owner at its next slow path, which runs at least every
+ * {@link #SLOW_QUANTUM} ticks. Once tripped a meter stays tripped, and every later tick of the
+ * owner throws the abort again.
+ */
+public final class Meter {
+    /** Ticks between two slow paths: the granularity of fuel, CPU, allocation and deadline checks. */
+    static final int SLOW_QUANTUM = 16_384;
+    /** Back-edges a frame counts in a local before it charges them to the meter. */
+    static final int EDGE_QUANTUM = 1_024;
+    /** The slow path reads CPU time on one in this many slow paths (it costs about 500 ns). */
+    private static final int CPU_EVERY = 8;
+
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(Meter.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    // --- owner-thread counters, plain fields
+    int credit;
+    private int grant;
+    private long fuelCharged;
+    private int slowCount;
+    private long allocBase;
+    private long cpuBase;
+    boolean privileged;
+
+    // --- configuration, fixed at construction
+    private final long fuelLimit;
+    private final long allocLimit;
+    private final long cpuLimit;
+    private final long wallNanos;
+    private final Policy policy;
+    private final BudgetAbort abort = new BudgetAbort(this);
+
+    // --- set at start
+    private long startNanos;
+    private long deadline;
+    private Thread owner;
+
+    // --- shared
+    private volatile int state;
+    private volatile String message;
+    private volatile long tripNanos;
+
+    /**
+     * Creates a meter.
+     *
+     * @param budgets the budgets; zero means none
+     * @param policy the deny policy the gates apply to this invocation
+     */
+    public Meter(Budgets budgets, Policy policy) {
+        this.fuelLimit = budgets.fuel();
+        this.allocLimit = budgets.allocBytes();
+        this.cpuLimit = budgets.cpuNanos();
+        this.wallNanos = budgets.wallNanos();
+        this.policy = policy;
+    }
+
+    /** Starts metering on the current thread. Called by the owner before handler code runs. */
+    void start() {
+        owner = Thread.currentThread();
+        startNanos = System.nanoTime();
+        deadline = wallNanos == 0 ? 0 : startNanos + wallNanos;
+        allocBase = ThreadClock.allocatedBytes();
+        cpuBase = ThreadClock.cpuNanos();
+        grant = credit = nextGrant(0);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // the slow path
+
+    /**
+     * Charges the ticks counted since the last slow path, checks every budget and grants the next
+     * credit. Throws the abort when a budget has run out or the meter was tripped.
+     */
+    void slow() {
+        long used = fuelCharged + (grant - credit);
+        fuelCharged = used;
+        grant = credit = 0;
+        if (state != 0) {
+            throw abort;
+        }
+        if (fuelLimit > 0 && used >= fuelLimit) {
+            throw tripOwn(Outcome.FUEL_EXCEEDED, "fuel budget of " + fuelLimit + " ticks used up");
+        }
+        if (allocLimit > 0) {
+            long a = ThreadClock.allocatedBytes() - allocBase;
+            if (a > allocLimit) {
+                throw tripOwn(Outcome.ALLOC_EXCEEDED, "allocated " + a + " bytes, budget " + allocLimit);
+            }
+        }
+        if (cpuLimit > 0 && ++slowCount % CPU_EVERY == 0) {
+            long c = ThreadClock.cpuNanos() - cpuBase;
+            if (c > cpuLimit) {
+                throw tripOwn(Outcome.CPU_EXCEEDED, "used " + c / 1_000_000 + " ms of CPU, budget " + cpuLimit / 1_000_000 + " ms");
+            }
+        }
+        if (deadline != 0 && System.nanoTime() - deadline > 0) {
+            throw tripOwn(Outcome.TIMEOUT, "wall-clock deadline of " + wallNanos / 1_000_000 + " ms passed");
+        }
+        grant = credit = nextGrant(used);
+    }
+
+    private int nextGrant(long used) {
+        if (fuelLimit > 0) {
+            long left = fuelLimit - used;
+            return (int) Math.max(1, Math.min(SLOW_QUANTUM, left));
+        }
+        return SLOW_QUANTUM;
+    }
+
+    /**
+     * Checks an array allocation before it happens.
+     *
+     * @param bytes the array's size estimate in bytes
+     */
+    void checkAllocation(long bytes) {
+        if (state != 0) {
+            throw abort;
+        }
+        if (allocLimit > 0 && bytes > 0) {
+            long a = ThreadClock.allocatedBytes() - allocBase;
+            if (a + bytes > allocLimit) {
+                throw tripOwn(Outcome.ALLOC_EXCEEDED, "an array of " + bytes + " bytes would pass the budget of "
+                        + allocLimit + " bytes (" + a + " already allocated)");
+            }
+        }
+    }
+
+    /** Throws the abort if the meter has been tripped. */
+    void checkState() {
+        if (state != 0) {
+            throw abort;
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // tripping
+
+    /**
+     * Trips the meter. The first trip wins; later ones are ignored. Safe from any thread.
+     *
+     * @param outcome the outcome the invocation ends with
+     * @param why a message naming what ran out or what was denied
+     * @return true if this call tripped the meter
+     */
+    public boolean trip(Outcome outcome, String why) {
+        if (STATE.compareAndSet(this, 0, outcome.ordinal() + 1)) {
+            message = why;
+            tripNanos = System.nanoTime();
+            credit = 0; // a racy hint only: the owner's next slow path reads state anyway
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Trips the meter from its own thread and hands back the abort to throw.
+     *
+     * @param outcome the outcome
+     * @param why the message
+     * @return the abort, to be thrown by the caller
+     */
+    public BudgetAbort tripOwn(Outcome outcome, String why) {
+        trip(outcome, why);
+        credit = 0;
+        return abort;
+    }
+
+    /**
+     * Denies an API: trips the meter with {@link Outcome#DENIED}.
+     *
+     * @param api the API, named the way a user would look it up ({@code java.lang.Runtime.exit})
+     * @return the abort, to be thrown by the caller
+     */
+    public BudgetAbort deny(String api) {
+        return tripOwn(Outcome.DENIED, "denied: " + api);
+    }
+
+    /** @return true once the meter has tripped */
+    public boolean tripped() {
+        return state != 0;
+    }
+
+    /** @return the outcome of the trip, or null if the meter has not tripped */
+    public Outcome tripOutcome() {
+        int s = state;
+        return s == 0 ? null : Outcome.values()[s - 1];
+    }
+
+    /** @return the message of the trip, or null */
+    public String tripMessage() {
+        return message;
+    }
+
+    long tripNanos() {
+        return tripNanos;
+    }
+
+    /** @return the abort this meter throws */
+    BudgetAbort abort() {
+        return abort;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // readings
+
+    /** @return ticks charged so far (back-edges are charged in blocks of {@value #EDGE_QUANTUM}) */
+    public long fuelUsed() {
+        return fuelCharged + (grant - credit);
+    }
+
+    /** @return the policy the gates apply to this invocation */
+    public Policy policy() {
+        return policy;
+    }
+
+    /**
+     * Tells whether gates should let the current call through: true while the sandbox's own code
+     * (class loading from memory, say) runs on the handler's thread.
+     *
+     * @return true when privileged
+     */
+    public boolean privileged() {
+        return privileged;
+    }
+
+    /**
+     * Runs sandbox-owned code on the owner thread with gates open. Never call with handler code.
+     *
+     * @param on true to open the gates, false to close them again
+     * @return the previous value, to restore
+     */
+    public boolean setPrivileged(boolean on) {
+        boolean was = privileged;
+        privileged = on;
+        return was;
+    }
+
+    long startNanos() {
+        return startNanos;
+    }
+
+    long deadline() {
+        return deadline;
+    }
+
+    long wallBudget() {
+        return wallNanos;
+    }
+
+    long cpuBudget() {
+        return cpuLimit;
+    }
+
+    long allocBudget() {
+        return allocLimit;
+    }
+
+    Thread owner() {
+        return owner;
+    }
+
+    long allocBase() {
+        return allocBase;
+    }
+
+    long cpuBase() {
+        return cpuBase;
+    }
+}

@@ -1,0 +1,267 @@
+package dev.ringfence.limiter;
+
+import dev.ringfence.api.Budgets;
+import dev.ringfence.api.Outcome;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Runs tasks (handler calls) on {@link SandboxThread}s under a {@link Meter}, and answers how each
+ * ended even when the handler's thread never returns.
+ *
+ * <p>Assumptions and guarantees: {@link #run} may be called from many threads at once; each call
+ * blocks its caller until the task ends, a budget trips (then at most the grace longer), or the
+ * deadline passes. The caller itself enforces the deadline and samples the worker's CPU time, so
+ * a task stuck inside JDK code still ends on time; the worker is then abandoned (counted, never
+ * reused) and the caller gets an answer. Workers are reused only when their thread locals can be
+ * cleared between invocations.
+ */
+public final class MeteredExecutor {
+    private static final long SAMPLE_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+
+    private final String name;
+    private final long graceNanos;
+    private final ThreadGroup group;
+    private final long stackSize;
+    private final ConcurrentLinkedDeque<Worker> idle = new ConcurrentLinkedDeque<>();
+    private final AtomicInteger serial = new AtomicInteger();
+    private final AtomicLong abandoned = new AtomicLong();
+
+    /**
+     * Creates an executor.
+     *
+     * @param name prefix of the worker threads' names
+     * @param graceNanos how long to wait for a tripped task to unwind before abandoning its thread
+     * @param stackSize worker stack size in bytes, 0 for the JVM default
+     */
+    public MeteredExecutor(String name, long graceNanos, long stackSize) {
+        this.name = name;
+        this.graceNanos = graceNanos;
+        this.stackSize = stackSize;
+        this.group = new ThreadGroup(name);
+        ThreadClock.init();
+    }
+
+    /** @return how many worker threads were left behind because they did not stop */
+    public long abandonedThreads() {
+        return abandoned.get();
+    }
+
+    /**
+     * Runs a task under budgets and a policy.
+     *
+     * @param budgets the budgets
+     * @param policy the deny policy
+     * @param contextLoader the task thread's context class loader (the handler's loader)
+     * @param task the task, typically a call of the handler
+     * @param <T> its result type
+     * @return how it ended
+     * @throws IllegalStateException when the capability gates are not installed
+     */
+    public <T> RunResult<T> run(Budgets budgets, Policy policy, ClassLoader contextLoader, Callable<T> task) {
+        GateStatus.requireGates();
+        Job<T> job = new Job<>(new Meter(budgets, policy), contextLoader, task);
+        long start = System.nanoTime();
+        Worker w = take();
+        w.submit(job);
+        return await(job, w, budgets, start);
+    }
+
+    private <T> RunResult<T> await(Job<T> job, Worker w, Budgets budgets, long start) {
+        Meter m = job.meter;
+        long deadline = budgets.wallNanos() == 0 ? Long.MAX_VALUE : start + budgets.wallNanos();
+        boolean sampleCpu = budgets.cpuNanos() > 0;
+        try {
+            while (true) {
+                long now = System.nanoTime();
+                long wait = deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - now;
+                if (sampleCpu || m.tripped()) {
+                    wait = Math.min(wait, SAMPLE_NANOS);
+                }
+                if (wait > 0 && job.done.await(wait, TimeUnit.NANOSECONDS)) {
+                    return job.result;
+                }
+                if (job.done.getCount() == 0) {
+                    return job.result;
+                }
+                now = System.nanoTime();
+                if (!m.tripped() && now - deadline >= 0) {
+                    m.trip(Outcome.TIMEOUT, "wall-clock deadline of " + budgets.wallNanos() / 1_000_000 + " ms passed");
+                }
+                if (!m.tripped() && sampleCpu) {
+                    long cpu = ThreadClock.cpuNanos(w.thread.getId()) - job.cpuBase;
+                    if (job.started && cpu > budgets.cpuNanos()) {
+                        m.trip(Outcome.CPU_EXCEEDED, "used " + cpu / 1_000_000 + " ms of CPU, budget "
+                                + budgets.cpuNanos() / 1_000_000 + " ms");
+                    }
+                }
+                if (m.tripped()) {
+                    w.thread.interrupt();
+                    if (now - m.tripNanos() >= graceNanos) {
+                        return abandon(job, w, start);
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            m.trip(Outcome.TIMEOUT, "the caller was interrupted");
+            w.thread.interrupt();
+            return abandon(job, w, start);
+        }
+    }
+
+    private <T> RunResult<T> abandon(Job<T> job, Worker w, long start) {
+        if (!job.claim()) {
+            return job.result; // it finished just now
+        }
+        w.abandoned = true;
+        abandoned.incrementAndGet();
+        Meter m = job.meter;
+        long tid = w.thread.getId();
+        long cpu = job.started ? ThreadClock.cpuNanos(tid) - job.cpuBase : 0;
+        long alloc = job.started ? ThreadClock.allocatedBytes(tid) - job.allocBase : 0;
+        return new RunResult<>(m.tripOutcome(), null, m.tripMessage() + " (the handler thread did not stop and was abandoned)",
+                null, System.nanoTime() - start, cpu, alloc, m.fuelUsed(), true);
+    }
+
+    private Worker take() {
+        Worker w = idle.pollFirst();
+        if (w != null) {
+            return w;
+        }
+        Worker nw = new Worker();
+        String n = name + "-" + serial.incrementAndGet();
+        nw.name = n;
+        nw.thread = new SandboxThread(group, nw, n, stackSize);
+        nw.thread.start();
+        return nw;
+    }
+
+    /** One task and its answer. */
+    private static final class Job<T> {
+        final Meter meter;
+        final ClassLoader loader;
+        final Callable<T> task;
+        final CountDownLatch done = new CountDownLatch(1);
+        final AtomicInteger claimed = new AtomicInteger();
+        volatile boolean started;
+        volatile long cpuBase;
+        volatile long allocBase;
+        volatile RunResult<T> result;
+
+        Job(Meter meter, ClassLoader loader, Callable<T> task) {
+            this.meter = meter;
+            this.loader = loader;
+            this.task = task;
+        }
+
+        boolean claim() {
+            return claimed.compareAndSet(0, 1);
+        }
+
+        void runOn(SandboxThread t) {
+            long start = System.nanoTime();
+            t.setContextClassLoader(loader);
+            Thread.interrupted();
+            meter.start();
+            cpuBase = meter.cpuBase();
+            allocBase = meter.allocBase();
+            started = true;
+            T value = null;
+            Throwable error = null;
+            String described = null;
+            t.attach(meter);
+            try {
+                value = task.call();
+            } catch (Throwable e) {
+                error = e;
+            }
+            if (error != null && !(error instanceof BudgetAbort)) {
+                described = describe(error);
+            }
+            t.attach(null);
+            long wall = System.nanoTime() - start;
+            long cpu = ThreadClock.cpuNanos() - meter.cpuBase();
+            long alloc = ThreadClock.allocatedBytes() - meter.allocBase();
+            finish(value, error, described, wall, cpu, alloc);
+        }
+
+        private void finish(T value, Throwable error, String described, long wall, long cpu, long alloc) {
+            if (!meter.tripped()) {
+                // work done inside one JDK call is charged when control returns
+                if (meter.allocBudget() > 0 && alloc > meter.allocBudget()) {
+                    meter.trip(Outcome.ALLOC_EXCEEDED, "allocated " + alloc + " bytes, budget " + meter.allocBudget());
+                } else if (meter.cpuBudget() > 0 && cpu > meter.cpuBudget()) {
+                    meter.trip(Outcome.CPU_EXCEEDED, "used " + cpu / 1_000_000 + " ms of CPU, budget "
+                            + meter.cpuBudget() / 1_000_000 + " ms");
+                } else if (error instanceof StackOverflowError) {
+                    meter.trip(Outcome.STACK_EXCEEDED, "stack overflow (recursion too deep)");
+                } else if (error instanceof OutOfMemoryError) {
+                    meter.trip(Outcome.ALLOC_EXCEEDED, "out of memory: " + error.getMessage());
+                }
+            }
+            RunResult<T> r;
+            if (meter.tripped()) {
+                r = new RunResult<>(meter.tripOutcome(), null, meter.tripMessage(), null, wall, cpu, alloc, meter.fuelUsed(), false);
+            } else if (error != null) {
+                r = new RunResult<>(Outcome.ERROR, null, described, error, wall, cpu, alloc, meter.fuelUsed(), false);
+            } else {
+                r = new RunResult<>(Outcome.OK, value, null, null, wall, cpu, alloc, meter.fuelUsed(), false);
+            }
+            result = r;
+            claim();
+            done.countDown();
+        }
+
+        /** Describes a handler's exception on the handler's thread, still metered: its toString may be handler code. */
+        private String describe(Throwable e) {
+            try {
+                String s = String.valueOf(e);
+                return s.length() > 2000 ? s.substring(0, 2000) + "…" : s;
+            } catch (Throwable t) {
+                return e.getClass().getName();
+            }
+        }
+    }
+
+    /** A pooled worker thread and its hand-off slot. */
+    private final class Worker implements Runnable {
+        final SynchronousQueue<Job<?>> slot = new SynchronousQueue<>();
+        SandboxThread thread;
+        String name;
+        volatile boolean abandoned;
+
+        void submit(Job<?> job) {
+            try {
+                slot.put(job);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while starting an invocation", e);
+            }
+        }
+
+        @Override
+        public void run() {
+            boolean reuse = ThreadReset.supported();
+            while (true) {
+                Job<?> job;
+                try {
+                    job = slot.take();
+                } catch (InterruptedException e) {
+                    continue;
+                }
+                job.runOn(thread);
+                if (abandoned || !reuse) {
+                    return;
+                }
+                ThreadReset.reset(thread, name);
+                idle.offerFirst(this);
+            }
+        }
+    }
+}

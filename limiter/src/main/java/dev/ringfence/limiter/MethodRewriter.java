@@ -1,0 +1,455 @@
+package dev.ringfence.limiter;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.objectweb.asm.Handle;
+import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.Type;
+import org.objectweb.asm.tree.AbstractInsnNode;
+import org.objectweb.asm.tree.FieldInsnNode;
+import org.objectweb.asm.tree.FrameNode;
+import org.objectweb.asm.tree.InsnList;
+import org.objectweb.asm.tree.InsnNode;
+import org.objectweb.asm.tree.IntInsnNode;
+import org.objectweb.asm.tree.InvokeDynamicInsnNode;
+import org.objectweb.asm.tree.JumpInsnNode;
+import org.objectweb.asm.tree.LabelNode;
+import org.objectweb.asm.tree.LdcInsnNode;
+import org.objectweb.asm.tree.LookupSwitchInsnNode;
+import org.objectweb.asm.tree.MethodInsnNode;
+import org.objectweb.asm.tree.MethodNode;
+import org.objectweb.asm.tree.MultiANewArrayInsnNode;
+import org.objectweb.asm.tree.TableSwitchInsnNode;
+import org.objectweb.asm.tree.TryCatchBlockNode;
+import org.objectweb.asm.tree.TypeInsnNode;
+import org.objectweb.asm.tree.VarInsnNode;
+
+/** Rewrites one method; see {@link Instrumenter}. Not thread-safe; one use. */
+final class MethodRewriter implements Opcodes {
+    static final String PROBES = "dev/ringfence/limiter/Probes";
+    /** Array lengths up to this constant are not checked: they cannot matter to a budget. */
+    private static final int SMALL_ARRAY = 1024;
+    /** log2 of a reference's size in an array (compressed references). */
+    private static final int REF_SHIFT = 2;
+
+    private final MethodNode mn;
+    private final boolean compact;
+    private final Set<String> denied;
+    private final InsnList insns;
+
+    MethodRewriter(MethodNode mn, boolean compact, Set<String> denied) {
+        this.mn = mn;
+        this.compact = compact;
+        this.denied = denied;
+        this.insns = mn.instructions;
+    }
+
+    void rewrite() {
+        applyCallSitePolicy();
+        List<AbstractInsnNode> backEdges = new ArrayList<>();
+        boolean calls = false;
+        Set<LabelNode> seen = Instrumenter.identitySet();
+        for (AbstractInsnNode insn : insns) {
+            if (insn instanceof LabelNode) {
+                seen.add((LabelNode) insn);
+            } else if (isBackEdge(insn, seen)) {
+                backEdges.add(insn);
+            } else if (insn instanceof InvokeDynamicInsnNode) {
+                calls = true;
+            } else if (insn instanceof MethodInsnNode) {
+                MethodInsnNode m = (MethodInsnNode) insn;
+                calls |= !(m.owner.equals("java/lang/Object") && m.name.equals("<init>"));
+            }
+        }
+        guardHandlers();
+        if (!compact) {
+            checkArrays();
+        }
+        if (!backEdges.isEmpty()) {
+            int credit = mn.maxLocals;
+            mn.maxLocals += 1;
+            for (AbstractInsnNode edge : backEdges) {
+                InsnList il = new InsnList();
+                il.add(new VarInsnNode(ILOAD, credit));
+                il.add(new MethodInsnNode(INVOKESTATIC, PROBES, "edge", "(I)I", false));
+                il.add(new VarInsnNode(ISTORE, credit));
+                insns.insertBefore(edge, il);
+            }
+            addCreditToFrames(credit);
+            InsnList entry = new InsnList();
+            entry.add(new MethodInsnNode(INVOKESTATIC, PROBES, "enter", "()I", false));
+            entry.add(new VarInsnNode(ISTORE, credit));
+            insns.insert(entry);
+        } else if (calls || !mn.tryCatchBlocks.isEmpty()) {
+            insns.insert(new MethodInsnNode(INVOKESTATIC, PROBES, "tick", "()V", false));
+        }
+    }
+
+    private static boolean isBackEdge(AbstractInsnNode insn, Set<LabelNode> seen) {
+        if (insn instanceof JumpInsnNode) {
+            return seen.contains(((JumpInsnNode) insn).label);
+        }
+        if (insn instanceof TableSwitchInsnNode) {
+            TableSwitchInsnNode s = (TableSwitchInsnNode) insn;
+            return seen.contains(s.dflt) || s.labels.stream().anyMatch(seen::contains);
+        }
+        if (insn instanceof LookupSwitchInsnNode) {
+            LookupSwitchInsnNode s = (LookupSwitchInsnNode) insn;
+            return seen.contains(s.dflt) || s.labels.stream().anyMatch(seen::contains);
+        }
+        return insn.getOpcode() == RET;
+    }
+
+    /** Puts the frame counter local, an int, into every stack map frame. */
+    private void addCreditToFrames(int credit) {
+        for (AbstractInsnNode insn : insns) {
+            if (!(insn instanceof FrameNode)) {
+                continue;
+            }
+            FrameNode f = (FrameNode) insn;
+            List<Object> locals = f.local == null ? new ArrayList<>() : new ArrayList<>(f.local);
+            int slots = 0;
+            for (Object t : locals) {
+                slots += (t == LONG || t == DOUBLE) ? 2 : 1;
+            }
+            while (slots < credit) {
+                locals.add(TOP);
+                slots++;
+            }
+            locals.add(INTEGER);
+            f.local = locals;
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // catch guards
+
+    private void guardHandlers() {
+        Set<LabelNode> done = Instrumenter.identitySet();
+        for (TryCatchBlockNode tcb : mn.tryCatchBlocks) {
+            if (!done.add(tcb.handler) || releasesMonitorAndRethrows(tcb.handler)) {
+                continue;
+            }
+            AbstractInsnNode at = tcb.handler;
+            while (at.getNext() != null && at.getNext().getOpcode() < 0) {
+                at = at.getNext(); // past the label's line number and frame
+            }
+            InsnList il = new InsnList();
+            il.add(new InsnNode(DUP));
+            il.add(new MethodInsnNode(INVOKESTATIC, PROBES, "caught", "(Ljava/lang/Throwable;)V", false));
+            insns.insert(at, il);
+        }
+    }
+
+    /**
+     * The handler javac (and others) emit for {@code synchronized}: store, release the monitor,
+     * rethrow. Guarding it would leave the monitor held; it cannot swallow or loop, so it needs
+     * no guard.
+     */
+    private static boolean releasesMonitorAndRethrows(LabelNode handler) {
+        boolean exits = false;
+        for (AbstractInsnNode i = handler.getNext(); i != null; i = i.getNext()) {
+            int op = i.getOpcode();
+            if (op < 0 || op == ASTORE || op == ALOAD) {
+                continue;
+            }
+            if (op == MONITOREXIT) {
+                exits = true;
+                continue;
+            }
+            return op == ATHROW && exits;
+        }
+        return false;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // arrays
+
+    private void checkArrays() {
+        for (AbstractInsnNode insn : insns.toArray()) {
+            int op = insn.getOpcode();
+            if (op == NEWARRAY || op == ANEWARRAY) {
+                if (smallConstant(insn.getPrevious())) {
+                    continue;
+                }
+                int shift = op == ANEWARRAY ? REF_SHIFT : primitiveShift(((IntInsnNode) insn).operand);
+                InsnList il = new InsnList();
+                il.add(new InsnNode(DUP));
+                il.add(pushInt(shift));
+                il.add(new MethodInsnNode(INVOKESTATIC, PROBES, "array", "(II)V", false));
+                insns.insertBefore(insn, il);
+            } else if (op == MULTIANEWARRAY) {
+                checkMultiArray((MultiANewArrayInsnNode) insn);
+            }
+        }
+    }
+
+    private void checkMultiArray(MultiANewArrayInsnNode insn) {
+        int n = insn.dims;
+        Type type = Type.getType(insn.desc);
+        int shift = n == type.getDimensions() ? sortShift(type.getElementType()) : REF_SHIFT;
+        int base = mn.maxLocals;
+        mn.maxLocals += n;
+        InsnList il = new InsnList();
+        for (int i = n - 1; i >= 0; i--) {
+            il.add(new VarInsnNode(ISTORE, base + i));
+        }
+        il.add(new InsnNode(LCONST_1));
+        for (int i = 0; i < n; i++) {
+            il.add(new VarInsnNode(ILOAD, base + i));
+            il.add(new MethodInsnNode(INVOKESTATIC, PROBES, "dim", "(JI)J", false));
+        }
+        il.add(pushInt(shift));
+        il.add(new InsnNode(LCONST_1));
+        for (int i = 0; i < n - 1; i++) {
+            il.add(new VarInsnNode(ILOAD, base + i));
+            il.add(new MethodInsnNode(INVOKESTATIC, PROBES, "dim", "(JI)J", false));
+        }
+        il.add(new MethodInsnNode(INVOKESTATIC, PROBES, "arrayTotal", "(JIJ)V", false));
+        for (int i = 0; i < n; i++) {
+            il.add(new VarInsnNode(ILOAD, base + i));
+        }
+        insns.insertBefore(insn, il);
+    }
+
+    private static boolean smallConstant(AbstractInsnNode prev) {
+        while (prev != null && prev.getOpcode() < 0) {
+            prev = prev.getPrevious();
+        }
+        if (prev == null) {
+            return false;
+        }
+        int op = prev.getOpcode();
+        if (op >= ICONST_M1 && op <= ICONST_5) {
+            return true;
+        }
+        if (op == BIPUSH || op == SIPUSH) {
+            return ((IntInsnNode) prev).operand <= SMALL_ARRAY;
+        }
+        return false;
+    }
+
+    private static int primitiveShift(int tType) {
+        switch (tType) {
+            case T_BOOLEAN:
+            case T_BYTE:
+                return 0;
+            case T_CHAR:
+            case T_SHORT:
+                return 1;
+            case T_INT:
+            case T_FLOAT:
+                return 2;
+            default:
+                return 3;
+        }
+    }
+
+    private static int sortShift(Type t) {
+        switch (t.getSort()) {
+            case Type.BOOLEAN:
+            case Type.BYTE:
+                return 0;
+            case Type.CHAR:
+            case Type.SHORT:
+                return 1;
+            case Type.INT:
+            case Type.FLOAT:
+                return 2;
+            case Type.LONG:
+            case Type.DOUBLE:
+                return 3;
+            default:
+                return REF_SHIFT;
+        }
+    }
+
+    private static AbstractInsnNode pushInt(int v) {
+        return v >= -1 && v <= 5 ? new InsnNode(ICONST_0 + v) : new IntInsnNode(BIPUSH, v);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // call-site policy
+
+    private void applyCallSitePolicy() {
+        for (AbstractInsnNode insn : insns.toArray()) {
+            String api = reportedApi(insn);
+            if (api != null) {
+                denied.add(api);
+            }
+            if (insn instanceof MethodInsnNode) {
+                rewriteCall((MethodInsnNode) insn);
+            } else if (insn instanceof FieldInsnNode) {
+                FieldInsnNode f = (FieldInsnNode) insn;
+                if (CallSitePolicy.deniedOwner(f.owner)) {
+                    denyField(f);
+                }
+            } else if (insn instanceof TypeInsnNode) {
+                TypeInsnNode t = (TypeInsnNode) insn;
+                if (CallSitePolicy.deniedOwner(t.desc)) {
+                    denyType(t);
+                }
+            } else if (insn instanceof LdcInsnNode) {
+                Object c = ((LdcInsnNode) insn).cst;
+                if (deniedConstant(c)) {
+                    replace(insn, Type.getType(Object.class), new Type[0], false, describe(c));
+                }
+            } else if (insn instanceof InvokeDynamicInsnNode) {
+                InvokeDynamicInsnNode indy = (InvokeDynamicInsnNode) insn;
+                boolean bad = deniedConstant(indy.bsm);
+                for (Object a : indy.bsmArgs) {
+                    bad |= deniedConstant(a);
+                }
+                if (bad) {
+                    replace(insn, Type.getReturnType(indy.desc), Type.getArgumentTypes(indy.desc), false,
+                            "a method handle to a denied API in " + indy.name);
+                }
+            }
+        }
+    }
+
+    private void rewriteCall(MethodInsnNode m) {
+        boolean isStatic = m.getOpcode() == INVOKESTATIC;
+        if (CallSitePolicy.deniedOwner(m.owner)) {
+            if (m.name.equals("<init>")) {
+                // the NEW was replaced by a null; drop the arguments and that null
+                replace(m, Type.VOID_TYPE, Type.getArgumentTypes(m.desc), true, m.owner.replace('/', '.'));
+            } else {
+                replace(m, Type.getReturnType(m.desc), Type.getArgumentTypes(m.desc), !isStatic,
+                        m.owner.replace('/', '.') + "." + m.name);
+            }
+            return;
+        }
+        if (isStatic && m.owner.equals("java/lang/ClassLoader")
+                && (m.name.equals("getSystemClassLoader") || m.name.equals("getPlatformClassLoader"))
+                && m.desc.equals("()Ljava/lang/ClassLoader;")) {
+            insns.set(m, new MethodInsnNode(INVOKESTATIC, PROBES, "systemClassLoader", m.desc, false));
+        } else if (!isStatic && m.owner.equals("java/lang/Class") && m.name.equals("getClassLoader")
+                && m.desc.equals("()Ljava/lang/ClassLoader;")) {
+            insns.set(m, new MethodInsnNode(INVOKESTATIC, PROBES, "classLoader",
+                    "(Ljava/lang/Class;)Ljava/lang/ClassLoader;", false));
+        } else if (!isStatic && m.name.equals("getParent") && m.desc.equals("()Ljava/lang/ClassLoader;")) {
+            insns.set(m, new MethodInsnNode(INVOKESTATIC, PROBES, "parent",
+                    "(Ljava/lang/Object;)Ljava/lang/ClassLoader;", false));
+        }
+    }
+
+    private void denyField(FieldInsnNode f) {
+        Type t = Type.getType(f.desc);
+        String api = f.owner.replace('/', '.') + "." + f.name;
+        switch (f.getOpcode()) {
+            case GETSTATIC:
+                replace(f, t, new Type[0], false, api);
+                break;
+            case PUTSTATIC:
+                replace(f, Type.VOID_TYPE, new Type[] {t}, false, api);
+                break;
+            case GETFIELD:
+                replace(f, t, new Type[0], true, api);
+                break;
+            default:
+                replace(f, Type.VOID_TYPE, new Type[] {t}, true, api);
+                break;
+        }
+    }
+
+    private void denyType(TypeInsnNode t) {
+        String api = t.desc.replace('/', '.');
+        switch (t.getOpcode()) {
+            case NEW:
+                replace(t, Type.getObjectType("java/lang/Object"), new Type[0], false, api);
+                break;
+            case ANEWARRAY:
+                replace(t, Type.getType("[Ljava/lang/Object;"), new Type[] {Type.INT_TYPE}, false, api);
+                break;
+            case INSTANCEOF:
+                replace(t, Type.INT_TYPE, new Type[0], true, api);
+                break;
+            default: // CHECKCAST: only null can pass, and the value is dropped by the denial
+                replace(t, Type.getObjectType("java/lang/Object"), new Type[0], true, api);
+                break;
+        }
+    }
+
+    private static boolean deniedConstant(Object c) {
+        if (c instanceof Type) {
+            Type t = (Type) c;
+            return t.getSort() == Type.OBJECT || t.getSort() == Type.ARRAY
+                    ? CallSitePolicy.deniedOwner(t.getInternalName())
+                    : false;
+        }
+        if (c instanceof Handle) {
+            Handle h = (Handle) c;
+            if (CallSitePolicy.deniedOwner(h.getOwner())) {
+                return true;
+            }
+            String n = h.getName();
+            return (h.getOwner().equals("java/lang/Class") && n.equals("getClassLoader"))
+                    || (h.getOwner().equals("java/lang/ClassLoader")
+                            && (n.equals("getSystemClassLoader") || n.equals("getPlatformClassLoader")
+                                    || n.equals("getParent")));
+        }
+        return false;
+    }
+
+    private static String describe(Object c) {
+        if (c instanceof Handle) {
+            Handle h = (Handle) c;
+            return h.getOwner().replace('/', '.') + "." + h.getName();
+        }
+        return String.valueOf(c);
+    }
+
+    /**
+     * Replaces an instruction by: drop its operands, call the denial (which throws), push a dummy
+     * value of its result type. Straight-line code of the same stack effect, so frames still hold.
+     */
+    private void replace(AbstractInsnNode insn, Type result, Type[] args, boolean receiver, String api) {
+        denied.add(api);
+        InsnList il = new InsnList();
+        for (int i = args.length - 1; i >= 0; i--) {
+            il.add(new InsnNode(args[i].getSize() == 2 ? POP2 : POP));
+        }
+        if (receiver) {
+            il.add(new InsnNode(POP));
+        }
+        il.add(new LdcInsnNode(api));
+        il.add(new MethodInsnNode(INVOKESTATIC, PROBES, "denied", "(Ljava/lang/String;)V", false));
+        switch (result.getSort()) {
+            case Type.VOID:
+                break;
+            case Type.LONG:
+                il.add(new InsnNode(LCONST_0));
+                break;
+            case Type.DOUBLE:
+                il.add(new InsnNode(DCONST_0));
+                break;
+            case Type.FLOAT:
+                il.add(new InsnNode(FCONST_0));
+                break;
+            case Type.OBJECT:
+            case Type.ARRAY:
+                il.add(new InsnNode(ACONST_NULL));
+                break;
+            default:
+                il.add(new InsnNode(ICONST_0));
+                break;
+        }
+        insns.insertBefore(insn, il);
+        insns.remove(insn);
+    }
+
+    /** The denied API an instruction mentions, for reports; null when none. */
+    static String reportedApi(AbstractInsnNode insn) {
+        if (insn instanceof MethodInsnNode) {
+            MethodInsnNode m = (MethodInsnNode) insn;
+            return CallSitePolicy.reported(m.owner, m.name);
+        }
+        if (insn instanceof FieldInsnNode) {
+            FieldInsnNode f = (FieldInsnNode) insn;
+            return CallSitePolicy.reported(f.owner, f.name);
+        }
+        return null;
+    }
+}

@@ -1,0 +1,207 @@
+package dev.ringfence.limiter;
+
+import dev.ringfence.api.Outcome;
+
+/**
+ * The static methods instrumented handler code calls. Each is tiny so that the JIT inlines it:
+ * on the fast path a back-edge is a decrement and a branch on a local, a method entry a type
+ * check, a field load, a decrement and a branch. Nothing here allocates on the fast path.
+ *
+ * <p>These methods only ever charge the running invocation; calling them directly (a handler
+ * cannot link against this class: the instrumenter rewrites such references to a denial) could
+ * never refill a budget.
+ */
+public final class Probes {
+    private Probes() {
+    }
+
+    /**
+     * A method entry in a method that has loops: charges one tick and returns the credit for the
+     * frame's back-edge counter.
+     *
+     * @return the initial back-edge credit of the frame
+     */
+    public static int enter() {
+        Thread t = Thread.currentThread();
+        if (t instanceof SandboxThread) {
+            Meter m = ((SandboxThread) t).meter;
+            if (m != null && --m.credit <= 0) {
+                m.slow();
+            }
+        }
+        return Meter.EDGE_QUANTUM;
+    }
+
+    /** A method entry in a method without loops: charges one tick. */
+    public static void tick() {
+        Thread t = Thread.currentThread();
+        if (t instanceof SandboxThread) {
+            Meter m = ((SandboxThread) t).meter;
+            if (m != null && --m.credit <= 0) {
+                m.slow();
+            }
+        }
+    }
+
+    /**
+     * A loop back-edge: counts down the frame's local credit and charges the meter when it runs out.
+     *
+     * @param credit the frame's credit before this back-edge
+     * @return the credit after it
+     */
+    public static int edge(int credit) {
+        return credit > 1 ? credit - 1 : poll();
+    }
+
+    private static int poll() {
+        Thread t = Thread.currentThread();
+        if (t instanceof SandboxThread) {
+            Meter m = ((SandboxThread) t).meter;
+            if (m != null) {
+                m.credit -= Meter.EDGE_QUANTUM;
+                if (m.credit <= 0) {
+                    m.slow();
+                } else {
+                    m.checkState();
+                }
+            }
+        }
+        return Meter.EDGE_QUANTUM;
+    }
+
+    /**
+     * The first instruction of every exception handler in handler code. Rethrows the abort when
+     * the invocation has tripped (whatever was caught), turns a caught {@link StackOverflowError}
+     * or {@link OutOfMemoryError} into a trip, and charges one tick so that loops through
+     * exception handlers are metered too.
+     *
+     * @param caught what the handler caught
+     */
+    public static void caught(Throwable caught) {
+        Thread t = Thread.currentThread();
+        if (t instanceof SandboxThread) {
+            Meter m = ((SandboxThread) t).meter;
+            if (m != null) {
+                if (caught instanceof StackOverflowError) {
+                    throw m.tripOwn(Outcome.STACK_EXCEEDED, "stack overflow (recursion too deep)");
+                }
+                if (caught instanceof OutOfMemoryError) {
+                    throw m.tripOwn(Outcome.ALLOC_EXCEEDED, "out of memory: " + caught.getMessage());
+                }
+                if (--m.credit <= 0) {
+                    m.slow();
+                } else {
+                    m.checkState();
+                }
+            }
+        }
+    }
+
+    /**
+     * Before an array allocation whose length is not a small constant.
+     *
+     * @param length the length about to be allocated
+     * @param elementShift log2 of the element size in bytes
+     */
+    public static void array(int length, int elementShift) {
+        if (length > 0) {
+            arrayTotal(length, elementShift, 1);
+        }
+    }
+
+    /**
+     * Folds one dimension of a multi-dimensional allocation into the element count.
+     *
+     * @param count the count so far
+     * @param dim the next dimension
+     * @return the new count, saturating
+     */
+    public static long dim(long count, int dim) {
+        if (dim <= 0) {
+            return 0;
+        }
+        long r = count * dim;
+        return (r / dim != count || r < 0) ? Long.MAX_VALUE / 64 : Math.min(r, Long.MAX_VALUE / 64);
+    }
+
+    /**
+     * Before an allocation of {@code elements} elements spread over {@code arrays} arrays.
+     *
+     * @param elements elements in the innermost arrays
+     * @param elementShift log2 of the element size in bytes
+     * @param arrays how many arrays (each has a 16-byte header)
+     */
+    public static void arrayTotal(long elements, int elementShift, long arrays) {
+        Thread t = Thread.currentThread();
+        if (t instanceof SandboxThread) {
+            Meter m = ((SandboxThread) t).meter;
+            if (m != null) {
+                long bytes = (elements << elementShift) + 16 * Math.min(arrays, Long.MAX_VALUE / 64);
+                m.checkAllocation(bytes < 0 ? Long.MAX_VALUE / 2 : bytes);
+            }
+        }
+    }
+
+    /**
+     * Replaces a call to an API the class policy denies at link time.
+     *
+     * @param api the API
+     */
+    public static void denied(String api) {
+        Meter m = SandboxThread.currentMeter();
+        if (m != null) {
+            throw m.deny(api);
+        }
+        throw new SecurityException("ringfence: denied: " + api);
+    }
+
+    /**
+     * Replaces {@code Class.getClassLoader()} in handler code: a handler sees its own loader and
+     * loaders it could reach anyway, never the host's application or platform loader.
+     *
+     * @param c the class
+     * @return its loader if that is a sandbox loader, else null (as for a JDK class)
+     */
+    public static ClassLoader classLoader(Class<?> c) {
+        ClassLoader l = c.getClassLoader();
+        return l instanceof SandboxedLoader ? l : null;
+    }
+
+    /**
+     * Replaces {@code ClassLoader.getParent()} in handler code.
+     *
+     * @param l the loader
+     * @return nothing: the call is denied
+     */
+    public static ClassLoader parent(ClassLoader l) {
+        denied("java.lang.ClassLoader.getParent");
+        return null;
+    }
+
+    /**
+     * Replaces {@code ClassLoader.getSystemClassLoader()} and {@code getPlatformClassLoader()}.
+     *
+     * @return nothing: the call is denied
+     */
+    public static ClassLoader systemClassLoader() {
+        denied("java.lang.ClassLoader.getSystemClassLoader");
+        return null;
+    }
+
+    /**
+     * The meter a gate must consult on the current thread.
+     *
+     * @return the running invocation's meter, or null when the thread runs no sandboxed code or
+     *     the sandbox's own code is running privileged
+     */
+    public static Meter gateMeter() {
+        Thread t = Thread.currentThread();
+        if (t instanceof SandboxThread) {
+            Meter m = ((SandboxThread) t).meter;
+            if (m != null && !m.privileged) {
+                return m;
+            }
+        }
+        return null;
+    }
+}
