@@ -1,0 +1,22 @@
+package dev.ringfence.agent;
+
+import dev.ringfence.agent.gates.Gates;
+import dev.ringfence.limiter.GateStatus;
+import java.lang.instrument.Instrumentation;
+
+/** Starts the sandbox runtime in this JVM: installs the gates, then marks the sandbox ready. */
+final class Agent {
+    private static boolean started;
+
+    private Agent() {
+    }
+
+    static synchronized void start(String args, Instrumentation inst) {
+        if (started) {
+            return;
+        }
+        Gates.install(inst);
+        GateStatus.markInstalled();
+        started = true;
+    }
+}
