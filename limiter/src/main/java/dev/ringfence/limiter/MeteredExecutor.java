@@ -175,6 +175,7 @@ public final class MeteredExecutor {
             T value = null;
             Throwable error = null;
             String described = null;
+            int cause = 0;
             t.attach(meter);
             try {
                 value = task.call();
@@ -182,16 +183,22 @@ public final class MeteredExecutor {
                 error = e;
             }
             if (error != null && !(error instanceof BudgetAbort)) {
-                described = describe(error);
+                // still metered: toString and getCause may be the handler's own code
+                try {
+                    described = describe(error);
+                    cause = causedBy(error, StackOverflowError.class) ? 1 : causedBy(error, OutOfMemoryError.class) ? 2 : 0;
+                } catch (Throwable e) {
+                    described = error.getClass().getName();
+                }
             }
             t.attach(null);
             long wall = System.nanoTime() - start;
             long cpu = ThreadClock.cpuNanos() - meter.cpuBase();
             long alloc = ThreadClock.allocatedBytes() - meter.allocBase();
-            finish(value, error, described, wall, cpu, alloc);
+            finish(value, error == null ? null : error.getClass().getName(), described, cause, wall, cpu, alloc);
         }
 
-        private void finish(T value, Throwable error, String described, long wall, long cpu, long alloc) {
+        private void finish(T value, String error, String described, int cause, long wall, long cpu, long alloc) {
             if (!meter.tripped()) {
                 // work done inside one JDK call is charged when control returns
                 if (meter.allocBudget() > 0 && alloc > meter.allocBudget()) {
@@ -199,10 +206,10 @@ public final class MeteredExecutor {
                 } else if (meter.cpuBudget() > 0 && cpu > meter.cpuBudget()) {
                     meter.trip(Outcome.CPU_EXCEEDED, "used " + cpu / 1_000_000 + " ms of CPU, budget "
                             + meter.cpuBudget() / 1_000_000 + " ms");
-                } else if (error instanceof StackOverflowError) {
+                } else if (cause == 1) {
                     meter.trip(Outcome.STACK_EXCEEDED, "stack overflow (recursion too deep)");
-                } else if (error instanceof OutOfMemoryError) {
-                    meter.trip(Outcome.ALLOC_EXCEEDED, "out of memory: " + error.getMessage());
+                } else if (cause == 2) {
+                    meter.trip(Outcome.ALLOC_EXCEEDED, "out of memory");
                 }
             }
             RunResult<T> r;
@@ -218,14 +225,19 @@ public final class MeteredExecutor {
             done.countDown();
         }
 
-        /** Describes a handler's exception on the handler's thread, still metered: its toString may be handler code. */
-        private String describe(Throwable e) {
-            try {
-                String s = String.valueOf(e);
-                return s.length() > 2000 ? s.substring(0, 2000) + "…" : s;
-            } catch (Throwable t) {
-                return e.getClass().getName();
+        private static boolean causedBy(Throwable error, Class<? extends Throwable> type) {
+            int depth = 0;
+            for (Throwable t = error; t != null && depth < 32; t = t.getCause(), depth++) {
+                if (type.isInstance(t)) {
+                    return true;
+                }
             }
+            return false;
+        }
+
+        private static String describe(Throwable e) {
+            String s = String.valueOf(e);
+            return s.length() > 2000 ? s.substring(0, 2000) + "…" : s;
         }
     }
 

@@ -8,7 +8,8 @@ import dev.ringfence.api.Outcome;
  * @param outcome how it ended
  * @param value what the task returned, when {@code outcome} is {@link Outcome#OK}
  * @param message why it did not end {@code OK}, else null
- * @param error what the task threw, when it threw (never a {@link BudgetAbort})
+ * @param errorType the class name of what the task threw, when it threw; the throwable itself is
+ *     never handed out, since its methods may be handler code that must not run outside the sandbox
  * @param wallNanos wall-clock time from start to the answer
  * @param cpuNanos CPU time of the task's thread
  * @param allocatedBytes bytes the task's thread allocated
@@ -16,6 +17,6 @@ import dev.ringfence.api.Outcome;
  * @param abandoned true when the thread did not stop within the grace and was left behind
  * @param <T> the task's result type
  */
-public record RunResult<T>(Outcome outcome, T value, String message, Throwable error, long wallNanos,
+public record RunResult<T>(Outcome outcome, T value, String message, String errorType, long wallNanos,
         long cpuNanos, long allocatedBytes, long fuel, boolean abandoned) {
 }

@@ -1,0 +1,2 @@
+/** Configuration: units, agent arguments and properties files. */
+package dev.ringfence.agent.config;

@@ -1,0 +1,87 @@
+package dev.ringfence.limiter;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ringfence.api.Budgets;
+import dev.ringfence.api.Outcome;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+
+class InstrumenterPropertiesTest {
+    private static final List<Path> JDK_CLASSES = jdkClasses();
+
+    private static List<Path> jdkClasses() {
+        try {
+            FileSystem jrt = FileSystems.getFileSystem(URI.create("jrt:/"));
+            try (Stream<Path> s = Files.walk(jrt.getPath("/modules/java.base/java/util"))) {
+                return s.filter(p -> p.toString().endsWith(".class")).sorted().collect(Collectors.toList());
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Provide
+    Arbitrary<Path> jdkClass() {
+        return Arbitraries.of(JDK_CLASSES);
+    }
+
+    @Property(tries = 150)
+    void everyInstrumentedClassVerifies(@ForAll("jdkClass") Path classFile) throws IOException {
+        byte[] original = Files.readAllBytes(classFile);
+        Instrumenter.Result r = new Instrumenter().instrument(original);
+        assertEquals(List.of(), Instrumenter.verify(r.bytes()), classFile.toString());
+    }
+
+    /** A spin loop wrapped in random layers of handlers that try to swallow the abort. */
+    @Provide
+    Arbitrary<String> evasion() {
+        Arbitrary<String> layer = Arbitraries.of(
+                "try { %s } catch (Throwable t) { sink--; }",
+                "try { %s } catch (Error e) { sink--; }",
+                "try { %s } catch (Exception e) { sink--; }",
+                "try { %s } finally { sink++; }",
+                "while (on) { try { %s } catch (Throwable t) { continue; } }",
+                "for (int i = 0; i < 3; i++) { try { %s } catch (Throwable t) { sink++; } }",
+                "try { %s } catch (Throwable t) { try { throw t; } catch (Throwable u) { sink++; } }",
+                "Runnable r = () -> { %s }; try { r.run(); } catch (Throwable t) { sink++; }",
+                "synchronized (this) { %s }");
+        return layer.list().ofMinSize(1).ofMaxSize(4).map(layers -> {
+            String body = "while (on) { sink++; }";
+            for (String l : layers) {
+                body = String.format(l, body);
+            }
+            return body;
+        });
+    }
+
+    @Property(tries = 25)
+    void aBudgetTripIsNeverSwallowed(@ForAll("evasion") String body) throws Exception {
+        String src = "package e; public class Evader implements java.util.concurrent.Callable<Object> {"
+                + " static volatile long sink; static volatile boolean on = true;"
+                + " @SuppressWarnings(\"finally\") public Object call() { " + body + " return \"escaped\"; } }";
+        Map<String, byte[]> classes = Compiler.compile(Map.of("e.Evader", src));
+        ClassLoader loader = new Compiler.InstrumentingLoader(classes);
+        @SuppressWarnings("unchecked")
+        java.util.concurrent.Callable<Object> evader = (java.util.concurrent.Callable<Object>) loader
+                .loadClass("e.Evader").getDeclaredConstructor().newInstance();
+        RunResult<Object> r = new MeteredExecutor("prop", 100_000_000L, 0)
+                .run(new Budgets(20_000_000_000L, 0, 300_000, 0), Policy.DENY_ALL, loader, evader);
+        assertEquals(Outcome.FUEL_EXCEEDED, r.outcome(), body);
+        assertTrue(r.fuel() >= 300_000, "ticks never go backwards: " + r.fuel());
+    }
+}
