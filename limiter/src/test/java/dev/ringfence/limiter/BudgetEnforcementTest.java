@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 class BudgetEnforcementTest {
     private static final long MS = 1_000_000L;
-    private static final MeteredExecutor EXECUTOR = new MeteredExecutor("test", 200 * MS, 0);
+    private static final MeteredExecutor EXECUTOR = new MeteredExecutor("test", 2_000 * MS, 0);
 
     private static final String HOSTILE = String.join("\n",
             "package t;",

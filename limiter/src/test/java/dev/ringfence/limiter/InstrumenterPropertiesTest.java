@@ -51,19 +51,20 @@ class InstrumenterPropertiesTest {
     @Provide
     Arbitrary<String> evasion() {
         Arbitrary<String> layer = Arbitraries.of(
-                "try { %s } catch (Throwable t) { sink--; }",
-                "try { %s } catch (Error e) { sink--; }",
-                "try { %s } catch (Exception e) { sink--; }",
-                "try { %s } finally { sink++; }",
-                "while (on) { try { %s } catch (Throwable t) { continue; } }",
-                "for (int i = 0; i < 3; i++) { try { %s } catch (Throwable t) { sink++; } }",
-                "try { %s } catch (Throwable t) { try { throw t; } catch (Throwable u) { sink++; } }",
-                "Runnable r = () -> { %s }; try { r.run(); } catch (Throwable t) { sink++; }",
-                "synchronized (this) { %s }");
+                "try { %1$s } catch (Throwable t%2$d) { sink--; }",
+                "try { %1$s } catch (Error e%2$d) { sink--; }",
+                "try { %1$s } catch (Exception e%2$d) { sink--; }",
+                "try { %1$s } finally { sink++; }",
+                "while (on) { try { %1$s } catch (Throwable t%2$d) { continue; } }",
+                "for (int i%2$d = 0; i%2$d < 3; i%2$d++) { try { %1$s } catch (Throwable t%2$d) { sink++; } }",
+                "try { %1$s } catch (Throwable t%2$d) { try { throw t%2$d; } catch (Throwable u%2$d) { sink++; } }",
+                "Runnable r%2$d = () -> { %1$s }; try { r%2$d.run(); } catch (Throwable t%2$d) { sink++; }",
+                "synchronized (this) { %1$s }");
         return layer.list().ofMinSize(1).ofMaxSize(4).map(layers -> {
             String body = "while (on) { sink++; }";
+            int id = 0;
             for (String l : layers) {
-                body = String.format(l, body);
+                body = String.format(l, body, id++);
             }
             return body;
         });
