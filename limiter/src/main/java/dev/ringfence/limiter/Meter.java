@@ -75,6 +75,35 @@ public final class Meter {
         this.policy = policy;
     }
 
+    /**
+     * Meters the code the current {@link SandboxThread} runs from now on, until {@link #detach()}.
+     * For callers that run handler code inline (benchmarks, method budgets) instead of through
+     * {@link MeteredExecutor}. A trip throws {@link BudgetAbort} out of the metered code.
+     *
+     * @param budgets the budgets
+     * @param policy the policy
+     * @return the started meter
+     * @throws IllegalStateException when the current thread is not a sandbox thread or already metered
+     */
+    public static Meter attachToCurrentThread(Budgets budgets, Policy policy) {
+        Thread t = Thread.currentThread();
+        if (!(t instanceof SandboxThread) || ((SandboxThread) t).meter != null) {
+            throw new IllegalStateException("not an idle sandbox thread: " + t.getName());
+        }
+        Meter m = new Meter(budgets, policy);
+        m.start();
+        ((SandboxThread) t).attach(m);
+        return m;
+    }
+
+    /** Stops metering the current thread, which must be this meter's owner. */
+    public void detach() {
+        if (Thread.currentThread() != owner) {
+            throw new IllegalStateException("detach from another thread");
+        }
+        ((SandboxThread) owner).attach(null);
+    }
+
     /** Starts metering on the current thread. Called by the owner before handler code runs. */
     void start() {
         owner = Thread.currentThread();

@@ -3,6 +3,7 @@ package dev.ringfence.limiter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import org.objectweb.asm.ConstantDynamic;
 import org.objectweb.asm.Handle;
 import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.Type;
@@ -48,18 +49,12 @@ final class MethodRewriter implements Opcodes {
     void rewrite() {
         applyCallSitePolicy();
         List<AbstractInsnNode> backEdges = new ArrayList<>();
-        boolean calls = false;
         Set<LabelNode> seen = Instrumenter.identitySet();
         for (AbstractInsnNode insn : insns) {
             if (insn instanceof LabelNode) {
                 seen.add((LabelNode) insn);
             } else if (isBackEdge(insn, seen)) {
                 backEdges.add(insn);
-            } else if (insn instanceof InvokeDynamicInsnNode) {
-                calls = true;
-            } else if (insn instanceof MethodInsnNode) {
-                MethodInsnNode m = (MethodInsnNode) insn;
-                calls |= !(m.owner.equals("java/lang/Object") && m.name.equals("<init>"));
             }
         }
         guardHandlers();
@@ -81,7 +76,9 @@ final class MethodRewriter implements Opcodes {
             entry.add(new MethodInsnNode(INVOKESTATIC, PROBES, "enter", "()I", false));
             entry.add(new VarInsnNode(ISTORE, credit));
             insns.insert(entry);
-        } else if (calls || !mn.tryCatchBlocks.isEmpty()) {
+        } else {
+            // even a method without loops or calls ticks: JDK code may call it in a loop of its own
+            // (an Iterator whose hasNext() returns true, a lambda fed to an infinite stream)
             insns.insert(new MethodInsnNode(INVOKESTATIC, PROBES, "tick", "()V", false));
         }
     }
@@ -293,7 +290,9 @@ final class MethodRewriter implements Opcodes {
             } else if (insn instanceof LdcInsnNode) {
                 Object c = ((LdcInsnNode) insn).cst;
                 if (deniedConstant(c)) {
-                    replace(insn, Type.getType(Object.class), new Type[0], false, describe(c));
+                    Type t = c instanceof ConstantDynamic ? Type.getType(((ConstantDynamic) c).getDescriptor())
+                            : Type.getType(Object.class);
+                    replace(insn, t, new Type[0], false, describe(c));
                 }
             } else if (insn instanceof InvokeDynamicInsnNode) {
                 InvokeDynamicInsnNode indy = (InvokeDynamicInsnNode) insn;
@@ -378,6 +377,14 @@ final class MethodRewriter implements Opcodes {
             return t.getSort() == Type.OBJECT || t.getSort() == Type.ARRAY
                     ? CallSitePolicy.deniedOwner(t.getInternalName())
                     : false;
+        }
+        if (c instanceof ConstantDynamic) {
+            ConstantDynamic cd = (ConstantDynamic) c;
+            boolean bad = deniedConstant(cd.getBootstrapMethod()) || deniedConstant(Type.getType(cd.getDescriptor()));
+            for (int i = 0; i < cd.getBootstrapMethodArgumentCount(); i++) {
+                bad |= deniedConstant(cd.getBootstrapMethodArgument(i));
+            }
+            return bad;
         }
         if (c instanceof Handle) {
             Handle h = (Handle) c;
