@@ -12,10 +12,6 @@ import java.util.List;
  * JDK code and denied for handler code) and references to the sandbox's own internals.
  */
 final class CallSitePolicy {
-    /** Packages of the sandbox that handler code must not reference (the API is allowed). */
-    private static final String SANDBOX = "dev/ringfence/";
-    private static final String API = "dev/ringfence/api/";
-
     /**
      * Owner prefixes and member names that the {@code check} report lists as denied APIs. The
      * gates enforce them at run time whatever path reaches them; this list only informs.
@@ -86,7 +82,7 @@ final class CallSitePolicy {
         if (n.startsWith("L") && n.endsWith(";")) {
             n = n.substring(1, n.length() - 1);
         }
-        return n.startsWith(SANDBOX) && !n.startsWith(API);
+        return SandboxPackages.internal(n);
     }
 
     /**

@@ -42,6 +42,8 @@ public final class Meter {
     private long allocBase;
     private long cpuBase;
     boolean privileged;
+    private long privilegedAlloc;
+    private long privilegedCpu;
 
     // --- configuration, fixed at construction
     private final long fuelLimit;
@@ -274,13 +276,25 @@ public final class Meter {
     }
 
     /**
-     * Runs sandbox-owned code on the owner thread with gates open. Never call with handler code.
+     * Opens or closes the gates for sandbox-owned code running on the owner thread (a class
+     * being read from the cache and instrumented, say). Never call with handler code in between.
+     * The CPU time and bytes the owner thread spends inside the outermost privileged window are
+     * not charged to the invocation: they are the sandbox's work, not the handler's.
      *
      * @param on true to open the gates, false to close them again
      * @return the previous value, to restore
      */
     public boolean setPrivileged(boolean on) {
         boolean was = privileged;
+        if (on && !was && Thread.currentThread() == owner) {
+            privilegedAlloc = ThreadClock.allocatedBytes();
+            privilegedCpu = cpuLimit > 0 ? ThreadClock.cpuNanos() : 0;
+        } else if (!on && was && Thread.currentThread() == owner) {
+            allocBase += ThreadClock.allocatedBytes() - privilegedAlloc;
+            if (cpuLimit > 0) {
+                cpuBase += ThreadClock.cpuNanos() - privilegedCpu;
+            }
+        }
         privileged = on;
         return was;
     }

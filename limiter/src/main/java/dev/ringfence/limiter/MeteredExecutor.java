@@ -94,7 +94,7 @@ public final class MeteredExecutor {
                     m.trip(Outcome.TIMEOUT, "wall-clock deadline of " + budgets.wallNanos() / 1_000_000 + " ms passed");
                 }
                 if (!m.tripped() && sampleCpu) {
-                    long cpu = ThreadClock.cpuNanos(w.thread.getId()) - job.cpuBase;
+                    long cpu = ThreadClock.cpuNanos(w.thread.getId()) - m.cpuBase();
                     if (job.started && cpu > budgets.cpuNanos()) {
                         m.trip(Outcome.CPU_EXCEEDED, "used " + cpu / 1_000_000 + " ms of CPU, budget "
                                 + budgets.cpuNanos() / 1_000_000 + " ms");
@@ -123,8 +123,8 @@ public final class MeteredExecutor {
         abandoned.incrementAndGet();
         Meter m = job.meter;
         long tid = w.thread.getId();
-        long cpu = job.started ? ThreadClock.cpuNanos(tid) - job.cpuBase : 0;
-        long alloc = job.started ? ThreadClock.allocatedBytes(tid) - job.allocBase : 0;
+        long cpu = job.started ? ThreadClock.cpuNanos(tid) - m.cpuBase() : 0;
+        long alloc = job.started ? ThreadClock.allocatedBytes(tid) - m.allocBase() : 0;
         return new RunResult<>(m.tripOutcome(), null, m.tripMessage() + " (the handler thread did not stop and was abandoned)",
                 null, System.nanoTime() - start, cpu, alloc, m.fuelUsed(), true);
     }
@@ -150,8 +150,6 @@ public final class MeteredExecutor {
         final CountDownLatch done = new CountDownLatch(1);
         final AtomicInteger claimed = new AtomicInteger();
         volatile boolean started;
-        volatile long cpuBase;
-        volatile long allocBase;
         volatile RunResult<T> result;
 
         Job(Meter meter, ClassLoader loader, Callable<T> task) {
@@ -169,8 +167,6 @@ public final class MeteredExecutor {
             t.setContextClassLoader(loader);
             Thread.interrupted();
             meter.start();
-            cpuBase = meter.cpuBase();
-            allocBase = meter.allocBase();
             started = true;
             T value = null;
             Throwable error = null;

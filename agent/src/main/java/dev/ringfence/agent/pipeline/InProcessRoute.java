@@ -1,0 +1,151 @@
+package dev.ringfence.agent.pipeline;
+
+import dev.ringfence.api.Budgets;
+import dev.ringfence.api.Handler;
+import dev.ringfence.api.Outcome;
+import dev.ringfence.api.Request;
+import dev.ringfence.api.Response;
+import dev.ringfence.jfr.RingfenceEvents;
+import dev.ringfence.limiter.MeteredExecutor;
+import dev.ringfence.limiter.RunResult;
+import dev.ringfence.loader.HandlerVersion;
+import dev.ringfence.loader.VersionException;
+import java.io.PrintStream;
+import java.lang.reflect.Modifier;
+
+/**
+ * One route's handler on the in-process tier: a loaded {@link HandlerVersion}, one handler
+ * instance created inside the sandbox, and the budgets every invocation runs under.
+ *
+ * <p>Thread-safe: {@link #invoke} may be called from many threads; each call runs on its own
+ * sandbox worker. Whatever the handler does, the outcome is recorded (JFR) before the call returns.
+ */
+public final class InProcessRoute {
+    private final String route;
+    private final HandlerVersion version;
+    private final Handler handler;
+    private final Budgets budgets;
+    private final MeteredExecutor executor;
+    private final PrintStream log;
+
+    private InProcessRoute(String route, HandlerVersion version, Handler handler, Budgets budgets,
+            MeteredExecutor executor, PrintStream log) {
+        this.route = route;
+        this.version = version;
+        this.handler = handler;
+        this.budgets = budgets;
+        this.executor = executor;
+        this.log = log;
+    }
+
+    /**
+     * Opens a route: checks the handler class on the host thread, then creates the handler inside
+     * the sandbox (its constructor and static initialiser are handler code, run under the budgets).
+     *
+     * @param route the route's name
+     * @param version the loaded version
+     * @param className the handler class
+     * @param budgets the budgets of every invocation (and of the handler's construction)
+     * @param executor the sandbox workers
+     * @param log where the handler's logger writes
+     * @return the route
+     * @throws VersionException when the class is missing, not a handler, or has no public no-argument constructor
+     * @throws HandlerStartException when the constructor did not end {@code OK} in the sandbox
+     */
+    public static InProcessRoute open(String route, HandlerVersion version, String className, Budgets budgets,
+            MeteredExecutor executor, PrintStream log) throws VersionException {
+        Class<?> c = version.loadClass(className);
+        if (!Handler.class.isAssignableFrom(c) || c.isInterface() || Modifier.isAbstract(c.getModifiers())) {
+            throw new VersionException(VersionException.Reason.NOT_A_HANDLER,
+                    className + " is not a concrete class implementing " + Handler.class.getName());
+        }
+        try {
+            c.getConstructor();
+        } catch (NoSuchMethodException e) {
+            throw new VersionException(VersionException.Reason.NO_PUBLIC_CONSTRUCTOR,
+                    className + " has no public no-argument constructor", e);
+        }
+        RingfenceEvents.versionLoaded(route, version.shortId(), version.classCount(), (int) version.cacheHits(),
+                version.loadNanos(), version.classpath().toString());
+        RunResult<Handler> created = executor.run(budgets, version.policy(), version.classLoader(),
+                () -> version.newHandler(className));
+        if (created.outcome() != Outcome.OK) {
+            record(route, version.shortId(), "construct-" + className, created, budgets);
+            throw new HandlerStartException(created.outcome(), "creating " + className + " ended "
+                    + created.outcome() + ": " + created.message());
+        }
+        return new InProcessRoute(route, version, created.value(), budgets, executor, log);
+    }
+
+    /** @return the route's name */
+    public String route() {
+        return route;
+    }
+
+    /** @return the version serving this route */
+    public HandlerVersion version() {
+        return version;
+    }
+
+    /**
+     * Runs one request.
+     *
+     * @param request the request
+     * @return how it ended; never throws for anything the handler does
+     */
+    public InvocationResult invoke(Request request) {
+        long start = System.nanoTime();
+        InvocationContext ctx = new InvocationContext(route, request.requestId(), budgets, start, log);
+        RunResult<Response> r = executor.run(budgets, version.policy(), version.classLoader(), () -> {
+            Response resp = handler.handle(request, ctx);
+            if (resp == null) {
+                throw new IllegalStateException("the handler returned no response");
+            }
+            return resp;
+        });
+        record(route, version.shortId(), request.requestId(), r, budgets);
+        return new InvocationResult(request.requestId(), r.outcome(), r.value(), r.message(), r.wallNanos(),
+                r.cpuNanos(), r.allocatedBytes(), r.fuel(), version.shortId());
+    }
+
+    private static void record(String route, String version, String requestId, RunResult<?> r, Budgets budgets) {
+        String outcome = r.outcome().name();
+        RingfenceEvents.invocation(route, version, requestId, outcome, r.wallNanos(), r.cpuNanos(), r.allocatedBytes(),
+                r.fuel(), r.message());
+        if (r.outcome() == Outcome.DENIED) {
+            String m = r.message() == null ? "" : r.message();
+            String api = m.startsWith("denied: ") ? m.substring("denied: ".length()).split(" ")[0] : m;
+            RingfenceEvents.denied(route, version, requestId, api, m);
+        } else if (r.outcome().isBudget()) {
+            RingfenceEvents.budgetExceeded(route, version, requestId, outcome, limit(r.outcome(), budgets), used(r), r.message());
+        }
+    }
+
+    private static long limit(Outcome o, Budgets b) {
+        switch (o) {
+            case CPU_EXCEEDED:
+                return b.cpuNanos();
+            case ALLOC_EXCEEDED:
+                return b.allocBytes();
+            case FUEL_EXCEEDED:
+                return b.fuel();
+            case TIMEOUT:
+                return b.wallNanos();
+            default:
+                return 0;
+        }
+    }
+
+    private static long used(RunResult<?> r) {
+        switch (r.outcome()) {
+            case CPU_EXCEEDED:
+                return r.cpuNanos();
+            case ALLOC_EXCEEDED:
+                return r.allocatedBytes();
+            case FUEL_EXCEEDED:
+                return r.fuel();
+            default:
+                return r.wallNanos();
+        }
+    }
+}
