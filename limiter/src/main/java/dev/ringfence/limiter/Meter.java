@@ -198,7 +198,6 @@ public final class Meter {
         if (STATE.compareAndSet(this, 0, outcome.ordinal() + 1)) {
             message = why;
             tripNanos = System.nanoTime();
-            credit = 0; // a racy hint only: the owner's next slow path reads state anyway
             return true;
         }
         return false;
@@ -213,7 +212,11 @@ public final class Meter {
      */
     public BudgetAbort tripOwn(Outcome outcome, String why) {
         trip(outcome, why);
-        credit = 0;
+        if (Thread.currentThread() == owner) {
+            // charge what was used of the grant, then leave no credit: every later tick is slow and throws
+            fuelCharged += grant - credit;
+            grant = credit = 0;
+        }
         return abort;
     }
 

@@ -23,6 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class MeteredExecutor {
     private static final long SAMPLE_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+    /** How often a caller without a CPU budget looks for a trip the handler's own thread made. */
+    private static final long TRIP_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
     private final String name;
     private final long graceNanos;
@@ -80,9 +82,7 @@ public final class MeteredExecutor {
             while (true) {
                 long now = System.nanoTime();
                 long wait = deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - now;
-                if (sampleCpu || m.tripped()) {
-                    wait = Math.min(wait, SAMPLE_NANOS);
-                }
+                wait = Math.min(wait, sampleCpu || m.tripped() ? SAMPLE_NANOS : TRIP_CHECK_NANOS);
                 if (wait > 0 && job.done.await(wait, TimeUnit.NANOSECONDS)) {
                     return job.result;
                 }

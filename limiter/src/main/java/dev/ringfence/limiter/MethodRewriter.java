@@ -123,19 +123,77 @@ final class MethodRewriter implements Opcodes {
     // catch guards
 
     private void guardHandlers() {
-        Set<LabelNode> done = Instrumenter.identitySet();
+        Set<LabelNode> guarded = Instrumenter.identitySet();
+        List<LabelNode[]> guards = new ArrayList<>();
         for (TryCatchBlockNode tcb : mn.tryCatchBlocks) {
-            if (!done.add(tcb.handler) || releasesMonitorAndRethrows(tcb.handler)) {
+            if (guarded.contains(tcb.handler) || releasesMonitorAndRethrows(tcb.handler)) {
                 continue;
             }
+            guarded.add(tcb.handler);
             AbstractInsnNode at = tcb.handler;
             while (at.getNext() != null && at.getNext().getOpcode() < 0) {
                 at = at.getNext(); // past the label's line number and frame
             }
+            LabelNode from = new LabelNode();
+            LabelNode to = new LabelNode();
             InsnList il = new InsnList();
+            il.add(from);
             il.add(new InsnNode(DUP));
             il.add(new MethodInsnNode(INVOKESTATIC, PROBES, "caught", "(Ljava/lang/Throwable;)V", false));
+            il.add(to);
             insns.insert(at, il);
+            guards.add(new LabelNode[] {from, to});
+        }
+        excludeGuardsFromGuardedRanges(guarded, guards);
+    }
+
+    /**
+     * javac lets a {@code finally} handler's range cover the handler's own first instructions;
+     * a guard there would rethrow the abort into its own handler forever. So no guarded handler
+     * may cover a guard: the abort a guard throws goes to the caller (or to a handler that only
+     * releases a monitor and rethrows).
+     */
+    private void excludeGuardsFromGuardedRanges(Set<LabelNode> guarded, List<LabelNode[]> guards) {
+        if (guards.isEmpty()) {
+            return;
+        }
+        List<TryCatchBlockNode> out = new ArrayList<>();
+        for (TryCatchBlockNode tcb : mn.tryCatchBlocks) {
+            if (!guarded.contains(tcb.handler)) {
+                out.add(tcb);
+                continue;
+            }
+            List<TryCatchBlockNode> pieces = new ArrayList<>(List.of(tcb));
+            for (LabelNode[] g : guards) {
+                List<TryCatchBlockNode> next = new ArrayList<>();
+                for (TryCatchBlockNode p : pieces) {
+                    int start = insns.indexOf(p.start);
+                    int end = insns.indexOf(p.end);
+                    int gFrom = insns.indexOf(g[0]);
+                    int gTo = insns.indexOf(g[1]);
+                    if (gFrom >= start && gFrom < end) {
+                        addIfNotEmpty(next, p, p.start, g[0]);
+                        addIfNotEmpty(next, p, g[1], p.end);
+                    } else {
+                        next.add(p);
+                    }
+                }
+                pieces = next;
+            }
+            out.addAll(pieces);
+        }
+        mn.tryCatchBlocks = out;
+    }
+
+    private void addIfNotEmpty(List<TryCatchBlockNode> into, TryCatchBlockNode like, LabelNode start, LabelNode end) {
+        for (AbstractInsnNode i = start; i != null && i != end; i = i.getNext()) {
+            if (i.getOpcode() >= 0) {
+                TryCatchBlockNode t = new TryCatchBlockNode(start, end, like.handler, like.type);
+                t.visibleTypeAnnotations = like.visibleTypeAnnotations;
+                t.invisibleTypeAnnotations = like.invisibleTypeAnnotations;
+                into.add(t);
+                return;
+            }
         }
     }
 

@@ -173,7 +173,7 @@ public final class Probes {
      * @param l the loader
      * @return nothing: the call is denied
      */
-    public static ClassLoader parent(ClassLoader l) {
+    public static ClassLoader parent(Object l) {
         denied("java.lang.ClassLoader.getParent");
         return null;
     }

@@ -23,6 +23,8 @@ class BudgetEnforcementTest {
             "  public static Object catchThrowable() { while (true) { try { spin(); } catch (Throwable t) { sink--; } } }",
             "  @SuppressWarnings(\"finally\")",
             "  public static Object finallyReturn() { try { spin(); } finally { return \"swallowed\"; } }",
+            "  @SuppressWarnings(\"finally\")",
+            "  public static Object finallyReturnInline() { try { while (true) { sink++; } } finally { return \"swallowed\"; } }",
             "  public static Object finallyLoop() { try { spin(); } finally { while (true) { sink++; } } }",
             "  public static Object hugeArray() { int n = Integer.MAX_VALUE - 16 - (int) (sink & 1); return new long[n]; }",
             "  public static Object hugeMulti() { int n = 100_000 + (int) (sink & 1); return new long[n][n]; }",
@@ -105,12 +107,27 @@ class BudgetEnforcementTest {
     void shouldNotLetAReturnInFinallySwallowTheAbort() {
         RunResult<Object> r = run(wall(100), "finallyReturn");
         assertEquals(Outcome.TIMEOUT, r.outcome(), r.message());
+        assertFalse(r.abandoned(), "the guard must not rethrow into its own handler forever");
+    }
+
+    @Test
+    void shouldNotRethrowIntoAFinallyHandlerThatCoversItself() {
+        RunResult<Object> r = run(new Budgets(0, 0, 1_000_000, 0), "finallyReturnInline");
+        assertEquals(Outcome.FUEL_EXCEEDED, r.outcome(), r.message());
+        assertFalse(r.abandoned());
     }
 
     @Test
     void shouldStopALoopInAFinallyBlock() {
         RunResult<Object> r = run(wall(100), "finallyLoop");
         assertEquals(Outcome.TIMEOUT, r.outcome());
+        assertFalse(r.abandoned());
+    }
+
+    @Test
+    void shouldStopAFinallyLoopOnFuelAloneWithoutADeadline() {
+        RunResult<Object> r = run(new Budgets(0, 0, 1_000_000, 0), "finallyLoop");
+        assertEquals(Outcome.FUEL_EXCEEDED, r.outcome());
         assertFalse(r.abandoned());
     }
 

@@ -1,0 +1,78 @@
+package dev.ringfence.loader;
+
+import dev.ringfence.limiter.Policy;
+import java.util.Objects;
+
+/**
+ * How a {@link HandlerVersion} is loaded. Immutable.
+ *
+ * @param policy the deny policy of the route: the version's loader reports it to the gates, and
+ *     it is part of the cache key of instrumented classes
+ * @param cache the on-disk cache of instrumented classes, or null to instrument without one
+ * @param mode when classes are instrumented
+ * @param maxClasspathBytes the most bytes a classpath may hold once read into memory
+ */
+public record LoadOptions(Policy policy, InstrumentedClassCache cache, InstrumentMode mode, long maxClasspathBytes) {
+    /** Default bound on the bytes of a version's classpath: 512 MiB. */
+    public static final long DEFAULT_MAX_CLASSPATH_BYTES = 512L << 20;
+
+    /**
+     * Checks the options.
+     *
+     * @param policy the route's deny policy
+     * @param cache the instrumented-class cache, or null for none
+     * @param mode when classes are instrumented
+     * @param maxClasspathBytes the most bytes a classpath may hold
+     * @throws NullPointerException when the policy or mode is null
+     * @throws IllegalArgumentException when the bound is not positive
+     */
+    public LoadOptions {
+        Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(mode, "mode");
+        if (maxClasspathBytes <= 0) {
+            throw new IllegalArgumentException("maxClasspathBytes must be positive: " + maxClasspathBytes);
+        }
+    }
+
+    /**
+     * Options with a policy, no cache, on-demand instrumentation and the default size bound.
+     *
+     * @param policy the route's policy
+     * @return the options
+     */
+    public static LoadOptions of(Policy policy) {
+        return new LoadOptions(policy, null, InstrumentMode.ON_DEMAND, DEFAULT_MAX_CLASSPATH_BYTES);
+    }
+
+    /**
+     * @param newPolicy the policy
+     * @return these options with another policy
+     */
+    public LoadOptions withPolicy(Policy newPolicy) {
+        return new LoadOptions(newPolicy, cache, mode, maxClasspathBytes);
+    }
+
+    /**
+     * @param newCache the cache, or null for none
+     * @return these options with another cache
+     */
+    public LoadOptions withCache(InstrumentedClassCache newCache) {
+        return new LoadOptions(policy, newCache, mode, maxClasspathBytes);
+    }
+
+    /**
+     * @param newMode when to instrument
+     * @return these options with another mode
+     */
+    public LoadOptions withMode(InstrumentMode newMode) {
+        return new LoadOptions(policy, cache, newMode, maxClasspathBytes);
+    }
+
+    /**
+     * @param bytes the bound
+     * @return these options with another bound on classpath bytes
+     */
+    public LoadOptions withMaxClasspathBytes(long bytes) {
+        return new LoadOptions(policy, cache, mode, bytes);
+    }
+}

@@ -1,0 +1,276 @@
+package dev.ringfence.loader;
+
+import dev.ringfence.limiter.InstrumentationException;
+import dev.ringfence.limiter.Instrumenter;
+import dev.ringfence.limiter.Meter;
+import dev.ringfence.limiter.Policy;
+import dev.ringfence.limiter.SandboxThread;
+import dev.ringfence.limiter.SandboxedLoader;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URL;
+import java.security.CodeSource;
+import java.security.ProtectionDomain;
+import java.security.cert.Certificate;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The class loader of one handler version. It defines classes from the version's bytes in memory,
+ * instrumented by {@link Instrumenter} (through the {@link InstrumentedClassCache} when there is
+ * one), and serves resources from memory too, so loading never reads a handler's files once the
+ * version is built.
+ *
+ * <p>Class policy at link time: lookups go parent-first to {@link FilteringParentLoader}, which
+ * shows only the JDK, {@code dev.ringfence.api} and {@code dev.ringfence.limiter.Probes}; classes
+ * of the version in {@code java.*}, the API or ringfence's internal packages
+ * ({@link dev.ringfence.limiter.SandboxPackages#reserved}) are never defined, so a handler jar
+ * cannot shadow the JDK or ringfence (other names, {@code dev.ringfence.samples} included, are the
+ * handler's to use). Resources are parent-first too.
+ *
+ * <p>Assumptions and guarantees: parallel capable; classes of different names load concurrently
+ * and each name is defined once, under {@link #getClassLoadingLock}. When a class or resource is
+ * looked up on a thread running a sandboxed invocation, the loader's own work (delegation, cache
+ * reads and writes, instrumentation, definition) runs with the invocation's meter
+ * {@linkplain Meter#setPrivileged privileged}, so the capability gates do not deny the sandbox its
+ * own reads; no handler code runs in that window (static initialisers run after loading returns).
+ * After {@link HandlerVersion#close()} classes already defined stay usable, new ones are not
+ * found, and resource URLs fail to open.
+ */
+public final class VersionClassLoader extends ClassLoader implements SandboxedLoader {
+    static {
+        registerAsParallelCapable();
+    }
+
+    private static final Instrumenter INSTRUMENTER = new Instrumenter();
+
+    private final Policy policy;
+    private final InstrumentedClassCache cache;
+    private final MemoryResources resources;
+    private final ProtectionDomain domain;
+    private final Map<String, byte[]> prepared = new ConcurrentHashMap<>();
+    private final AtomicLong cacheHits = new AtomicLong();
+    private final AtomicLong cacheMisses = new AtomicLong();
+    private final AtomicLong instrumented = new AtomicLong();
+    private final AtomicLong defined = new AtomicLong();
+    private volatile ClasspathContent content;
+
+    VersionClassLoader(ClasspathContent content, String shortId, LoadOptions options) {
+        super("ringfence-" + shortId, FilteringParentLoader.INSTANCE);
+        this.content = content;
+        this.policy = options.policy();
+        this.cache = options.cache();
+        this.resources = new MemoryResources(shortId, content);
+        this.domain = new ProtectionDomain(new CodeSource(resources.base(), (Certificate[]) null), null);
+    }
+
+    /** @return the policy of the version: the gates apply it to the version's classes */
+    @Override
+    public Policy policy() {
+        return policy;
+    }
+
+    /**
+     * Instruments every class of the version now, on the calling thread, and keeps the result
+     * until the class is defined.
+     *
+     * @throws VersionException when a class cannot be instrumented
+     */
+    void prepareAll() throws VersionException {
+        ClasspathContent c = content;
+        for (String name : c.classNames()) {
+            try {
+                prepared.put(name, instrumentedBytes(c.first(entryName(name))));
+            } catch (InstrumentationException e) {
+                throw new VersionException(VersionException.Reason.INSTRUMENTATION_FAILED,
+                        "cannot instrument " + name + ": " + ClasspathContent.oneLine(e), e);
+            }
+        }
+    }
+
+    @Override
+    protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+        Meter m = SandboxThread.currentMeter();
+        if (m == null) {
+            return super.loadClass(name, resolve);
+        }
+        boolean was = m.setPrivileged(true);
+        try {
+            return super.loadClass(name, resolve);
+        } finally {
+            m.setPrivileged(was);
+        }
+    }
+
+    @Override
+    protected Class<?> findClass(String name) throws ClassNotFoundException {
+        if (ClasspathContent.isReserved(name)) {
+            throw new ClassNotFoundException(name + " (handler code may not define classes in this package)");
+        }
+        ClasspathContent c = content;
+        if (c == null) {
+            throw new ClassNotFoundException(name + " (the handler version was closed)");
+        }
+        byte[] original = c.first(entryName(name));
+        if (original == null) {
+            throw new ClassNotFoundException(name);
+        }
+        byte[] bytes = prepared.remove(name);
+        if (bytes == null) {
+            try {
+                bytes = instrumentedBytes(original);
+            } catch (InstrumentationException e) {
+                throw new ClassFormatError("ringfence: cannot instrument " + name + ": " + ClasspathContent.oneLine(e));
+            }
+        }
+        Class<?> k = defineClass(name, bytes, 0, bytes.length, domain);
+        defined.incrementAndGet();
+        return k;
+    }
+
+    private byte[] instrumentedBytes(byte[] original) {
+        String key = null;
+        if (cache != null) {
+            key = InstrumentedClassCache.key(original, policy);
+            byte[] hit = cache.lookup(key);
+            if (hit != null) {
+                cacheHits.incrementAndGet();
+                return hit;
+            }
+            cacheMisses.incrementAndGet();
+        }
+        byte[] out = INSTRUMENTER.instrument(original).bytes();
+        instrumented.incrementAndGet();
+        if (cache != null) {
+            cache.store(key, out);
+        }
+        return out;
+    }
+
+    private static String entryName(String className) {
+        return className.replace('.', '/') + ".class";
+    }
+
+    /**
+     * Finds a resource: the JDK's first, then the version's, served from memory.
+     *
+     * @param name the resource name
+     * @return its URL, or null
+     */
+    @Override
+    public URL getResource(String name) {
+        Meter m = SandboxThread.currentMeter();
+        boolean was = m != null && m.setPrivileged(true);
+        try {
+            return super.getResource(name);
+        } finally {
+            if (m != null) {
+                m.setPrivileged(was);
+            }
+        }
+    }
+
+    /**
+     * Finds every copy of a resource: the JDK's first, then one per classpath element that has it.
+     *
+     * @param name the resource name
+     * @return their URLs
+     * @throws IOException when the JDK's lookup fails
+     */
+    @Override
+    public Enumeration<URL> getResources(String name) throws IOException {
+        Meter m = SandboxThread.currentMeter();
+        boolean was = m != null && m.setPrivileged(true);
+        try {
+            // read the parent's lazy enumeration now, inside the privileged window
+            return Collections.enumeration(Collections.list(super.getResources(name)));
+        } finally {
+            if (m != null) {
+                m.setPrivileged(was);
+            }
+        }
+    }
+
+    /**
+     * Opens a resource: the JDK's first, then the version's bytes in memory, without a URL.
+     *
+     * @param name the resource name
+     * @return a stream over its bytes, or null
+     */
+    @Override
+    public InputStream getResourceAsStream(String name) {
+        Meter m = SandboxThread.currentMeter();
+        boolean was = m != null && m.setPrivileged(true);
+        try {
+            InputStream in = getParent().getResourceAsStream(name);
+            if (in != null) {
+                return in;
+            }
+            ClasspathContent c = content;
+            byte[] b = c == null ? null : c.first(name);
+            return b == null ? null : new ByteArrayInputStream(b);
+        } finally {
+            if (m != null) {
+                m.setPrivileged(was);
+            }
+        }
+    }
+
+    @Override
+    protected URL findResource(String name) {
+        ClasspathContent c = content;
+        return c == null || c.first(name) == null ? null : resources.url(name, 0);
+    }
+
+    @Override
+    protected Enumeration<URL> findResources(String name) {
+        ClasspathContent c = content;
+        if (c == null) {
+            return Collections.emptyEnumeration();
+        }
+        int n = c.all(name).size();
+        List<URL> urls = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            urls.add(resources.url(name, i));
+        }
+        return Collections.enumeration(urls);
+    }
+
+    /** Forgets the version's bytes: no class is defined after this. Idempotent. */
+    void close() {
+        content = null;
+        prepared.clear();
+        resources.close();
+    }
+
+    boolean isClosed() {
+        return content == null;
+    }
+
+    long cacheHits() {
+        return cacheHits.get();
+    }
+
+    long cacheMisses() {
+        return cacheMisses.get();
+    }
+
+    long instrumentedClasses() {
+        return instrumented.get();
+    }
+
+    long definedClasses() {
+        return defined.get();
+    }
+
+    @Override
+    public String toString() {
+        return "VersionClassLoader[" + getName() + "]";
+    }
+}

@@ -1,0 +1,210 @@
+package dev.ringfence.loader;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ringfence.api.Outcome;
+import dev.ringfence.api.Request;
+import dev.ringfence.api.Response;
+import dev.ringfence.limiter.MeteredExecutor;
+import dev.ringfence.limiter.Policy;
+import dev.ringfence.limiter.RunResult;
+import java.lang.ref.PhantomReference;
+import java.lang.ref.ReferenceQueue;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class HandlerVersionsTest {
+    @TempDir
+    Path tmp;
+
+    private final RecordingListener events = new RecordingListener();
+    private final UnloadWatch watch = new UnloadWatch(Duration.ofMinutes(10), 0);
+    private final MeteredExecutor executor = new MeteredExecutor("versions-test", 10_000_000L, 0);
+
+    @AfterEach
+    void closeWatch() {
+        watch.close();
+    }
+
+    private HandlerVersions route(LoadOptions options) {
+        return new HandlerVersions("orders", options, watch, events);
+    }
+
+    private HandlerVersions route() {
+        return route(LoadOptions.of(Policy.DENY_ALL));
+    }
+
+    private Path jar(String tag) {
+        return Fixtures.jar(tmp.resolve(tag + ".jar"), Fixtures.handlersTagged(tag));
+    }
+
+    /** Runs fix.Hello on the current version through the metered executor, under a lease. */
+    private void invoke(HandlerVersions route) {
+        try (HandlerVersions.Lease lease = route.acquire()) {
+            HandlerVersion v = lease.version();
+            Request request = Request.builder("r").build();
+            RunResult<Response> r = executor.run(Fixtures.generous(), v.policy(), v.classLoader(),
+                    () -> v.newHandler("fix.Hello").handle(request, new Fixtures.TestContext()));
+            assertEquals(Outcome.OK, r.outcome(), r.message());
+        }
+    }
+
+    @Test
+    void shouldSwitchToTheNewVersionOnReload() throws Exception {
+        HandlerVersions route = route();
+        assertTrue(route.reload(List.of(jar("a"))));
+        String a = route.current().id();
+        assertTrue(route.reload(List.of(jar("b"))));
+        String b = route.current().id();
+        assertFalse(a.equals(b));
+        assertEquals(List.of(a, b), events.loaded);
+        assertEquals(List.of("none", a), events.replaced);
+    }
+
+    @Test
+    void shouldIgnoreAReloadOfTheSameContent() throws Exception {
+        HandlerVersions route = route();
+        assertTrue(route.reload(List.of(jar("a"))));
+        HandlerVersion first = route.current();
+        Path copy = Fixtures.jar(tmp.resolve("copy/a.jar"), Fixtures.handlersTagged("a"));
+        assertFalse(route.reload(List.of(copy)));
+        assertTrue(route.current() == first);
+        assertFalse(first.isClosed());
+        assertEquals(1, events.loaded.size());
+    }
+
+    @Test
+    void shouldKeepTheCurrentVersionWhenAReloadFails() throws Exception {
+        HandlerVersions route = route();
+        route.reload(List.of(jar("a")));
+        HandlerVersion first = route.current();
+        assertThrows(VersionException.class, () -> route.reload(List.of(tmp.resolve("missing.jar"))));
+        assertTrue(route.current() == first);
+        invoke(route);
+    }
+
+    @Test
+    void shouldRefuseALeaseBeforeTheFirstVersion() {
+        assertThrows(IllegalStateException.class, () -> route().acquire());
+    }
+
+    @Test
+    void shouldCloseTheOldVersionOnlyAfterItsLastLease() throws Exception {
+        HandlerVersions route = route();
+        route.reload(List.of(jar("a")));
+        HandlerVersions.Lease lease = route.acquire();
+        HandlerVersion old = lease.version();
+        route.reload(List.of(jar("b")));
+        assertFalse(old.isClosed(), "an in-flight invocation keeps its version open");
+        assertEquals(1, route.draining());
+        old.loadClass("fix.Spin"); // still loads classes it has not loaded yet
+        lease.close();
+        assertTrue(old.isClosed());
+        assertEquals(0, route.draining());
+        assertThrows(IllegalStateException.class, lease::version);
+        lease.close(); // idempotent
+    }
+
+    /** Loads version "a", uses it, and returns a phantom reference to its loader. */
+    private PhantomReference<ClassLoader> loadUseAndWatch(HandlerVersions route, ReferenceQueue<ClassLoader> q)
+            throws VersionException {
+        route.reload(List.of(jar("a")));
+        invoke(route);
+        return new PhantomReference<>(route.current().classLoader(), q);
+    }
+
+    @Test
+    void shouldProveTheOldLoaderCollectedOnceNoLeaseIsHeld() throws Exception {
+        HandlerVersions route = route();
+        ReferenceQueue<ClassLoader> q = new ReferenceQueue<>();
+        PhantomReference<ClassLoader> oldLoader = loadUseAndWatch(route, q);
+        String oldId = route.current().id();
+        route.reload(List.of(jar("b")));
+        invoke(route);
+        assertTrue(Fixtures.awaitCollected(() -> q.poll() == oldLoader), "the old loader was not collected");
+        assertTrue(Fixtures.awaitCollected(() -> events.unloaded.containsKey(oldId)), "the watch did not report it");
+        assertTrue(events.leaked.isEmpty());
+        assertEquals(1, events.live());
+    }
+
+    @Test
+    void shouldNeverLeaseAClosedVersionWhileReloading() throws Exception {
+        HandlerVersions route = route();
+        List<Path> jars = List.of(jar("a"), jar("b"));
+        route.reload(List.of(jars.get(0)));
+        AtomicBoolean stop = new AtomicBoolean();
+        ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        List<Thread> users = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            Thread u = new Thread(() -> {
+                while (!stop.get()) {
+                    try (HandlerVersions.Lease lease = route.acquire()) {
+                        HandlerVersion v = lease.version();
+                        if (v.isClosed()) {
+                            throw new AssertionError("leased a closed version");
+                        }
+                        v.loadClass("fix.Hello");
+                        v.loadClass("fix.Spin");
+                    } catch (Throwable e) {
+                        failures.add(e);
+                    }
+                }
+            }, "lease-user-" + t);
+            u.start();
+            users.add(u);
+        }
+        for (int i = 1; i <= 100; i++) {
+            assertTrue(route.reload(List.of(jars.get(i % 2))));
+        }
+        stop.set(true);
+        for (Thread u : users) {
+            u.join();
+        }
+        assertTrue(failures.isEmpty(), () -> "failures: " + failures);
+        assertEquals(0, route.draining());
+        assertEquals(101, events.loaded.size());
+    }
+
+    @Test
+    void shouldKeepLiveVersionLoadersBoundedOverManyReloads() throws Exception {
+        InstrumentedClassCache cache = new InstrumentedClassCache(tmp.resolve("cache"), 1 << 24);
+        HandlerVersions route = route(LoadOptions.of(Policy.DENY_ALL).withCache(cache));
+        int cycles = 220;
+        for (int i = 0; i < cycles; i++) {
+            Path jar = Fixtures.jar(tmp.resolve("cycle-" + (i % 2) + ".jar"), Fixtures.handlersTagged("cycle " + i));
+            assertTrue(route.reload(List.of(jar)));
+            invoke(route);
+            if (i % 50 == 49) {
+                assertTrue(Fixtures.awaitCollected(() -> events.live() == 1), "live loaders: " + events.live());
+            }
+        }
+        assertTrue(Fixtures.awaitCollected(() -> events.unloadedCount.get() == cycles - 1),
+                "unloaded " + events.unloadedCount.get() + " of " + (cycles - 1));
+        assertEquals(1, events.live());
+        assertEquals(0, watch.watching());
+        assertTrue(events.leaked.isEmpty());
+        assertTrue(cache.hits() > 0);
+    }
+
+    @Test
+    void shouldRetireTheCurrentVersionOnClose() throws Exception {
+        HandlerVersions route = route();
+        route.reload(List.of(jar("a")));
+        String id = route.current().id();
+        invoke(route);
+        route.close();
+        assertThrows(IllegalStateException.class, route::acquire);
+        assertThrows(IllegalStateException.class, () -> route.reload(List.of(jar("b"))));
+        assertTrue(Fixtures.awaitCollected(() -> events.unloaded.containsKey(id)));
+    }
+}

@@ -1,0 +1,194 @@
+package dev.ringfence.loader;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ringfence.limiter.Instrumenter;
+import dev.ringfence.limiter.Policy;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class InstrumentedClassCacheTest {
+    @TempDir
+    Path tmp;
+
+    private static byte[] hello() {
+        return Fixtures.handlers().get("fix/Hello.class");
+    }
+
+    private static byte[] classBytes(String entry) {
+        return new Instrumenter().instrument(Fixtures.handlers().get(entry)).bytes();
+    }
+
+    @Test
+    void shouldKeyByClassBytesAndPolicy() {
+        Properties p = new Properties();
+        p.setProperty("policy.env", "HOME");
+        Policy other = Policy.fromProperties(p);
+        String k = InstrumentedClassCache.key(hello(), Policy.DENY_ALL);
+        assertEquals(k, InstrumentedClassCache.key(hello().clone(), Policy.DENY_ALL));
+        assertNotEquals(k, InstrumentedClassCache.key(hello(), other));
+        assertNotEquals(k, InstrumentedClassCache.key(Fixtures.handlers().get("fix/Spin.class"), Policy.DENY_ALL));
+        assertTrue(k.matches("[0-9a-f]{64}"));
+    }
+
+    @Test
+    void shouldStoreAndFindAnEntryUnderItsTwoDigitDirectory() {
+        InstrumentedClassCache cache = new InstrumentedClassCache(tmp.resolve("c"), 1 << 20);
+        String key = InstrumentedClassCache.key(hello(), Policy.DENY_ALL);
+        assertNull(cache.lookup(key));
+        byte[] instrumented = classBytes("fix/Hello.class");
+        cache.store(key, instrumented);
+        assertTrue(Files.isRegularFile(tmp.resolve("c").resolve(key.substring(0, 2)).resolve(key + ".class")));
+        assertArrayEquals(instrumented, cache.lookup(key));
+        assertEquals(1, cache.hits());
+        assertEquals(1, cache.misses());
+        assertEquals(1, cache.stores());
+    }
+
+    @Test
+    void shouldTreatATruncatedEntryAsAMissAndOverwriteIt() throws Exception {
+        InstrumentedClassCache cache = new InstrumentedClassCache(tmp.resolve("c"), 1 << 20);
+        String key = InstrumentedClassCache.key(hello(), Policy.DENY_ALL);
+        byte[] instrumented = classBytes("fix/Hello.class");
+        cache.store(key, instrumented);
+        Path file = cache.pathOf(key);
+        byte[] whole = Files.readAllBytes(file);
+        Files.write(file, Arrays.copyOf(whole, whole.length / 2));
+        assertNull(cache.lookup(key));
+        assertEquals(1, cache.corruptEntries());
+        cache.store(key, instrumented);
+        assertArrayEquals(instrumented, cache.lookup(key));
+    }
+
+    @Test
+    void shouldTreatACorruptEntryAsAMiss() throws Exception {
+        InstrumentedClassCache cache = new InstrumentedClassCache(tmp.resolve("c"), 1 << 20);
+        String key = InstrumentedClassCache.key(hello(), Policy.DENY_ALL);
+        cache.store(key, classBytes("fix/Hello.class"));
+        Path file = cache.pathOf(key);
+        byte[] b = Files.readAllBytes(file);
+        b[b.length - 3] ^= 0x5a;
+        Files.write(file, b);
+        assertNull(cache.lookup(key));
+        Files.write(file, new byte[0]);
+        assertNull(cache.lookup(key));
+        assertEquals(2, cache.corruptEntries());
+    }
+
+    @Test
+    void shouldLeaveNoTemporaryFilesBehind() throws Exception {
+        InstrumentedClassCache cache = new InstrumentedClassCache(tmp.resolve("c"), 1 << 20);
+        for (String entry : List.of("fix/Hello.class", "fix/Spin.class", "fix/Resources.class")) {
+            cache.store(InstrumentedClassCache.key(Fixtures.handlers().get(entry), Policy.DENY_ALL), classBytes(entry));
+        }
+        try (Stream<Path> s = Files.walk(tmp.resolve("c"))) {
+            assertTrue(s.filter(Files::isRegularFile).allMatch(f -> f.getFileName().toString().endsWith(".class")));
+        }
+    }
+
+    @Test
+    void shouldEvictTheLeastRecentlyUsedEntriesPastItsBound() throws Exception {
+        byte[] instrumented = classBytes("fix/Hello.class");
+        long entry = instrumented.length + 36;
+        InstrumentedClassCache cache = new InstrumentedClassCache(tmp.resolve("c"), entry * 3);
+        String[] keys = new String[4];
+        for (int i = 0; i < keys.length; i++) {
+            Properties p = new Properties();
+            p.setProperty("policy.env", "VAR" + i);
+            keys[i] = InstrumentedClassCache.key(hello(), Policy.fromProperties(p));
+        }
+        for (int i = 0; i < 3; i++) {
+            cache.store(keys[i], instrumented);
+            Files.setLastModifiedTime(cache.pathOf(keys[i]), FileTime.fromMillis(1_000_000L * (i + 1)));
+        }
+        assertEquals(0, cache.evictions());
+        // a hit makes the oldest entry the most recently used
+        assertArrayEquals(instrumented, cache.lookup(keys[0]));
+        cache.store(keys[3], instrumented);
+        assertEquals(2, cache.evictions(), "down to 90% of the bound: two entries of four go");
+        assertFalse(Files.exists(cache.pathOf(keys[1])), "the least recently used entry goes first");
+        assertFalse(Files.exists(cache.pathOf(keys[2])));
+        assertTrue(Files.exists(cache.pathOf(keys[0])), "an entry used just now stays");
+        assertTrue(Files.exists(cache.pathOf(keys[3])), "the entry just stored stays");
+    }
+
+    @Test
+    void shouldRejectAKeyThatIsNotAHash() {
+        InstrumentedClassCache cache = new InstrumentedClassCache(tmp.resolve("c"), 1 << 20);
+        assertThrows(IllegalArgumentException.class, () -> cache.lookup("../../etc/passwd"));
+    }
+
+    @Test
+    void shouldDefaultToTheXdgCacheDirectory() {
+        assertEquals(Path.of("/x/cache/ringfence/classes"),
+                InstrumentedClassCache.defaultDirectory(Map.of("XDG_CACHE_HOME", "/x/cache"), "/home/u"));
+        assertEquals(Path.of("/home/u/.cache/ringfence/classes"),
+                InstrumentedClassCache.defaultDirectory(Map.of(), "/home/u"));
+        assertEquals(Path.of("/home/u/.cache/ringfence/classes"),
+                InstrumentedClassCache.defaultDirectory(Map.of("XDG_CACHE_HOME", "relative"), "/home/u"));
+    }
+
+    @Test
+    void shouldSkipInstrumentationWhenTheCacheIsWarm() throws Exception {
+        InstrumentedClassCache cache = new InstrumentedClassCache(tmp.resolve("c"), 1 << 24);
+        LoadOptions options = LoadOptions.of(Policy.DENY_ALL).withCache(cache);
+        Path jar = Fixtures.jar(tmp.resolve("h.jar"), Fixtures.handlers());
+        try (HandlerVersion cold = HandlerVersion.load(List.of(jar), options)) {
+            cold.newHandler("fix.Hello");
+            assertEquals(1, cold.cacheMisses());
+            assertEquals(1, cold.instrumentedClasses());
+        }
+        try (HandlerVersion warm = HandlerVersion.load(List.of(jar), options)) {
+            warm.newHandler("fix.Hello");
+            assertEquals(1, warm.cacheHits());
+            assertEquals(0, warm.cacheMisses());
+            assertEquals(0, warm.instrumentedClasses());
+        }
+    }
+
+    @Test
+    void shouldInstrumentEveryClassAtLoadInEagerMode() throws Exception {
+        InstrumentedClassCache cache = new InstrumentedClassCache(tmp.resolve("c"), 1 << 24);
+        LoadOptions options = LoadOptions.of(Policy.DENY_ALL).withCache(cache).withMode(InstrumentMode.AT_LOAD);
+        Path jar = Fixtures.jar(tmp.resolve("h.jar"), Fixtures.handlers());
+        try (HandlerVersion cold = HandlerVersion.load(List.of(jar), options)) {
+            assertEquals(cold.classCount(), cold.instrumentedClasses());
+            assertEquals(0, cold.definedClasses());
+            cold.newHandler("fix.Hello");
+            assertEquals(cold.classCount(), cold.instrumentedClasses(), "loading a class instruments nothing more");
+        }
+        try (HandlerVersion warm = HandlerVersion.load(List.of(jar), options)) {
+            assertEquals(warm.classCount(), warm.cacheHits());
+            assertEquals(0, warm.instrumentedClasses());
+        }
+    }
+
+    @Test
+    void shouldRefuseAtLoadAClassThatCannotBeInstrumentedInEagerMode() throws Exception {
+        Map<String, byte[]> entries = new java.util.TreeMap<>(Fixtures.handlers());
+        entries.put("fix/Broken.class", new byte[] {(byte) 0xCA, (byte) 0xFE, (byte) 0xBA, (byte) 0xBE, 0, 0, 0, 61, 9});
+        Path jar = Fixtures.jar(tmp.resolve("broken.jar"), entries);
+        VersionException e = assertThrows(VersionException.class, () -> HandlerVersion.load(List.of(jar),
+                LoadOptions.of(Policy.DENY_ALL).withMode(InstrumentMode.AT_LOAD)));
+        assertEquals(VersionException.Reason.INSTRUMENTATION_FAILED, e.reason());
+        assertTrue(e.getMessage().contains("fix.Broken"), e.getMessage());
+        try (HandlerVersion lazy = HandlerVersion.load(List.of(jar), LoadOptions.of(Policy.DENY_ALL))) {
+            assertEquals(VersionException.Reason.INSTRUMENTATION_FAILED,
+                    assertThrows(VersionException.class, () -> lazy.loadClass("fix.Broken")).reason());
+        }
+    }
+}
