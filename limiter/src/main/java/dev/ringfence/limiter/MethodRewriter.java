@@ -366,8 +366,30 @@ final class MethodRewriter implements Opcodes {
         }
     }
 
+    /** JDK calls that run a regular expression, and the probes that run it over metered text. */
+    private static final java.util.Map<String, String> REGEX = java.util.Map.of(
+            "java/util/regex/Pattern.matcher(Ljava/lang/CharSequence;)Ljava/util/regex/Matcher;",
+            "matcher(Ljava/util/regex/Pattern;Ljava/lang/CharSequence;)Ljava/util/regex/Matcher;",
+            "java/util/regex/Pattern.matches(Ljava/lang/String;Ljava/lang/CharSequence;)Z",
+            "patternMatches(Ljava/lang/String;Ljava/lang/CharSequence;)Z",
+            "java/lang/String.matches(Ljava/lang/String;)Z", "stringMatches(Ljava/lang/String;Ljava/lang/String;)Z",
+            "java/lang/String.replaceAll(Ljava/lang/String;Ljava/lang/String;)Ljava/lang/String;",
+            "replaceAll(Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;)Ljava/lang/String;",
+            "java/lang/String.replaceFirst(Ljava/lang/String;Ljava/lang/String;)Ljava/lang/String;",
+            "replaceFirst(Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;)Ljava/lang/String;",
+            "java/lang/String.split(Ljava/lang/String;)[Ljava/lang/String;",
+            "split(Ljava/lang/String;Ljava/lang/String;)[Ljava/lang/String;",
+            "java/lang/String.split(Ljava/lang/String;I)[Ljava/lang/String;",
+            "split(Ljava/lang/String;Ljava/lang/String;I)[Ljava/lang/String;");
+
     private void rewriteCall(MethodInsnNode m) {
         boolean isStatic = m.getOpcode() == INVOKESTATIC;
+        String regex = REGEX.get(m.owner + "." + m.name + m.desc);
+        if (regex != null && m.getOpcode() != INVOKESPECIAL) {
+            int paren = regex.indexOf('(');
+            insns.set(m, new MethodInsnNode(INVOKESTATIC, PROBES, regex.substring(0, paren), regex.substring(paren), false));
+            return;
+        }
         if (CallSitePolicy.deniedOwner(m.owner)) {
             if (m.name.equals("<init>")) {
                 // the NEW was replaced by a null; drop the arguments and that null

@@ -188,6 +188,88 @@ public final class Probes {
         return null;
     }
 
+    // --- regular expressions: the text is metered so that backtracking inside the JDK stops
+
+    /**
+     * Replaces {@code Pattern.matcher(CharSequence)}.
+     *
+     * @param p the pattern
+     * @param text the text
+     * @return a matcher over the metered text
+     */
+    public static java.util.regex.Matcher matcher(java.util.regex.Pattern p, CharSequence text) {
+        return p.matcher(MeteredChars.of(text));
+    }
+
+    /**
+     * Replaces {@code Pattern.matches(String, CharSequence)}.
+     *
+     * @param regex the expression
+     * @param text the text
+     * @return whether the whole text matches
+     */
+    public static boolean patternMatches(String regex, CharSequence text) {
+        return java.util.regex.Pattern.compile(regex).matcher(MeteredChars.of(text)).matches();
+    }
+
+    /**
+     * Replaces {@code String.matches(String)}.
+     *
+     * @param s the text
+     * @param regex the expression
+     * @return whether the whole text matches
+     */
+    public static boolean stringMatches(String s, String regex) {
+        return java.util.regex.Pattern.compile(regex).matcher(MeteredChars.of(s)).matches();
+    }
+
+    /**
+     * Replaces {@code String.replaceAll(String, String)}.
+     *
+     * @param s the text
+     * @param regex the expression
+     * @param replacement the replacement
+     * @return the result
+     */
+    public static String replaceAll(String s, String regex, String replacement) {
+        return java.util.regex.Pattern.compile(regex).matcher(MeteredChars.of(s)).replaceAll(replacement);
+    }
+
+    /**
+     * Replaces {@code String.replaceFirst(String, String)}.
+     *
+     * @param s the text
+     * @param regex the expression
+     * @param replacement the replacement
+     * @return the result
+     */
+    public static String replaceFirst(String s, String regex, String replacement) {
+        return java.util.regex.Pattern.compile(regex).matcher(MeteredChars.of(s)).replaceFirst(replacement);
+    }
+
+    /**
+     * Replaces {@code String.split(String, int)}.
+     *
+     * @param s the text
+     * @param regex the expression
+     * @param limit the limit
+     * @return the pieces
+     */
+    public static String[] split(String s, String regex, int limit) {
+        return java.util.regex.Pattern.compile(regex).split(MeteredChars.of(s), limit);
+    }
+
+    /**
+     * Replaces {@code String.split(String)}.
+     *
+     * @param s the text
+     * @param regex the expression
+     * @return the pieces
+     */
+    public static String[] split(String s, String regex) {
+        return split(s, regex, 0);
+    }
+
     /**
      * The meter a gate must consult on the current thread.
      *

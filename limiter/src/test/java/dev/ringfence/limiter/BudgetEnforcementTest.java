@@ -34,6 +34,8 @@ class BudgetEnforcementTest {
             "  public static Object recurseCatching(int n) { try { return recurseCatching(n + 1); } catch (StackOverflowError e) { return recurseCatching(n + 1); } }",
             "  public static Object fib(int n) { return n < 2 ? n : (Integer) fib(n - 1) + (Integer) fib(n - 2); }",
             "  public static Object sleepSwallowing() { while (true) { try { Thread.sleep(50); } catch (InterruptedException e) { } } }",
+            "  public static Object regex() { return \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaac\".matches(\"(a|a)+\\\\1b\"); }",
+            "  public static Object regexOk() { return java.util.Arrays.toString(\"a1b22c\".split(\"[0-9]+\")) + \"x-y\".replaceAll(\"-\", \"+\") + java.util.regex.Pattern.compile(\"b+\").matcher(\"abbc\").find(); }",
             "  public static Object synchronizedBlocks() { Object lock = new Object(); int s = 0; for (int i = 0; i < 100000; i++) { synchronized (lock) { s += i; } } return s; }",
             "}");
 
@@ -172,6 +174,19 @@ class BudgetEnforcementTest {
         RunResult<Object> r = run(wall(200), "sleepSwallowing");
         assertEquals(Outcome.TIMEOUT, r.outcome());
         assertFalse(r.abandoned(), "the catch guard stops it at the interrupt");
+    }
+
+    @Test
+    void shouldStopRegexBacktrackingInsideTheJdk() {
+        RunResult<Object> r = run(wall(300), "regex");
+        assertEquals(Outcome.TIMEOUT, r.outcome());
+        assertFalse(r.abandoned(), "the metered text stops the match");
+    }
+
+    @Test
+    void shouldKeepRegexResultsUnchanged() {
+        RunResult<Object> r = run(wall(10_000), "regexOk");
+        assertEquals("[a, b, c]x+ytrue", r.value(), r.message());
     }
 
     @Test

@@ -15,6 +15,7 @@ public final class Main {
             "         [--alloc 64m] [--body TEXT | --body-file F] [--repeat N] [--jfr FILE]",
             "         [--method M] [--path P] [--header 'Name: value'] [--policy FILE] [--cache DIR | --no-cache]",
             "                         run a handler in this JVM's sandbox; one JSON line per invocation",
+            "  demo [JAR [LIB_DIR]]   run every handler of a jar once (default: the built samples)",
             "  check JAR              instrument and verify every class of a jar; list denied-API users",
             "  report FILE.jfr        per route and outcome: count and p50/p95/p99/max latency",
             "  version                print the version");
@@ -45,6 +46,8 @@ public final class Main {
             switch (verb) {
                 case "invoke":
                     return InvokeCommand.run(rest, out, err);
+                case "demo":
+                    return DemoCommand.run(rest, out, err);
                 case "check":
                     return CheckCommand.run(rest, out, err);
                 case "report":
