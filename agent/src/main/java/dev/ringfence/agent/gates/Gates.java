@@ -1,18 +1,75 @@
 package dev.ringfence.agent.gates;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.lang.instrument.Instrumentation;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.jar.JarOutputStream;
 
-/** Installs the capability gates in JDK classes. (Placeholder: being written.) */
+/**
+ * Installs the capability gates in JDK classes: the checks that enforce a handler's deny policy
+ * wherever its code reaches a capability (exit, processes, threads and shared pools, native code,
+ * JDK internals, class loaders, global state, files, network, management), whether directly,
+ * by reflection, through a method handle or through a JDK helper.
+ *
+ * <p>Installation: the two classes gated JDK methods call ({@code dev.ringfence.boot.Gate} and
+ * its hook interface) are copied into a temporary jar appended to the boot class path, before
+ * anything loads them; the modules of the gated classes are made to read the boot loader's unnamed
+ * module, and {@code java.lang} is opened to ringfence (so that pooled workers' thread locals can
+ * be cleared); then the gate table's classes are retransformed. This class itself never touches
+ * the boot classes, so that nothing loads them from the application class path first.
+ */
 public final class Gates {
+    /** The classes that must be defined by the boot loader. */
+    static final String[] BOOT_CLASSES = {"dev/ringfence/boot/Gate.class", "dev/ringfence/boot/GateHook.class"};
+
+    private static boolean installed;
+
     private Gates() {
     }
 
     /**
-     * Installs every gate.
+     * Installs every gate, once. On failure nothing is marked ready: the caller reports the error
+     * and the sandbox refuses to run handler code.
      *
      * @param inst the instrumentation service
+     * @throws IllegalStateException when a gate cannot be put in place on this JDK
      */
-    public static void install(Instrumentation inst) {
-        throw new UnsupportedOperationException("gates are not written yet");
+    public static synchronized void install(Instrumentation inst) {
+        if (installed) {
+            return;
+        }
+        try {
+            Path jar = bootJar();
+            inst.appendToBootstrapClassLoaderSearch(new JarFile(jar.toFile()));
+        } catch (IOException e) {
+            throw new IllegalStateException("ringfence: cannot put the gate classes on the boot class path: " + e, e);
+        }
+        GateWiring.wire(inst);
+        installed = true;
+    }
+
+    /** Copies the boot classes out of this agent's own jar (or classes directory) into a new jar. */
+    static Path bootJar() throws IOException {
+        Path jar = Files.createTempFile("ringfence-boot-", ".jar");
+        jar.toFile().deleteOnExit();
+        ClassLoader own = Gates.class.getClassLoader();
+        try (OutputStream out = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(out)) {
+            for (String name : BOOT_CLASSES) {
+                try (InputStream in = own.getResourceAsStream(name)) {
+                    if (in == null) {
+                        throw new IOException(name + " is missing from the agent");
+                    }
+                    j.putNextEntry(new JarEntry(name));
+                    in.transferTo(j);
+                    j.closeEntry();
+                }
+            }
+        }
+        return jar;
     }
 }

@@ -1,0 +1,147 @@
+package dev.ringfence.agent.gates;
+
+import dev.ringfence.api.Handler;
+import dev.ringfence.boot.Gate;
+import dev.ringfence.limiter.SandboxedLoader;
+import java.security.SecureClassLoader;
+import java.util.Iterator;
+import java.util.function.Function;
+import java.util.stream.Stream;
+
+/**
+ * Tells whose a class is (the JDK's, the handler's, the host's) and who called a gated method.
+ * Stack walks skip reflection and method-handle frames (the walker's default), so a call made
+ * through {@code Method.invoke} or a method handle is attributed to the code that made it.
+ *
+ * <p>Used only on the slow path of a gate, on a sandbox thread with the gates open; stateless
+ * and thread-safe.
+ */
+final class Callers {
+    private static final StackWalker WALKER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
+    private static final ClassLoader PLATFORM = ClassLoader.getPlatformClassLoader();
+    private static final ClassLoader API_LOADER = Handler.class.getClassLoader();
+    private static final String SANDBOX = "dev.ringfence.";
+    private static final String API = "dev.ringfence.api.";
+
+    private static final Function<Stream<StackWalker.StackFrame>, Class<?>> IMMEDIATE = s -> {
+        Iterator<StackWalker.StackFrame> it = pastGate(s);
+        return it.hasNext() ? it.next().getDeclaringClass() : null;
+    };
+
+    private static final Function<Stream<StackWalker.StackFrame>, Class<?>> ORIGIN = s -> {
+        Iterator<StackWalker.StackFrame> it = pastGate(s);
+        while (it.hasNext()) {
+            Class<?> c = it.next().getDeclaringClass();
+            if (!jdk(c)) {
+                return c;
+            }
+        }
+        return null;
+    };
+
+    private static final Function<Stream<StackWalker.StackFrame>, Boolean> HANDLER_ASKED = s -> {
+        Iterator<StackWalker.StackFrame> it = pastGate(s);
+        while (it.hasNext()) {
+            StackWalker.StackFrame f = it.next();
+            Class<?> c = f.getDeclaringClass();
+            if (!jdk(c)) {
+                return sandboxed(c);
+            }
+            if (f.getMethodName().equals("<clinit>")) {
+                return Boolean.FALSE;
+            }
+        }
+        return Boolean.TRUE;
+    };
+
+    private Callers() {
+    }
+
+    /** Moves past the gate's own frames and the gated method's frame. */
+    private static Iterator<StackWalker.StackFrame> pastGate(Stream<StackWalker.StackFrame> s) {
+        Iterator<StackWalker.StackFrame> it = s.iterator();
+        while (it.hasNext()) {
+            if (it.next().getDeclaringClass() == Gate.class) {
+                if (it.hasNext()) {
+                    it.next(); // the gated method
+                }
+                return it;
+            }
+        }
+        return it;
+    }
+
+    /** @return the class whose code called the gated method, or null */
+    static Class<?> immediateCaller() {
+        return WALKER.walk(IMMEDIATE);
+    }
+
+    /** @return the first class above the gated method that is not the JDK's, or null */
+    static Class<?> originCaller() {
+        return WALKER.walk(ORIGIN);
+    }
+
+    /**
+     * Whether handler code asked for the gated call: the first frame above the gated method that
+     * is not the JDK's is a handler class. False when that frame is the sandbox's or the host's
+     * own code, and when a JDK static initialiser comes first (handler code may have caused the
+     * class to initialise, but not chosen what its initialiser does). True, to be safe, when no
+     * such frame is found.
+     *
+     * @return true when the call is the handler's
+     */
+    static boolean handlerAsked() {
+        return WALKER.walk(HANDLER_ASKED);
+    }
+
+    /**
+     * @param c a class
+     * @return true for a class of the JDK (boot or platform loader), never for ringfence's own
+     */
+    static boolean jdk(Class<?> c) {
+        ClassLoader l = c.getClassLoader();
+        return (l == null || l == PLATFORM || jdkInternalLoader(l)) && !c.getName().startsWith(SANDBOX);
+    }
+
+    /**
+     * A loader the JDK creates for itself, such as JDK 17's {@code DelegatingClassLoader} of
+     * generated reflection accessors: a JDK class that loads no code from anywhere (not a
+     * {@code SecureClassLoader}, unlike the application and {@code URLClassLoader}s).
+     */
+    private static boolean jdkInternalLoader(ClassLoader l) {
+        return l.getClass().getClassLoader() == null && !(l instanceof SecureClassLoader)
+                && !(l instanceof SandboxedLoader);
+    }
+
+    /**
+     * @param c a class
+     * @return true for a class defined by a sandbox loader: handler code
+     */
+    static boolean sandboxed(Class<?> c) {
+        return c != null && c.getClassLoader() instanceof SandboxedLoader;
+    }
+
+    /**
+     * @param c a class
+     * @return true for a class of the host or of ringfence, the API included
+     */
+    static boolean host(Class<?> c) {
+        return !jdk(c) && !sandboxed(c);
+    }
+
+    /**
+     * @param c a class
+     * @return true for a class of the host or of ringfence other than the API handlers compile against
+     */
+    static boolean internal(Class<?> c) {
+        return host(c) && !(c.getName().startsWith(API) && c.getClassLoader() == API_LOADER);
+    }
+
+    /**
+     * @param c a class, or null
+     * @return its name, or {@code ?}
+     */
+    static String name(Class<?> c) {
+        return c == null ? "?" : c.getName();
+    }
+}

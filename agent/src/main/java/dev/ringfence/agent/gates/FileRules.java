@@ -1,0 +1,151 @@
+package dev.ringfence.agent.gates;
+
+import dev.ringfence.limiter.Policy;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * The file rules: a handler reads below the policy's read and write directories, writes below its
+ * write directories, and always reads the JDK's own files ({@code java.home}, read lazily by JDK
+ * code: time zones, currencies, security configuration) and the kernel's random devices (seeding
+ * {@code SecureRandom} and {@code UUID.randomUUID}). Paths are compared absolute and normalised,
+ * without following links. Immutable and thread-safe.
+ */
+final class FileRules {
+    private final List<Path> alwaysReadable;
+    private final Path tmpdir;
+
+    /**
+     * Reads {@code java.home} and {@code java.io.tmpdir} now, on the host.
+     */
+    FileRules() {
+        List<Path> readable = new ArrayList<>();
+        Path home = Path.of(System.getProperty("java.home")).toAbsolutePath().normalize();
+        readable.add(home);
+        try {
+            Path real = home.toRealPath();
+            if (!real.equals(home)) {
+                readable.add(real);
+            }
+        } catch (IOException e) {
+            // the lexical path is enough
+        }
+        readable.add(Path.of("/dev/random"));
+        readable.add(Path.of("/dev/urandom"));
+        this.alwaysReadable = List.copyOf(readable);
+        this.tmpdir = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize();
+    }
+
+    /**
+     * Turns what a JDK method was given into the path it will touch.
+     *
+     * @param o a {@link Path}, {@link File} or {@link String}
+     * @return the absolute, normalised path, or null when {@code o} is null or of another type
+     * @throws InvalidPathException for a name no file can have
+     */
+    static Path path(Object o) {
+        if (o instanceof Path) {
+            return ((Path) o).toAbsolutePath().normalize();
+        }
+        if (o instanceof File) {
+            return Path.of(((File) o).getAbsolutePath()).normalize();
+        }
+        if (o instanceof String) {
+            return Path.of((String) o).toAbsolutePath().normalize();
+        }
+        return null;
+    }
+
+    /**
+     * @param policy the invocation's policy
+     * @param o what is read
+     * @return null when allowed, else what was denied
+     */
+    String read(Policy policy, Object o) {
+        Path p = safePath(o);
+        if (p == null && o == null) {
+            return null;
+        }
+        if (p != null && (policy.mayRead(p) || alwaysReadableHas(p))) {
+            return null;
+        }
+        return "read " + (p == null ? o : p);
+    }
+
+    /**
+     * @param policy the invocation's policy
+     * @param o what is created, changed or deleted
+     * @return null when allowed, else what was denied
+     */
+    String write(Policy policy, Object o) {
+        Path p = safePath(o);
+        if (p == null && o == null) {
+            return null;
+        }
+        if (p != null && policy.mayWrite(p)) {
+            return null;
+        }
+        return "write " + (p == null ? o : p);
+    }
+
+    /**
+     * @param policy the invocation's policy
+     * @param file the file opened
+     * @param options the open options (a {@code Set<OpenOption>})
+     * @return null when allowed, else what was denied
+     */
+    String open(Policy policy, Object file, Object options) {
+        return writes(options) ? write(policy, file) : read(policy, file);
+    }
+
+    /**
+     * @param policy the invocation's policy
+     * @param file the file opened
+     * @param mode the {@code RandomAccessFile} mode
+     * @return null when allowed, else what was denied
+     */
+    String randomAccess(Policy policy, Object file, Object mode) {
+        return "r".equals(mode) ? read(policy, file) : write(policy, file);
+    }
+
+    /**
+     * @param policy the invocation's policy
+     * @param dir the directory of a new temporary file, or null for the default one
+     * @return null when allowed, else what was denied
+     */
+    String temporary(Policy policy, Object dir) {
+        return write(policy, dir == null ? tmpdir : dir);
+    }
+
+    private static boolean writes(Object options) {
+        if (options instanceof Collection<?>) {
+            Collection<?> c = (Collection<?>) options;
+            return c.contains(StandardOpenOption.WRITE) || c.contains(StandardOpenOption.APPEND)
+                    || c.contains(StandardOpenOption.DELETE_ON_CLOSE);
+        }
+        return options != null;
+    }
+
+    private boolean alwaysReadableHas(Path p) {
+        for (Path r : alwaysReadable) {
+            if (p.startsWith(r)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Path safePath(Object o) {
+        try {
+            return path(o);
+        } catch (InvalidPathException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,228 @@
+package dev.ringfence.agent.gates;
+
+import dev.ringfence.boot.GateHook;
+import dev.ringfence.limiter.BudgetAbort;
+import dev.ringfence.limiter.Meter;
+import dev.ringfence.limiter.Policy;
+import dev.ringfence.limiter.Probes;
+import dev.ringfence.limiter.SandboxedLoader;
+import java.lang.invoke.MethodHandles;
+import java.security.ProtectionDomain;
+import java.security.SecureClassLoader;
+
+/**
+ * Decides gated calls on sandbox threads: lets everything through when no handler is running
+ * (or the sandbox's own code runs privileged), else applies the site's rule to the invocation's
+ * policy and, to deny, trips the meter with {@code DENIED} and throws its abort.
+ *
+ * <p>A call is denied only when handler code asked for it: the first frame above the gated
+ * method that is not the JDK's (reflection and method-handle frames skipped) must be a handler
+ * class. Thus the sandbox's and the host's own code on a sandbox thread (class loading, the
+ * invocation's context) is never denied, and neither is a JDK static initialiser that handler code
+ * merely triggered, so that a denial never leaves a JDK class unusable for the whole JVM. Handler
+ * code reaches no host code that could act for it: the API's value classes and the probes.
+ *
+ * <p>Assumptions and guarantees: called only by {@code Gate.check} on a sandbox thread. While a
+ * rule is evaluated the meter is privileged, so the rule's own use of gated JDK methods (paths,
+ * class loaders, name resolution, stack walks) passes through without recursion. A rule that fails
+ * denies. The stack is walked only on the way to a denial; allowed calls cost the rule alone.
+ */
+final class GateKeeper implements GateHook {
+    private static final ClassLoader PLATFORM = ClassLoader.getPlatformClassLoader();
+
+    private final FileRules files = new FileRules();
+    private final Object virtualThreadScheduler;
+
+    /**
+     * @param virtualThreadScheduler the JDK's scheduler of virtual threads, or null: unparking a
+     *     host's virtual thread submits to it, and that must not count as starting a thread
+     */
+    GateKeeper(Object virtualThreadScheduler) {
+        this.virtualThreadScheduler = virtualThreadScheduler;
+    }
+
+    @Override
+    public void check(int site, Object a, Object b, int n) {
+        Meter m = Probes.gateMeter();
+        if (m == null) {
+            return;
+        }
+        BudgetAbort abort = null;
+        boolean was = m.setPrivileged(true);
+        try {
+            Sites.Site s = Sites.get(site);
+            String denied;
+            try {
+                denied = s == null ? "an unknown gate #" + site : decide(s, m.policy(), a, b, n);
+            } catch (RuntimeException | LinkageError e) {
+                denied = (s == null ? "gate #" + site : s.api()) + " (the check failed: " + e + ")";
+            }
+            if (denied != null && Callers.handlerAsked()) {
+                abort = m.deny(denied); // still privileged: tripping may load classes
+            }
+        } finally {
+            m.setPrivileged(was);
+        }
+        if (abort != null) {
+            throw abort;
+        }
+    }
+
+    /**
+     * Applies a site's rule.
+     *
+     * @return null to allow, else the denial message: the API and, when useful, what it was asked
+     */
+    String decide(Sites.Site site, Policy policy, Object a, Object b, int n) {
+        String why = why(site.spec().kind(), policy, a, b, n);
+        if (why == null) {
+            return null;
+        }
+        return why.isEmpty() ? site.api() : site.api() + " (" + why + ")";
+    }
+
+    /** @return null to allow, "" to deny with the API name alone, else a detail */
+    private String why(GateKind kind, Policy policy, Object a, Object b, int n) {
+        switch (kind) {
+            case DENY:
+                return "";
+            case THREADS:
+                return policy.threadsAllowed() || (a != null && a == virtualThreadScheduler) ? null : "";
+            case OTHER_THREAD:
+                return otherThread(a);
+            case LIVE_THREAD:
+                return a instanceof Thread && ((Thread) a).isAlive() ? "" : null;
+            case NATIVE:
+                return policy.nativeLibrariesAllowed() || (a instanceof Class<?> && Callers.jdk((Class<?>) a)) ? null
+                        : (b instanceof String ? b + " " : "") + "from " + Callers.name((Class<?>) a);
+            case ACCESSIBLE:
+                return accessible((Class<?>) a, (Class<?>) b);
+            case PRIVATE_LOOKUP:
+                return a instanceof Class<?> && Callers.sandboxed((Class<?>) a) ? null : "on " + Callers.name((Class<?>) a);
+            case LOADER_NEW:
+                return newLoader(a);
+            case LOADER_DEFINE:
+                return a instanceof SandboxedLoader || Callers.jdk(a.getClass()) ? null : "in " + a.getClass().getName();
+            case LOOKUP_HOST:
+                return lookupHost((MethodHandles.Lookup) a, (Class<?>) b);
+            case REFLECT_HOST:
+                return a instanceof Class<?> && Callers.internal((Class<?>) a) && Callers.sandboxed(Callers.originCaller())
+                        ? "on " + ((Class<?>) a).getName() : null;
+            case RESOURCE_HOST:
+                return a instanceof Class<?> && Callers.host((Class<?>) a) && Callers.sandboxed(Callers.originCaller())
+                        ? "of " + ((Class<?>) a).getName() : null;
+            case CLASS_LOADER:
+                return classLoader(a);
+            case CALLER:
+                return Callers.sandboxed(Callers.immediateCaller()) ? "" : null;
+            case ENV:
+                return a instanceof String && policy.mayReadEnv((String) a) ? null
+                        : a == null ? "the whole environment" : (String) a;
+            default:
+                return fileOrNetwork(kind, policy, a, b, n);
+        }
+    }
+
+    private String fileOrNetwork(GateKind kind, Policy policy, Object a, Object b, int n) {
+        switch (kind) {
+            case FILE_READ:
+                return firstDenial(files.read(policy, a), b == null ? null : files.read(policy, b));
+            case FILE_WRITE:
+                return firstDenial(files.write(policy, a), b == null ? null : files.write(policy, b));
+            case FILE_OPEN:
+                return files.open(policy, a, b);
+            case FILE_RAF:
+                return files.randomAccess(policy, a, b);
+            case FILE_COPY:
+                return firstDenial(files.read(policy, a), files.write(policy, b));
+            case FILE_TEMP:
+                return files.temporary(policy, a);
+            case SOCKET:
+                return NetRules.socket(policy);
+            case CONNECT:
+                return NetRules.connect(policy, a, n);
+            case BIND:
+                return NetRules.bind(policy, a, n);
+            case SEND:
+                return NetRules.send(policy, a);
+            case RESOLVE:
+                return NetRules.resolve(policy, a);
+            case REVERSE:
+                return NetRules.reverse(policy, a);
+            default:
+                return "no rule for " + kind;
+        }
+    }
+
+    private static String firstDenial(String first, String second) {
+        return first != null ? first : second;
+    }
+
+    /** Handler code may open up its own classes' members, and nothing else; the JDK may open what it needs. */
+    private static String accessible(Class<?> caller, Class<?> declaring) {
+        if (Callers.sandboxed(declaring)) {
+            return null;
+        }
+        if (caller != null && !Callers.sandboxed(caller)) {
+            return null; // the JDK or the sandbox itself: not a handler's request
+        }
+        return "on " + Callers.name(declaring);
+    }
+
+    /** Another live thread may be controlled only when the handler started it (it carries the handler's loader). */
+    private static String otherThread(Object a) {
+        if (!(a instanceof Thread)) {
+            return null;
+        }
+        Thread target = (Thread) a;
+        Thread self = Thread.currentThread();
+        if (target == self || !target.isAlive()) {
+            return null;
+        }
+        ClassLoader own = self.getContextClassLoader();
+        if (own instanceof SandboxedLoader && target.getContextClassLoader() == own) {
+            return null;
+        }
+        return "thread " + target.getName();
+    }
+
+    private static String newLoader(Object loader) {
+        if (loader instanceof SandboxedLoader) {
+            return null;
+        }
+        Class<?> type = loader.getClass();
+        if (Callers.jdk(type) && !(loader instanceof SecureClassLoader)) {
+            return null; // the JDK's own, such as reflection's DelegatingClassLoader on JDK 17
+        }
+        return type.getName();
+    }
+
+    private static String lookupHost(MethodHandles.Lookup lookup, Class<?> refc) {
+        if (refc == null || !Callers.internal(refc)) {
+            return null;
+        }
+        Class<?> own = lookup.lookupClass();
+        if (Callers.internal(own) && own.getClassLoader() == refc.getClassLoader()) {
+            return null; // the host or ringfence linking its own code, lambdas included
+        }
+        return "on " + refc.getName();
+    }
+
+    /** A loader handler code could reach from {@code a}: denied when it is the host's and handler code asks. */
+    private static String classLoader(Object a) {
+        ClassLoader l;
+        if (a instanceof Class<?>) {
+            l = ((Class<?>) a).getClassLoader();
+        } else if (a instanceof Module) {
+            l = ((Module) a).getClassLoader();
+        } else if (a instanceof ProtectionDomain) {
+            l = ((ProtectionDomain) a).getClassLoader();
+        } else {
+            l = ((ClassLoader) a).getParent();
+        }
+        if (l == null || l == PLATFORM || l instanceof SandboxedLoader) {
+            return null;
+        }
+        return Callers.sandboxed(Callers.immediateCaller()) ? "of " + (a instanceof Class<?> ? ((Class<?>) a).getName() : a) : null;
+    }
+}

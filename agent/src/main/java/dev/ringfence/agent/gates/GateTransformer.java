@@ -1,0 +1,58 @@
+package dev.ringfence.agent.gates;
+
+import java.lang.instrument.ClassFileTransformer;
+import java.security.ProtectionDomain;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Weaves gates into the JDK classes the table names, when they load and when they are
+ * retransformed. Never throws into the JVM: a class that cannot be woven is reported once on
+ * stderr, recorded, and left as it was (the agent then refuses to mark the sandbox ready).
+ *
+ * <p>Thread-safe: the JVM may call it from several threads at once.
+ */
+final class GateTransformer implements ClassFileTransformer {
+    private final ClassLoader platform = ClassLoader.getPlatformClassLoader();
+    private final Set<String> owners = GateTable.owners();
+    private final Set<String> reported = ConcurrentHashMap.newKeySet();
+    private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
+
+    @Override
+    public byte[] transform(ClassLoader loader, String className, Class<?> redefined, ProtectionDomain domain,
+            byte[] classFile) {
+        if (className == null || (loader != null && loader != platform) || !owners.contains(className)) {
+            return null;
+        }
+        try {
+            GateWeaver.Woven w = GateWeaver.weave(className, classFile);
+            if (w == null) {
+                return null;
+            }
+            for (String s : w.skipped()) {
+                fail(className, "a gate does not fit " + s);
+            }
+            return w.bytes();
+        } catch (Throwable t) {
+            fail(className, t.toString());
+            return null;
+        }
+    }
+
+    private void fail(String className, String why) {
+        failures.add(className + ": " + why);
+        if (reported.add(className)) {
+            System.err.println("ringfence: cannot put gates into " + className.replace('/', '.') + ": " + why);
+        }
+    }
+
+    /** @return what could not be woven so far */
+    List<String> failures() {
+        synchronized (failures) {
+            return List.copyOf(failures);
+        }
+    }
+}

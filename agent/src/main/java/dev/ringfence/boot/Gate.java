@@ -1,0 +1,59 @@
+package dev.ringfence.boot;
+
+/**
+ * The static method that every gate inserted into a JDK method calls first.
+ *
+ * <p>On any thread that is not a sandbox thread (every host thread) a gate costs a static call,
+ * a load of the current thread's class, one comparison and a return: nothing allocates, nothing
+ * is locked. Only on a sandbox thread is the {@link GateHook} consulted.
+ *
+ * <p>Assumptions and guarantees: {@link #install} is called once, by the agent, before any JDK
+ * method is gated; later calls fail, so nothing can replace or remove the hook once it is in place.
+ * Until then every gate lets its call through. The fields are private: handler code can neither
+ * read nor write them (reflection on this class is itself gated).
+ */
+public final class Gate {
+    private static volatile Class<?> sandboxThread;
+    private static volatile GateHook hook;
+
+    private Gate() {
+    }
+
+    /**
+     * Puts the gates in force.
+     *
+     * @param sandboxThreadClass the exact (final) class of the threads that run handler code
+     * @param gateHook decides gated calls on those threads
+     * @throws IllegalStateException if the gates were installed before
+     */
+    public static synchronized void install(Class<?> sandboxThreadClass, GateHook gateHook) {
+        if (hook != null) {
+            throw new IllegalStateException("ringfence: the gates are already installed");
+        }
+        if (sandboxThreadClass == null || gateHook == null) {
+            throw new IllegalArgumentException("ringfence: a gate needs a thread class and a hook");
+        }
+        hook = gateHook;
+        sandboxThread = sandboxThreadClass;
+    }
+
+    /** @return true once {@link #install} has run */
+    public static boolean installed() {
+        return hook != null;
+    }
+
+    /**
+     * The gate: returns at once on host threads, else asks the hook, which may throw to deny.
+     *
+     * @param site the gate site
+     * @param a the first value the site passes, or null
+     * @param b the second value the site passes, or null
+     * @param n an int the site passes, or 0
+     */
+    public static void check(int site, Object a, Object b, int n) {
+        if (Thread.currentThread().getClass() != sandboxThread) {
+            return;
+        }
+        hook.check(site, a, b, n);
+    }
+}

@@ -1,0 +1,17 @@
+package dev.ringfence.boot;
+
+/**
+ * What a gate asks when it runs on a sandbox thread. Implemented by the agent; called only through
+ * {@link Gate#check}, after the cheap test that the current thread is a sandbox thread.
+ */
+public interface GateHook {
+    /**
+     * Decides one gated call; returns to let it run, throws to deny it.
+     *
+     * @param site the gate site (which JDK method, which rule)
+     * @param a the first value the site passes, or null
+     * @param b the second value the site passes, or null
+     * @param n an int the site passes (a port, say), or 0
+     */
+    void check(int site, Object a, Object b, int n);
+}
