@@ -9,6 +9,8 @@ import dev.ringfence.api.Request;
 import dev.ringfence.limiter.MeteredExecutor;
 import dev.ringfence.limiter.Policy;
 import dev.ringfence.loader.HandlerVersion;
+import dev.ringfence.loader.InstrumentMode;
+import dev.ringfence.loader.InstrumentedClassCache;
 import dev.ringfence.loader.LoadOptions;
 import dev.ringfence.loader.VersionException;
 import java.io.IOException;
@@ -35,7 +37,7 @@ final class DemoCommand {
     static final Path DEFAULT_JAR = Path.of("samples/target/ringfence-samples-" + Main.version() + ".jar");
     static final Path DEFAULT_LIBS = Path.of("samples/target/handler-libs");
     /** The demo's budgets: generous for well-behaved code, small enough to end a runaway fast. */
-    static final Budgets BUDGETS = new Budgets(1_000_000_000L, 500_000_000L, 0, 256L << 20);
+    static final Budgets BUDGETS = new Budgets(2_000_000_000L, 500_000_000L, 0, 64L << 20);
 
     private DemoCommand() {
     }
@@ -59,12 +61,13 @@ final class DemoCommand {
         }
         HandlerVersion version;
         try {
-            version = HandlerVersion.load(classpath, LoadOptions.of(Policy.DENY_ALL));
+            version = HandlerVersion.load(classpath, LoadOptions.of(Policy.DENY_ALL)
+                    .withCache(InstrumentedClassCache.atDefaultLocation()).withMode(InstrumentMode.AT_LOAD));
         } catch (VersionException e) {
             throw new UsageException(e.getMessage());
         }
         MeteredExecutor executor = new MeteredExecutor("ringfence-handler", 20_000_000L, 0);
-        err.println("ringfence demo: every handler in " + jar + " once, budgets timeout=1s cpu=500ms alloc=256m, policy deny-all");
+        err.println("ringfence demo: every handler in " + jar + " once, budgets timeout=2s cpu=500ms alloc=64m, policy deny-all");
         for (String name : handlerClasses(jar, version)) {
             String route = name.substring(name.lastIndexOf('.') + 1);
             try {

@@ -29,8 +29,12 @@ public final class Main {
      * @param args the verb and its arguments
      */
     public static void main(String[] args) {
-        int code = run(Arrays.asList(args), System.out, System.err);
-        System.out.flush();
+        // stdout carries the verbs' results (one JSON line per invocation): whatever a handler
+        // prints to System.out goes to stderr instead, so it can never corrupt them
+        PrintStream results = System.out;
+        System.setOut(System.err);
+        int code = run(Arrays.asList(args), results, System.err);
+        results.flush();
         // handler threads that never stopped must not keep the JVM alive
         System.exit(code);
     }
