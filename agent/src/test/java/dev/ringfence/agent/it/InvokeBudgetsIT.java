@@ -58,7 +58,7 @@ class InvokeBudgetsIT {
     }
 
     @Test
-    void shouldLeaveLegitimateCodeUntouchedInMeaning() {
+    void shouldLeaveLegitimateCodeUntouchedInMeaning() throws Exception {
         Cli.Run r = Cli.invoke("dev.ringfence.samples.LegitimateFeatures");
         assertEquals("OK", r.field("outcome"), r.toString());
         assertEquals(dev.ringfence.samples.LegitimateFeatures.compute(), r.field("body"));
