@@ -142,13 +142,24 @@ public final class Meter {
         if (cpuLimit > 0 && ++slowCount % CPU_EVERY == 0) {
             long c = ThreadClock.cpuNanos() - cpuBase;
             if (c > cpuLimit) {
-                throw tripOwn(Outcome.CPU_EXCEEDED, "used " + c / 1_000_000 + " ms of CPU, budget " + cpuLimit / 1_000_000 + " ms");
+                throw tripOwn(Outcome.CPU_EXCEEDED, "used " + ms(c) + " of CPU, budget " + ms(cpuLimit));
             }
         }
         if (deadline != 0 && System.nanoTime() - deadline > 0) {
-            throw tripOwn(Outcome.TIMEOUT, "wall-clock deadline of " + wallNanos / 1_000_000 + " ms passed");
+            throw tripOwn(Outcome.TIMEOUT, "wall-clock deadline of " + ms(wallNanos) + " passed");
         }
         grant = credit = nextGrant(used);
+    }
+
+    /**
+     * Formats nanoseconds as milliseconds with one decimal, for messages.
+     *
+     * @param nanos a duration
+     * @return like {@code 200.3 ms}
+     */
+    static String ms(long nanos) {
+        long tenths = nanos / 100_000;
+        return tenths / 10 + "." + tenths % 10 + " ms";
     }
 
     private int nextGrant(long used) {

@@ -91,13 +91,12 @@ public final class MeteredExecutor {
                 }
                 now = System.nanoTime();
                 if (!m.tripped() && now - deadline >= 0) {
-                    m.trip(Outcome.TIMEOUT, "wall-clock deadline of " + budgets.wallNanos() / 1_000_000 + " ms passed");
+                    m.trip(Outcome.TIMEOUT, "wall-clock deadline of " + Meter.ms(budgets.wallNanos()) + " passed");
                 }
                 if (!m.tripped() && sampleCpu) {
                     long cpu = ThreadClock.cpuNanos(w.thread.getId()) - m.cpuBase();
                     if (job.started && cpu > budgets.cpuNanos()) {
-                        m.trip(Outcome.CPU_EXCEEDED, "used " + cpu / 1_000_000 + " ms of CPU, budget "
-                                + budgets.cpuNanos() / 1_000_000 + " ms");
+                        m.trip(Outcome.CPU_EXCEEDED, "used " + Meter.ms(cpu) + " of CPU, budget " + Meter.ms(budgets.cpuNanos()));
                     }
                 }
                 if (m.tripped()) {
@@ -200,8 +199,7 @@ public final class MeteredExecutor {
                 if (meter.allocBudget() > 0 && alloc > meter.allocBudget()) {
                     meter.trip(Outcome.ALLOC_EXCEEDED, "allocated " + alloc + " bytes, budget " + meter.allocBudget());
                 } else if (meter.cpuBudget() > 0 && cpu > meter.cpuBudget()) {
-                    meter.trip(Outcome.CPU_EXCEEDED, "used " + cpu / 1_000_000 + " ms of CPU, budget "
-                            + meter.cpuBudget() / 1_000_000 + " ms");
+                    meter.trip(Outcome.CPU_EXCEEDED, "used " + Meter.ms(cpu) + " of CPU, budget " + Meter.ms(meter.cpuBudget()));
                 } else if (cause == 1) {
                     meter.trip(Outcome.STACK_EXCEEDED, "stack overflow (recursion too deep)");
                 } else if (cause == 2) {

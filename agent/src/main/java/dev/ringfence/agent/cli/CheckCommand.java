@@ -58,7 +58,7 @@ final class CheckCommand {
                     instrumented++;
                     if (!r.deniedApis().isEmpty()) {
                         mentioning++;
-                        out.println("DENIED " + r.className() + ": " + String.join(", ", r.deniedApis()));
+                        out.println("denied-api " + r.className() + ": " + String.join(", ", r.deniedApis()));
                     }
                 } catch (InstrumentationException | IllegalArgumentException ex) {
                     failed++;

@@ -41,7 +41,7 @@ class CheckCommandIT {
     void shouldListSampleClassesThatMentionDeniedApis() {
         Cli.Run r = Cli.agent("check", Cli.SAMPLES_JAR.toString());
         assertEquals(0, r.exit(), r.toString());
-        assertTrue(r.out().stream().anyMatch(l -> l.startsWith("DENIED ") && l.contains("java.lang.System.exit")), r.toString());
+        assertTrue(r.out().stream().anyMatch(l -> l.startsWith("denied-api ") && l.contains("java.lang.System.exit")), r.toString());
     }
 
     @Test
