@@ -1,5 +1,6 @@
 package dev.ringfence.agent;
 
+import dev.ringfence.agent.config.AgentConfig;
 import dev.ringfence.agent.gates.Gates;
 import dev.ringfence.limiter.GateStatus;
 import java.lang.instrument.Instrumentation;
@@ -15,8 +16,11 @@ final class Agent {
         if (started) {
             return;
         }
-        Gates.install(inst);
-        GateStatus.markInstalled();
+        AgentConfig config = AgentConfig.parse(args);
+        if (config.gatesOn()) {
+            Gates.install(inst);
+            GateStatus.markInstalled();
+        }
         started = true;
     }
 }
