@@ -44,6 +44,7 @@ public final class Meter {
     boolean privileged;
     private long privilegedAlloc;
     private long privilegedCpu;
+    private int privilegedCredit;
 
     // --- configuration, fixed at construction
     private final long fuelLimit;
@@ -129,6 +130,10 @@ public final class Meter {
         grant = credit = 0;
         if (state != 0) {
             throw abort;
+        }
+        if (privileged) {
+            throw tripOwn(Outcome.DENIED, "denied: handler code called back from inside the sandbox's own code "
+                    + "(an object passed to a gated JDK method overrides a method the gate uses)");
         }
         if (fuelLimit > 0 && used >= fuelLimit) {
             throw tripOwn(Outcome.FUEL_EXCEEDED, "fuel budget of " + fuelLimit + " ticks used up");
@@ -300,13 +305,23 @@ public final class Meter {
      */
     public boolean setPrivileged(boolean on) {
         boolean was = privileged;
-        if (on && !was && Thread.currentThread() == owner) {
-            privilegedAlloc = ThreadClock.allocatedBytes();
-            privilegedCpu = cpuLimit > 0 ? ThreadClock.cpuNanos() : 0;
-        } else if (!on && was && Thread.currentThread() == owner) {
-            allocBase += ThreadClock.allocatedBytes() - privilegedAlloc;
-            if (cpuLimit > 0) {
-                cpuBase += ThreadClock.cpuNanos() - privilegedCpu;
+        if (Thread.currentThread() == owner && on != was) {
+            if (on) {
+                privilegedAlloc = ThreadClock.allocatedBytes();
+                privilegedCpu = cpuLimit > 0 ? ThreadClock.cpuNanos() : 0;
+                // no credit inside the window: the first tick of handler code called back from
+                // the sandbox's own code (a File subclass a gate asks for its path, say) goes to
+                // the slow path, which denies it
+                fuelCharged += grant - credit;
+                privilegedCredit = credit;
+                grant = credit = 0;
+            } else {
+                allocBase += ThreadClock.allocatedBytes() - privilegedAlloc;
+                if (cpuLimit > 0) {
+                    cpuBase += ThreadClock.cpuNanos() - privilegedCpu;
+                }
+                fuelCharged += grant - credit;
+                grant = credit = Math.max(1, privilegedCredit);
             }
         }
         privileged = on;

@@ -59,16 +59,45 @@ final class Callers {
 
     /** Moves past the gate's own frames and the gated method's frame. */
     private static Iterator<StackWalker.StackFrame> pastGate(Stream<StackWalker.StackFrame> s) {
-        Iterator<StackWalker.StackFrame> it = s.iterator();
-        while (it.hasNext()) {
-            if (it.next().getDeclaringClass() == Gate.class) {
-                if (it.hasNext()) {
-                    it.next(); // the gated method
-                }
-                return it;
+        Iterator<StackWalker.StackFrame> all = s.iterator();
+        while (all.hasNext()) {
+            if (all.next().getDeclaringClass() == Gate.class) {
+                break;
             }
         }
-        return it;
+        if (!all.hasNext()) {
+            return all;
+        }
+        String gated = all.next().getMethodName(); // the gated method
+        // a JDK override or overload of the same name that delegates to it (RootLogger.addHandler
+        // calls Logger.addHandler) is part of the same call: the caller is above it
+        StackWalker.StackFrame next = null;
+        while (all.hasNext()) {
+            next = all.next();
+            if (!(next.getMethodName().equals(gated) && jdk(next.getDeclaringClass()))) {
+                break;
+            }
+            next = null;
+        }
+        StackWalker.StackFrame first = next;
+        return new Iterator<>() {
+            private StackWalker.StackFrame pending = first;
+
+            @Override
+            public boolean hasNext() {
+                return pending != null || all.hasNext();
+            }
+
+            @Override
+            public StackWalker.StackFrame next() {
+                if (pending != null) {
+                    StackWalker.StackFrame f = pending;
+                    pending = null;
+                    return f;
+                }
+                return all.next();
+            }
+        };
     }
 
     /** @return the class whose code called the gated method, or null */
@@ -109,8 +138,13 @@ final class Callers {
      * {@code SecureClassLoader}, unlike the application and {@code URLClassLoader}s).
      */
     private static boolean jdkInternalLoader(ClassLoader l) {
-        return l.getClass().getClassLoader() == null && !(l instanceof SecureClassLoader)
-                && !(l instanceof SandboxedLoader);
+        if (l.getClass().getClassLoader() != null || l instanceof SandboxedLoader) {
+            return false;
+        }
+        // java.beans' MethodUtil is a SecureClassLoader that defines only its Trampoline, a JDK
+        // class that calls methods on its caller's behalf: seen as host code, it would launder
+        // the handler's calls
+        return !(l instanceof SecureClassLoader) || l.getClass().getName().equals("sun.reflect.misc.MethodUtil");
     }
 
     /**

@@ -58,13 +58,17 @@ final class GateTable {
     private static final List<GateSpec> ROWS = build();
 
     /** The module of each table class that is not in {@code java.base}; the agent makes them read the gate. */
-    private static final Map<String, String> MODULES = Map.of(
-            "java/lang/management/", "java.management",
-            "javax/management/", "java.management",
-            "com/sun/management/", "jdk.management",
-            "java/util/logging/", "java.logging",
-            "sun/misc/", "jdk.unsupported",
-            "jdk/jfr/", "jdk.jfr");
+    private static final Map<String, String> MODULES = Map.ofEntries(
+            Map.entry("java/lang/management/", "java.management"),
+            Map.entry("javax/management/", "java.management"),
+            Map.entry("com/sun/management/", "jdk.management"),
+            Map.entry("java/util/logging/", "java.logging"),
+            Map.entry("sun/misc/", "jdk.unsupported"),
+            Map.entry("jdk/jfr/", "jdk.jfr"),
+            Map.entry("javax/naming/", "java.naming"),
+            Map.entry("java/rmi/", "java.rmi"),
+            Map.entry("java/sql/", "java.sql"),
+            Map.entry("java/beans/", "java.desktop"));
 
     private GateTable() {
     }
@@ -290,10 +294,46 @@ final class GateTable {
         for (String m : new String[] {"addProvider", "insertProviderAt", "removeProvider", "setProperty"}) {
             t.add(GateSpec.of(STATE, DENY, "java/security/Security", m, null));
         }
-        for (String m : new String[] {"reset", "readConfiguration", "updateConfiguration"}) {
+        for (String m : new String[] {"reset", "readConfiguration", "updateConfiguration", "addConfigurationListener",
+                "addLogger"}) {
             // the LogManager reads its own configuration lazily, maybe on a sandbox thread: deny only handler calls
             t.add(GateSpec.of(STATE, CALLER, "java/util/logging/LogManager", m, null));
         }
+        registries(t);
+    }
+
+    /**
+     * JVM-wide registries that keep an object and call it later on other threads: a handler's
+     * object put there would run on host threads, unmetered and ungated. Loggers and their
+     * handlers are JVM-wide too, so handler code may log but not reconfigure them.
+     */
+    private static void registries(List<GateSpec> t) {
+        for (String m : new String[] {"addHandler", "removeHandler", "setFilter", "setParent", "setLevel",
+                "setUseParentHandlers", "setResourceBundle"}) {
+            t.add(GateSpec.of(STATE, CALLER, "java/util/logging/Logger", m, null));
+        }
+        for (String m : new String[] {"setFormatter", "setFilter", "setErrorManager", "setLevel", "setEncoding"}) {
+            t.add(GateSpec.of(STATE, CALLER, "java/util/logging/Handler", m, null));
+        }
+        for (String m : new String[] {"addListener", "removeListener", "addPeriodicEvent", "removePeriodicEvent",
+                "register", "unregister"}) {
+            t.add(GateSpec.of(MANAGEMENT, DENY, "jdk/jfr/FlightRecorder", m, null));
+        }
+        t.add(GateSpec.of(STATE, DENY, "java/net/Socket", "setSocketImplFactory", null));
+        t.add(GateSpec.of(STATE, DENY, "java/net/ServerSocket", "setSocketFactory", null));
+        t.add(GateSpec.of(STATE, DENY, "java/net/DatagramSocket", "setDatagramSocketImplFactory", null));
+        t.add(GateSpec.of(STATE, DENY, "javax/naming/spi/NamingManager", "setInitialContextFactoryBuilder", null));
+        t.add(GateSpec.of(STATE, DENY, "javax/naming/spi/NamingManager", "setObjectFactoryBuilder", null));
+        t.add(GateSpec.of(STATE, DENY, "java/rmi/server/RMISocketFactory", "setSocketFactory", null));
+        t.add(GateSpec.of(STATE, DENY, "java/rmi/server/RMISocketFactory", "setFailureHandler", null));
+        for (String m : new String[] {"registerDriver", "deregisterDriver", "setLogWriter", "setLogStream"}) {
+            t.add(GateSpec.of(STATE, CALLER, "java/sql/DriverManager", m, null));
+        }
+        t.add(GateSpec.of(STATE, DENY, "java/beans/PropertyEditorManager", "registerEditor", null));
+        t.add(GateSpec.of(STATE, DENY, "java/beans/PropertyEditorManager", "setEditorSearchPath", null));
+        t.add(GateSpec.of(STATE, DENY, "java/beans/Introspector", "setBeanInfoSearchPath", null));
+        // a module layer hands out the application class loader of the host's modules
+        t.add(GateSpec.of(STATE, CALLER, "java/lang/ModuleLayer", "findLoader", null));
     }
 
     private static void network(List<GateSpec> t) {

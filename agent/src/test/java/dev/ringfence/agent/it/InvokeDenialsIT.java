@@ -21,7 +21,8 @@ class InvokeDenialsIT {
         "ParallelStream", "PlatformMBeanServer", "PrivateLookupInUnsafe", "ReadFileInputStream", "ReadFilesReadAllBytes",
         "ReflectOnSandboxThread", "ReflectiveExit", "ResolveHost", "RuntimeExec", "SetAccessibleJdkField", "SetOut",
         "SetSystemProperty", "SingleThreadExecutor", "StartProcess", "StartThread", "SupplyAsync",
-        "SystemClassLoaderByReflection", "SystemExit", "UnsafeTheUnsafe", "WriteTmpFile"})
+        "SystemClassLoaderByReflection", "SystemExit", "UnsafeTheUnsafe", "WriteTmpFile", "CallbackFromGate",
+        "JulHandlerRegistration", "JfrListenerRegistration", "BeansExpression", "SocketFactoryRegistration"})
     void shouldDenyEveryPathToADeniedApi(String handler) {
         Cli.Run r = Cli.invoke(D + handler, "--timeout", "10s");
         assertEquals("DENIED", r.field("outcome"), r.toString());
