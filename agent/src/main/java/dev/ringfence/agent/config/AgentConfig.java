@@ -16,7 +16,7 @@ import java.util.TreeMap;
  */
 public final class AgentConfig {
     /** The keys the agent understands. */
-    public static final Set<String> KEYS = Set.of("config", "cache", "gates");
+    public static final Set<String> KEYS = Set.of("config", "gates");
 
     private final Map<String, String> values;
 
@@ -56,10 +56,8 @@ public final class AgentConfig {
         }
         all.putAll(inline);
         for (String k : all.keySet()) {
-            if (!KEYS.contains(k) && !k.startsWith("policy.")) {
-                throw new IllegalArgumentException("unknown agent setting '" + k + "' (known: " + new TreeMap<>(
-                        Map.of("config", "FILE", "cache", "DIR", "gates", "on|off", "policy.*", "see README"))
-                        .keySet() + ")");
+            if (!KEYS.contains(k)) {
+                throw new IllegalArgumentException("unknown agent setting '" + k + "' (known: config=FILE, gates=on|off)");
             }
         }
         String gates = all.getOrDefault("gates", "on");
@@ -82,10 +80,4 @@ public final class AgentConfig {
         return !"off".equals(values.get("gates"));
     }
 
-    /** @return the settings as properties (for the default policy: {@code policy.*}) */
-    public Properties asProperties() {
-        Properties p = new Properties();
-        p.putAll(values);
-        return p;
-    }
 }
