@@ -183,6 +183,11 @@ public final class HandlerVersion implements AutoCloseable {
         return loader.cacheHits();
     }
 
+    /** @return classes whose instrumented form came from the version's bundle (also counted in {@link #cacheHits()}) */
+    public long bundleHits() {
+        return loader.bundleHits();
+    }
+
     /** @return classes the cache did not have */
     public long cacheMisses() {
         return loader.cacheMisses();

@@ -8,6 +8,7 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
@@ -17,14 +18,17 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.CRC32C;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -40,9 +44,22 @@ import java.util.concurrent.atomic.AtomicLong;
  * atomically, so readers never see a partial entry. Files are read and written with stream I/O,
  * which an interrupt does not abort (handler threads get interrupted when their budget trips).
  *
- * <p>The cache is bounded: when the bytes stored pass {@code maxBytes}, entries are deleted least
- * recently used first (a hit sets the file's modification time) until 90% of the bound is left.
- * I/O errors never fail a load: a failed read is a miss, a failed write is counted and ignored.
+ * <p>Besides per-class entries the cache holds <em>bundles</em>: one file per handler version
+ * (keyed by the SHA-256 of the version's content id, {@link Instrumenter#VERSION} and the policy
+ * fingerprint), at {@code <dir>/<first two hex digits>/<key>.bundle}, holding every instrumented
+ * class of the version seen so far, name by name. A warm load reads one bundle instead of one
+ * file per class. A bundle is checked with a CRC32C, which catches truncation and accidental
+ * corruption, not tampering: <strong>the cache is not a security boundary</strong>. Whoever can
+ * write the cache directory can make a version run uninstrumented code, so it must be private to
+ * the user running ringfence; directories the cache creates are made owner-only where the file
+ * system supports POSIX permissions. Per-class entries stay the fallback, for classes shared by
+ * several versions.
+ *
+ * <p>The cache is bounded: when the bytes stored pass {@code maxBytes}, entries and bundles are
+ * deleted least recently used first (a hit sets the file's modification time when it is more than
+ * an hour old) until 90% of the bound is left. A bundle larger than a quarter of the bound is not
+ * written. I/O errors never fail a load: a failed read is a miss, a failed write is counted and
+ * ignored.
  *
  * <p>Assumptions and guarantees: thread-safe; several processes may share one directory, since
  * every file appears atomically and a reader tolerates an entry vanishing under it; the size the
@@ -53,6 +70,11 @@ public final class InstrumentedClassCache {
     public static final long DEFAULT_MAX_BYTES = 256L << 20;
 
     private static final byte[] MAGIC = {'R', 'F', 'I', 'C'};
+    private static final byte[] BUNDLE_MAGIC = {'R', 'F', 'I', 'B'};
+    private static final int BUNDLE_HEADER = BUNDLE_MAGIC.length + 4;
+    private static final long MAX_BUNDLE_BYTES = 512L << 20;
+    private static final long TOUCH_AFTER_MILLIS = 60 * 60_000L;
+    private static final MessageDigest SHA256_PROTOTYPE = newSha256();
     private static final int HEADER = MAGIC.length + 32;
     private static final long MAX_ENTRY_BYTES = 64L << 20;
     private static final long STALE_TEMP_MILLIS = 10 * 60_000L;
@@ -65,6 +87,10 @@ public final class InstrumentedClassCache {
     private final AtomicLong evictions = new AtomicLong();
     private final AtomicLong corrupt = new AtomicLong();
     private final AtomicLong writeFailures = new AtomicLong();
+    private final AtomicLong bundleHits = new AtomicLong();
+    private final AtomicLong bundleMisses = new AtomicLong();
+    private final AtomicLong bundleStores = new AtomicLong();
+    private final AtomicLong corruptBundles = new AtomicLong();
     private final AtomicLong size = new AtomicLong(-1);
 
     /**
@@ -135,15 +161,21 @@ public final class InstrumentedClassCache {
      */
     public byte[] lookup(String key) {
         Path p = pathOf(key);
-        File f = p.toFile();
         byte[] raw;
-        long len = f.length();
-        if (len > MAX_ENTRY_BYTES) {
-            corrupt.incrementAndGet();
+        long mtime;
+        try {
+            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+            mtime = a.lastModifiedTime().toMillis();
+            if (a.size() > MAX_ENTRY_BYTES) {
+                corrupt.incrementAndGet();
+                misses.incrementAndGet();
+                return null;
+            }
+        } catch (IOException | RuntimeException e) {
             misses.incrementAndGet();
             return null;
         }
-        try (InputStream in = new FileInputStream(f)) {
+        try (InputStream in = new FileInputStream(p.toFile())) {
             raw = in.readNBytes((int) MAX_ENTRY_BYTES + 1);
         } catch (IOException | SecurityException e) {
             misses.incrementAndGet();
@@ -155,13 +187,22 @@ public final class InstrumentedClassCache {
             misses.incrementAndGet();
             return null;
         }
+        touchIfOld(p, mtime);
+        hits.incrementAndGet();
+        return payload;
+    }
+
+    /** Marks a file as recently used, unless it was marked less than an hour ago (saves a write per hit). */
+    private static void touchIfOld(Path p, long mtime) {
+        long now = System.currentTimeMillis();
+        if (now - mtime < TOUCH_AFTER_MILLIS) {
+            return;
+        }
         try {
-            Files.setLastModifiedTime(p, FileTime.fromMillis(System.currentTimeMillis()));
+            Files.setLastModifiedTime(p, FileTime.fromMillis(now));
         } catch (IOException | RuntimeException e) {
             // a read-only cache still serves hits; only its eviction order suffers
         }
-        hits.incrementAndGet();
-        return payload;
     }
 
     private static byte[] payload(byte[] raw) {
@@ -190,17 +231,13 @@ public final class InstrumentedClassCache {
         File tmp = p.resolveSibling("." + key + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp")
                 .toFile();
         try {
-            Files.createDirectories(p.getParent());
+            createPrivateDirectories(p.getParent());
             try (OutputStream out = new FileOutputStream(tmp)) {
                 out.write(MAGIC);
                 out.write(sha256().digest(instrumented));
                 out.write(instrumented);
             }
-            try {
-                Files.move(tmp.toPath(), p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp.toPath(), p, StandardCopyOption.REPLACE_EXISTING);
-            }
+            moveIntoPlace(tmp, p);
             stores.incrementAndGet();
         } catch (IOException | RuntimeException e) {
             writeFailures.incrementAndGet();
@@ -208,6 +245,181 @@ public final class InstrumentedClassCache {
             return;
         }
         long now = addSize(HEADER + instrumented.length);
+        if (now > maxBytes) {
+            evict();
+        }
+    }
+
+    private static void moveIntoPlace(File tmp, Path p) throws IOException {
+        try {
+            Files.move(tmp.toPath(), p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp.toPath(), p, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** Creates a directory and its missing parents, owner-only where the file system has POSIX permissions. */
+    private static void createPrivateDirectories(Path d) throws IOException {
+        if (Files.isDirectory(d)) {
+            return;
+        }
+        if (d.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.createDirectories(d, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } else {
+            Files.createDirectories(d);
+        }
+    }
+
+    /**
+     * The bundle key of a handler version under a policy.
+     *
+     * @param contentId the version's content id ({@link HandlerVersion#id()})
+     * @param policy the policy its classes are instrumented under
+     * @return 64 lower-case hex digits
+     */
+    public static String bundleKey(String contentId, Policy policy) {
+        MessageDigest d = sha256();
+        d.update("ringfence-instrumented-bundle\n".getBytes(StandardCharsets.UTF_8));
+        d.update(Integer.toString(Instrumenter.VERSION).getBytes(StandardCharsets.UTF_8));
+        d.update((byte) '\n');
+        byte[] fp = policy.fingerprint().getBytes(StandardCharsets.UTF_8);
+        d.update(Integer.toString(fp.length).getBytes(StandardCharsets.UTF_8));
+        d.update((byte) '\n');
+        d.update(fp);
+        d.update(contentId.getBytes(StandardCharsets.UTF_8));
+        return HexFormat.of().formatHex(d.digest());
+    }
+
+    /**
+     * Reads a bundle. A hit marks it as recently used (at most once an hour).
+     *
+     * @param key a key from {@link #bundleKey}
+     * @return class name to instrumented class file, or null on a miss (absent, unreadable or corrupt)
+     */
+    public Map<String, byte[]> lookupBundle(String key) {
+        Path p = bundlePathOf(key);
+        byte[] raw;
+        long mtime;
+        try {
+            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+            mtime = a.lastModifiedTime().toMillis();
+            if (a.size() > MAX_BUNDLE_BYTES) {
+                corruptBundles.incrementAndGet();
+                bundleMisses.incrementAndGet();
+                return null;
+            }
+        } catch (IOException | RuntimeException e) {
+            bundleMisses.incrementAndGet();
+            return null;
+        }
+        try (InputStream in = new FileInputStream(p.toFile())) {
+            raw = in.readNBytes((int) MAX_BUNDLE_BYTES + 1);
+        } catch (IOException | SecurityException e) {
+            bundleMisses.incrementAndGet();
+            return null;
+        }
+        Map<String, byte[]> classes = parseBundle(key, raw);
+        if (classes == null) {
+            corruptBundles.incrementAndGet();
+            bundleMisses.incrementAndGet();
+            return null;
+        }
+        touchIfOld(p, mtime);
+        bundleHits.incrementAndGet();
+        return classes;
+    }
+
+    private static Map<String, byte[]> parseBundle(String key, byte[] raw) {
+        if (raw.length < BUNDLE_HEADER + 4 + 64
+                || !Arrays.equals(raw, 0, BUNDLE_MAGIC.length, BUNDLE_MAGIC, 0, BUNDLE_MAGIC.length)) {
+            return null;
+        }
+        ByteBuffer b = ByteBuffer.wrap(raw);
+        b.position(BUNDLE_MAGIC.length);
+        int crc = b.getInt();
+        CRC32C c = new CRC32C();
+        c.update(raw, BUNDLE_HEADER, raw.length - BUNDLE_HEADER);
+        if ((int) c.getValue() != crc) {
+            return null;
+        }
+        try {
+            byte[] echo = new byte[64];
+            b.get(echo);
+            if (!key.equals(new String(echo, StandardCharsets.US_ASCII))) {
+                return null; // a file moved under another name
+            }
+            int count = b.getInt();
+            if (count < 0 || count > b.remaining() / 8) {
+                return null;
+            }
+            Map<String, byte[]> out = new HashMap<>(count * 4 / 3 + 1);
+            for (int i = 0; i < count; i++) {
+                byte[] name = new byte[b.getInt()];
+                b.get(name);
+                byte[] bytes = new byte[b.getInt()];
+                b.get(bytes);
+                if (bytes.length < 4 || (bytes[0] & 0xff) != 0xCA || (bytes[1] & 0xff) != 0xFE
+                        || (bytes[2] & 0xff) != 0xBA || (bytes[3] & 0xff) != 0xBE) {
+                    return null;
+                }
+                out.put(new String(name, StandardCharsets.UTF_8), bytes);
+            }
+            return b.hasRemaining() ? null : out;
+        } catch (RuntimeException e) { // negative or overlong lengths
+            return null;
+        }
+    }
+
+    /**
+     * Writes a bundle, replacing what was there, and evicts old files when the bound is passed. A
+     * bundle larger than a quarter of the bound is not written. Failures are counted
+     * ({@link #writeFailures()}) and otherwise ignored.
+     *
+     * @param key a key from {@link #bundleKey}
+     * @param classes class name to instrumented class file
+     */
+    public void storeBundle(String key, Map<String, byte[]> classes) {
+        Path p = bundlePathOf(key);
+        long total = BUNDLE_HEADER + 64 + 4;
+        List<Map.Entry<byte[], byte[]>> entries = new ArrayList<>(classes.size());
+        for (Map.Entry<String, byte[]> e : classes.entrySet()) {
+            byte[] name = e.getKey().getBytes(StandardCharsets.UTF_8);
+            entries.add(Map.entry(name, e.getValue()));
+            total += 8L + name.length + e.getValue().length;
+        }
+        if (total > maxBytes / 4 || total > MAX_BUNDLE_BYTES) {
+            return;
+        }
+        ByteBuffer b = ByteBuffer.allocate((int) total);
+        b.put(BUNDLE_MAGIC).putInt(0).put(key.getBytes(StandardCharsets.US_ASCII)).putInt(entries.size());
+        for (Map.Entry<byte[], byte[]> e : entries) {
+            b.putInt(e.getKey().length).put(e.getKey()).putInt(e.getValue().length).put(e.getValue());
+        }
+        byte[] raw = b.array();
+        CRC32C c = new CRC32C();
+        c.update(raw, BUNDLE_HEADER, raw.length - BUNDLE_HEADER);
+        ByteBuffer.wrap(raw).putInt(BUNDLE_MAGIC.length, (int) c.getValue());
+        File tmp = p.resolveSibling("." + key + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp")
+                .toFile();
+        long before = 0;
+        try {
+            createPrivateDirectories(p.getParent());
+            try (OutputStream out = new FileOutputStream(tmp)) {
+                out.write(raw);
+            }
+            try {
+                before = Files.size(p);
+            } catch (IOException e) {
+                before = 0; // a new bundle
+            }
+            moveIntoPlace(tmp, p);
+            bundleStores.incrementAndGet();
+        } catch (IOException | RuntimeException e) {
+            writeFailures.incrementAndGet();
+            tmp.delete();
+            return;
+        }
+        long now = addSize(raw.length - before);
         if (now > maxBytes) {
             evict();
         }
@@ -283,7 +495,7 @@ public final class InstrumentedClassCache {
             BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
             String n = f.getFileName().toString();
             long mtime = a.lastModifiedTime().toMillis();
-            if (n.endsWith(".class") && a.isRegularFile()) {
+            if ((n.endsWith(".class") || n.endsWith(".bundle")) && a.isRegularFile()) {
                 out.add(new Entry(f, a.size(), mtime));
             } else if (n.endsWith(".tmp") && now - mtime > STALE_TEMP_MILLIS) {
                 Files.deleteIfExists(f);
@@ -300,13 +512,37 @@ public final class InstrumentedClassCache {
      * @return its path
      */
     Path pathOf(String key) {
-        if (key.length() != 64 || !key.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-            throw new IllegalArgumentException("not a cache key: " + key);
-        }
+        checkKey(key);
         return dir.resolve(key.substring(0, 2)).resolve(key + ".class");
     }
 
+    /**
+     * Where a bundle lives.
+     *
+     * @param key a key from {@link #bundleKey}
+     * @return its path
+     */
+    Path bundlePathOf(String key) {
+        checkKey(key);
+        return dir.resolve(key.substring(0, 2)).resolve(key + ".bundle");
+    }
+
+    private static void checkKey(String key) {
+        if (key.length() != 64 || !key.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+            throw new IllegalArgumentException("not a cache key: " + key);
+        }
+    }
+
+    /** A fresh SHA-256 digest, cloned from a prototype (cheaper than a provider lookup per call). */
     private static MessageDigest sha256() {
+        try {
+            return (MessageDigest) SHA256_PROTOTYPE.clone();
+        } catch (CloneNotSupportedException e) {
+            return newSha256();
+        }
+    }
+
+    private static MessageDigest newSha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
@@ -352,6 +588,26 @@ public final class InstrumentedClassCache {
     /** @return writes that failed (the class was used without being cached) */
     public long writeFailures() {
         return writeFailures.get();
+    }
+
+    /** @return bundle lookups that found a valid bundle */
+    public long bundleHits() {
+        return bundleHits.get();
+    }
+
+    /** @return bundle lookups that found nothing usable */
+    public long bundleMisses() {
+        return bundleMisses.get();
+    }
+
+    /** @return bundles written */
+    public long bundleStores() {
+        return bundleStores.get();
+    }
+
+    /** @return bundle lookups that found a truncated or corrupt bundle (also counted as bundle misses) */
+    public long corruptBundles() {
+        return corruptBundles.get();
     }
 
     @Override

@@ -42,6 +42,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * own reads; no handler code runs in that window (static initialisers run after loading returns).
  * After {@link HandlerVersion#close()} classes already defined stay usable, new ones are not
  * found, and resource URLs fail to open.
+ *
+ * <p>With a cache, the loader reads the version's bundle ({@link InstrumentedClassCache#lookupBundle})
+ * once, when it is made, and consults it before the per-class cache. It keeps the instrumented bytes
+ * of every class it has obtained (from the bundle, the cache or the instrumenter) until it is
+ * closed, and writes the bundle back when it holds classes the bundle lacks: at the end of an
+ * {@link InstrumentMode#AT_LOAD} load, every {@value #BUNDLE_REWRITE_EVERY} new classes, and at
+ * close.
  */
 public final class VersionClassLoader extends ClassLoader implements SandboxedLoader {
     static {
@@ -49,6 +56,8 @@ public final class VersionClassLoader extends ClassLoader implements SandboxedLo
     }
 
     private static final Instrumenter INSTRUMENTER = new Instrumenter();
+    /** New classes after which the bundle is rewritten before the version closes. */
+    static final int BUNDLE_REWRITE_EVERY = 64;
 
     private final Policy policy;
     private final InstrumentedClassCache cache;
@@ -59,6 +68,13 @@ public final class VersionClassLoader extends ClassLoader implements SandboxedLo
     private final AtomicLong cacheMisses = new AtomicLong();
     private final AtomicLong instrumented = new AtomicLong();
     private final AtomicLong defined = new AtomicLong();
+    private final AtomicLong bundleHits = new AtomicLong();
+    private final String bundleKey;
+    /** Instrumented bytes by class name: the bundle read at start plus every class obtained since. */
+    private final Map<String, byte[]> bundle = new ConcurrentHashMap<>();
+    /** Classes in {@link #bundle} that the bundle on disk lacks. */
+    private final AtomicLong unsaved = new AtomicLong();
+    private final Object bundleWrite = new Object();
     private volatile ClasspathContent content;
 
     VersionClassLoader(ClasspathContent content, String shortId, LoadOptions options) {
@@ -68,6 +84,13 @@ public final class VersionClassLoader extends ClassLoader implements SandboxedLo
         this.cache = options.cache();
         this.resources = new MemoryResources(shortId, content);
         this.domain = new ProtectionDomain(new CodeSource(resources.base(), (Certificate[]) null), null);
+        this.bundleKey = cache == null ? null : InstrumentedClassCache.bundleKey(content.id(), policy);
+        if (cache != null) {
+            Map<String, byte[]> found = cache.lookupBundle(bundleKey);
+            if (found != null) {
+                bundle.putAll(found);
+            }
+        }
     }
 
     /** @return the policy of the version: the gates apply it to the version's classes */
@@ -84,14 +107,24 @@ public final class VersionClassLoader extends ClassLoader implements SandboxedLo
      */
     void prepareAll() throws VersionException {
         ClasspathContent c = content;
-        for (String name : c.classNames()) {
-            try {
-                prepared.put(name, instrumentedBytes(c.first(entryName(name))));
-            } catch (InstrumentationException e) {
-                throw new VersionException(VersionException.Reason.INSTRUMENTATION_FAILED,
-                        "cannot instrument " + name + ": " + ClasspathContent.oneLine(e), e);
+        preparing = true;
+        try {
+            for (String name : c.classNames()) {
+                try {
+                    prepared.put(name, instrumentedBytes(name, c.first(entryName(name))));
+                } catch (InstrumentationException e) {
+                    forgetBundle(); // a version that fails to load leaves no bundle behind
+                    throw new VersionException(VersionException.Reason.INSTRUMENTATION_FAILED,
+                            "cannot instrument " + name + ": " + ClasspathContent.oneLine(e), e);
+                }
             }
+        } catch (RuntimeException e) {
+            forgetBundle();
+            throw e;
+        } finally {
+            preparing = false;
         }
+        saveBundle();
     }
 
     @Override
@@ -124,7 +157,7 @@ public final class VersionClassLoader extends ClassLoader implements SandboxedLo
         byte[] bytes = prepared.remove(name);
         if (bytes == null) {
             try {
-                bytes = instrumentedBytes(original);
+                bytes = instrumentedBytes(name, original);
             } catch (InstrumentationException e) {
                 throw new ClassFormatError("ringfence: cannot instrument " + name + ": " + ClasspathContent.oneLine(e));
             }
@@ -134,23 +167,65 @@ public final class VersionClassLoader extends ClassLoader implements SandboxedLo
         return k;
     }
 
-    private byte[] instrumentedBytes(byte[] original) {
-        String key = null;
-        if (cache != null) {
-            key = InstrumentedClassCache.key(original, policy);
-            byte[] hit = cache.lookup(key);
-            if (hit != null) {
-                cacheHits.incrementAndGet();
-                return hit;
-            }
-            cacheMisses.incrementAndGet();
+    private byte[] instrumentedBytes(String name, byte[] original) {
+        if (cache == null) {
+            byte[] out = INSTRUMENTER.instrument(original).bytes();
+            instrumented.incrementAndGet();
+            return out;
         }
-        byte[] out = INSTRUMENTER.instrument(original).bytes();
-        instrumented.incrementAndGet();
-        if (cache != null) {
+        byte[] fromBundle = bundle.get(name);
+        if (fromBundle != null) {
+            bundleHits.incrementAndGet();
+            cacheHits.incrementAndGet();
+            return fromBundle;
+        }
+        String key = InstrumentedClassCache.key(original, policy);
+        byte[] out = cache.lookup(key);
+        if (out != null) {
+            cacheHits.incrementAndGet();
+        } else {
+            cacheMisses.incrementAndGet();
+            out = INSTRUMENTER.instrument(original).bytes();
+            instrumented.incrementAndGet();
             cache.store(key, out);
         }
+        if (content != null && bundle.putIfAbsent(name, out) == null
+                && unsaved.incrementAndGet() >= BUNDLE_REWRITE_EVERY && !preparing) {
+            saveBundle();
+        }
         return out;
+    }
+
+    private volatile boolean preparing;
+
+    /**
+     * Writes the bundle when it holds classes the one on disk lacks. Failures are the cache's to
+     * count; this never throws.
+     */
+    void saveBundle() {
+        if (cache == null || unsaved.get() == 0) {
+            return;
+        }
+        synchronized (bundleWrite) {
+            long n = unsaved.get();
+            if (n == 0) {
+                return;
+            }
+            Map<String, byte[]> snapshot = Map.copyOf(bundle);
+            if (snapshot.isEmpty()) {
+                return; // closed meanwhile
+            }
+            Meter m = SandboxThread.currentMeter();
+            boolean was = m != null && m.setPrivileged(true);
+            try {
+                cache.storeBundle(bundleKey, snapshot);
+            } finally {
+                if (m != null) {
+                    m.setPrivileged(was);
+                }
+            }
+            unsaved.updateAndGet(u -> Math.max(0, u - n));
+        }
     }
 
     private static String entryName(String className) {
@@ -244,9 +319,20 @@ public final class VersionClassLoader extends ClassLoader implements SandboxedLo
 
     /** Forgets the version's bytes: no class is defined after this. Idempotent. */
     void close() {
+        if (content != null) {
+            saveBundle();
+        }
         content = null;
         prepared.clear();
+        forgetBundle();
         resources.close();
+    }
+
+    private void forgetBundle() {
+        synchronized (bundleWrite) {
+            bundle.clear();
+            unsaved.set(0);
+        }
     }
 
     boolean isClosed() {
@@ -259,6 +345,10 @@ public final class VersionClassLoader extends ClassLoader implements SandboxedLo
 
     long cacheMisses() {
         return cacheMisses.get();
+    }
+
+    long bundleHits() {
+        return bundleHits.get();
     }
 
     long instrumentedClasses() {

@@ -4,15 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.ringfence.limiter.Instrumenter;
 import dev.ringfence.limiter.Policy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -189,6 +192,133 @@ class InstrumentedClassCacheTest {
         try (HandlerVersion lazy = HandlerVersion.load(List.of(jar), LoadOptions.of(Policy.DENY_ALL))) {
             assertEquals(VersionException.Reason.INSTRUMENTATION_FAILED,
                     assertThrows(VersionException.class, () -> lazy.loadClass("fix.Broken")).reason());
+        }
+    }
+
+    @Test
+    void shouldReadTheBundleOnTheSecondLoadOfAVersion() throws Exception {
+        InstrumentedClassCache cache = new InstrumentedClassCache(tmp.resolve("c"), 1 << 24);
+        LoadOptions options = LoadOptions.of(Policy.DENY_ALL).withCache(cache).withMode(InstrumentMode.AT_LOAD);
+        Path jar = Fixtures.jar(tmp.resolve("h.jar"), Fixtures.handlers());
+        try (HandlerVersion cold = HandlerVersion.load(List.of(jar), options)) {
+            assertEquals(0, cold.bundleHits());
+            assertEquals(1, cache.bundleStores(), "an eager load writes its bundle when done");
+            assertTrue(Files.isRegularFile(cache.bundlePathOf(InstrumentedClassCache.bundleKey(cold.id(), Policy.DENY_ALL))));
+        }
+        assertEquals(1, cache.bundleStores(), "closing a version whose bundle is up to date writes nothing");
+        long perClassLookups = cache.hits() + cache.misses();
+        try (HandlerVersion warm = HandlerVersion.load(List.of(jar), options)) {
+            assertEquals(warm.classCount(), warm.bundleHits());
+            assertEquals(warm.classCount(), warm.cacheHits());
+            assertEquals(0, warm.instrumentedClasses());
+            assertEquals(1, cache.bundleHits());
+            assertEquals(perClassLookups, cache.hits() + cache.misses(), "no per-class lookup on a bundle hit");
+            warm.newHandler("fix.Hello");
+        }
+        assertEquals(1, cache.bundleStores());
+    }
+
+    @Test
+    void shouldWriteTheBundleOfAnOnDemandVersionWhenItCloses() throws Exception {
+        InstrumentedClassCache cache = new InstrumentedClassCache(tmp.resolve("c"), 1 << 24);
+        LoadOptions options = LoadOptions.of(Policy.DENY_ALL).withCache(cache);
+        Path jar = Fixtures.jar(tmp.resolve("h.jar"), Fixtures.handlers());
+        try (HandlerVersion cold = HandlerVersion.load(List.of(jar), options)) {
+            cold.newHandler("fix.Hello");
+            assertEquals(0, cache.bundleStores());
+        }
+        assertEquals(1, cache.bundleStores());
+        try (HandlerVersion warm = HandlerVersion.load(List.of(jar), options)) {
+            warm.newHandler("fix.Hello");
+            assertEquals(1, warm.bundleHits());
+            warm.loadClass("fix.Spin");
+            assertEquals(1, warm.bundleHits(), "a class the bundle lacks comes from elsewhere");
+        }
+        assertEquals(2, cache.bundleStores(), "the bundle is rewritten with the new class");
+        try (HandlerVersion third = HandlerVersion.load(List.of(jar), options)) {
+            third.newHandler("fix.Hello");
+            third.loadClass("fix.Spin");
+            assertEquals(2, third.bundleHits());
+        }
+        assertEquals(2, cache.bundleStores());
+    }
+
+    @Test
+    void shouldIgnoreAndRewriteACorruptBundle() throws Exception {
+        InstrumentedClassCache cache = new InstrumentedClassCache(tmp.resolve("c"), 1 << 24);
+        LoadOptions options = LoadOptions.of(Policy.DENY_ALL).withCache(cache).withMode(InstrumentMode.AT_LOAD);
+        Path jar = Fixtures.jar(tmp.resolve("h.jar"), Fixtures.handlers());
+        Path bundle;
+        try (HandlerVersion cold = HandlerVersion.load(List.of(jar), options)) {
+            bundle = cache.bundlePathOf(InstrumentedClassCache.bundleKey(cold.id(), Policy.DENY_ALL));
+        }
+        byte[] b = Files.readAllBytes(bundle);
+        b[b.length / 2] ^= 0x5a;
+        Files.write(bundle, b);
+        try (HandlerVersion v = HandlerVersion.load(List.of(jar), options)) {
+            assertEquals(0, v.bundleHits());
+            assertEquals(v.classCount(), v.cacheHits(), "the per-class entries still serve");
+            assertEquals(0, v.instrumentedClasses());
+        }
+        assertEquals(1, cache.corruptBundles());
+        assertEquals(2, cache.bundleStores(), "the corrupt bundle is rewritten");
+        Files.write(bundle, Arrays.copyOf(Files.readAllBytes(bundle), 20));
+        try (HandlerVersion v = HandlerVersion.load(List.of(jar), options)) {
+            assertEquals(0, v.bundleHits());
+        }
+        assertEquals(2, cache.corruptBundles());
+        try (HandlerVersion v = HandlerVersion.load(List.of(jar), options)) {
+            assertEquals(v.classCount(), v.bundleHits());
+        }
+    }
+
+    @Test
+    void shouldNotUseTheBundleOfAnotherPolicy() throws Exception {
+        InstrumentedClassCache cache = new InstrumentedClassCache(tmp.resolve("c"), 1 << 24);
+        Properties p = new Properties();
+        p.setProperty("policy.env", "HOME");
+        Policy other = Policy.fromProperties(p);
+        LoadOptions options = LoadOptions.of(Policy.DENY_ALL).withCache(cache).withMode(InstrumentMode.AT_LOAD);
+        Path jar = Fixtures.jar(tmp.resolve("h.jar"), Fixtures.handlers());
+        String id;
+        try (HandlerVersion cold = HandlerVersion.load(List.of(jar), options)) {
+            id = cold.id();
+        }
+        assertNotEquals(InstrumentedClassCache.bundleKey(id, Policy.DENY_ALL), InstrumentedClassCache.bundleKey(id, other));
+        try (HandlerVersion v = HandlerVersion.load(List.of(jar), options.withPolicy(other))) {
+            assertEquals(0, v.bundleHits());
+            assertEquals(0, v.cacheHits());
+            assertEquals(v.classCount(), v.instrumentedClasses());
+        }
+        assertEquals(0, cache.bundleHits());
+        assertEquals(2, cache.bundleStores());
+    }
+
+    @Test
+    void shouldEvictBundlesLikeEntries() throws Exception {
+        byte[] instrumented = classBytes("fix/Hello.class");
+        InstrumentedClassCache cache = new InstrumentedClassCache(tmp.resolve("c"), instrumented.length * 12L);
+        String[] keys = new String[6];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = InstrumentedClassCache.bundleKey(Integer.toString(i), Policy.DENY_ALL);
+            cache.storeBundle(keys[i], Map.of("fix.Hello", instrumented, "fix.Hello2", instrumented));
+            Files.setLastModifiedTime(cache.bundlePathOf(keys[i]), FileTime.fromMillis(1_000_000L * (i + 1)));
+        }
+        assertTrue(cache.evictions() > 0);
+        assertFalse(Files.exists(cache.bundlePathOf(keys[0])), "the least recently used bundle goes first");
+        assertNotNull(cache.lookupBundle(keys[5]));
+        assertArrayEquals(instrumented, cache.lookupBundle(keys[5]).get("fix.Hello2"));
+    }
+
+    @Test
+    void shouldCreateItsDirectoriesOwnerOnly() throws Exception {
+        Path dir = tmp.resolve("private").resolve("c");
+        InstrumentedClassCache cache = new InstrumentedClassCache(dir, 1 << 20);
+        String key = InstrumentedClassCache.key(hello(), Policy.DENY_ALL);
+        cache.store(key, classBytes("fix/Hello.class"));
+        assumeTrue(dir.getFileSystem().supportedFileAttributeViews().contains("posix"));
+        for (Path d : List.of(dir, cache.pathOf(key).getParent())) {
+            assertEquals(PosixFilePermissions.fromString("rwx------"), Files.getPosixFilePermissions(d), d.toString());
         }
     }
 }
