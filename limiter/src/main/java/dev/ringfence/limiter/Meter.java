@@ -40,6 +40,8 @@ public final class Meter {
     private long fuelCharged;
     private int slowCount;
     private long allocBase;
+    /** Bytes that may still be allocated as of the last read of the thread's counter, less the arrays checked since. */
+    private long allocHeadroom;
     private long cpuBase;
     boolean privileged;
     private long privilegedAlloc;
@@ -113,6 +115,7 @@ public final class Meter {
         startNanos = System.nanoTime();
         deadline = wallNanos == 0 ? 0 : startNanos + wallNanos;
         allocBase = ThreadClock.allocatedBytes();
+        allocHeadroom = allocLimit > 0 ? allocLimit : Long.MAX_VALUE;
         cpuBase = ThreadClock.cpuNanos();
         grant = credit = nextGrant(0);
     }
@@ -143,6 +146,7 @@ public final class Meter {
             if (a > allocLimit) {
                 throw tripOwn(Outcome.ALLOC_EXCEEDED, "allocated " + a + " bytes, budget " + allocLimit);
             }
+            allocHeadroom = allocLimit - a;
         }
         if (cpuLimit > 0 && ++slowCount % CPU_EVERY == 0) {
             long c = ThreadClock.cpuNanos() - cpuBase;
@@ -184,12 +188,15 @@ public final class Meter {
         if (state != 0) {
             throw abort;
         }
-        if (allocLimit > 0 && bytes > 0) {
+        // the thread's counter (about 10 ns) is read only when the arrays checked since the last
+        // read could have used up what was left then; objects are charged at the slow path
+        if (allocLimit > 0 && bytes > 0 && (allocHeadroom -= bytes) < 0) {
             long a = ThreadClock.allocatedBytes() - allocBase;
             if (a + bytes > allocLimit) {
                 throw tripOwn(Outcome.ALLOC_EXCEEDED, "an array of " + bytes + " bytes would pass the budget of "
                         + allocLimit + " bytes (" + a + " already allocated)");
             }
+            allocHeadroom = allocLimit - a - bytes;
         }
     }
 
