@@ -78,7 +78,8 @@ public final class ColdLoad {
                 + " first call), " + rounds + " rounds after " + warmup + " warm-up rounds");
         print("uncached", uncached);
         print("cached", cached);
-        System.out.printf("cache hits=%d misses=%d%n", cache.hits(), cache.misses());
+        System.out.printf("cache: per-class hits=%d misses=%d, version bundle hits=%d%n", cache.hits(), cache.misses(),
+                cache.bundleHits());
         System.out.printf("ratio uncached/cached p50 = %.2f%n", (double) pct(uncached, 50) / pct(cached, 50));
         System.exit(0);
     }
