@@ -190,6 +190,21 @@ class BudgetEnforcementTest {
     }
 
     @Test
+    void shouldDenyHandlerCodeCalledBackFromInsideThePrivilegedWindow() {
+        RunResult<Object> r = EXECUTOR.run(wall(10_000), Policy.DENY_ALL, HOSTILE_CLASS.getClassLoader(), () -> {
+            Meter m = SandboxThread.currentMeter();
+            boolean was = m.setPrivileged(true); // as a gate does before it asks an argument for its path
+            try {
+                return HOSTILE_CLASS.getMethod("fib", int.class).invoke(null, 5);
+            } finally {
+                m.setPrivileged(was);
+            }
+        });
+        assertEquals(Outcome.DENIED, r.outcome(), r.message());
+        assertTrue(r.message().contains("called back from inside"), r.message());
+    }
+
+    @Test
     void shouldKeepSynchronizedBlocksWorking() {
         RunResult<Object> r = run(wall(10_000), "synchronizedBlocks");
         assertEquals(Outcome.OK, r.outcome(), r.message());
