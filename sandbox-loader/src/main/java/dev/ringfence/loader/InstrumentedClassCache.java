@@ -161,35 +161,53 @@ public final class InstrumentedClassCache {
      */
     public byte[] lookup(String key) {
         Path p = pathOf(key);
-        byte[] raw;
+        Stored stored = read(p, MAX_ENTRY_BYTES);
+        byte[] payload = stored == null ? null : payload(stored.bytes);
+        if (payload == null) {
+            if (stored != null) {
+                corrupt.incrementAndGet();
+            }
+            misses.incrementAndGet();
+            return null;
+        }
+        touchIfOld(p, stored.mtime);
+        hits.incrementAndGet();
+        return payload;
+    }
+
+    /** A file's bytes and modification time. */
+    private static final class Stored {
+        final byte[] bytes;
+        final long mtime;
+
+        Stored(byte[] bytes, long mtime) {
+            this.bytes = bytes;
+            this.mtime = mtime;
+        }
+    }
+
+    /**
+     * Reads a cache file.
+     *
+     * @return its bytes (an empty array when it is larger than {@code max}, which no parser
+     *     accepts, so it counts as corrupt), or null when it is absent or unreadable
+     */
+    private static Stored read(Path p, long max) {
         long mtime;
         try {
             BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
             mtime = a.lastModifiedTime().toMillis();
-            if (a.size() > MAX_ENTRY_BYTES) {
-                corrupt.incrementAndGet();
-                misses.incrementAndGet();
-                return null;
+            if (a.size() > max) {
+                return new Stored(new byte[0], mtime);
             }
         } catch (IOException | RuntimeException e) {
-            misses.incrementAndGet();
             return null;
         }
         try (InputStream in = new FileInputStream(p.toFile())) {
-            raw = in.readNBytes((int) MAX_ENTRY_BYTES + 1);
+            return new Stored(in.readNBytes((int) max + 1), mtime);
         } catch (IOException | SecurityException e) {
-            misses.incrementAndGet();
             return null;
         }
-        byte[] payload = payload(raw);
-        if (payload == null) {
-            corrupt.incrementAndGet();
-            misses.incrementAndGet();
-            return null;
-        }
-        touchIfOld(p, mtime);
-        hits.incrementAndGet();
-        return payload;
     }
 
     /** Marks a file as recently used, unless it was marked less than an hour ago (saves a write per hit). */
@@ -298,33 +316,16 @@ public final class InstrumentedClassCache {
      */
     public Map<String, byte[]> lookupBundle(String key) {
         Path p = bundlePathOf(key);
-        byte[] raw;
-        long mtime;
-        try {
-            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
-            mtime = a.lastModifiedTime().toMillis();
-            if (a.size() > MAX_BUNDLE_BYTES) {
-                corruptBundles.incrementAndGet();
-                bundleMisses.incrementAndGet();
-                return null;
-            }
-        } catch (IOException | RuntimeException e) {
-            bundleMisses.incrementAndGet();
-            return null;
-        }
-        try (InputStream in = new FileInputStream(p.toFile())) {
-            raw = in.readNBytes((int) MAX_BUNDLE_BYTES + 1);
-        } catch (IOException | SecurityException e) {
-            bundleMisses.incrementAndGet();
-            return null;
-        }
-        Map<String, byte[]> classes = parseBundle(key, raw);
+        Stored stored = read(p, MAX_BUNDLE_BYTES);
+        Map<String, byte[]> classes = stored == null ? null : parseBundle(key, stored.bytes);
         if (classes == null) {
-            corruptBundles.incrementAndGet();
+            if (stored != null) {
+                corruptBundles.incrementAndGet();
+            }
             bundleMisses.incrementAndGet();
             return null;
         }
-        touchIfOld(p, mtime);
+        touchIfOld(p, stored.mtime);
         bundleHits.incrementAndGet();
         return classes;
     }
