@@ -47,6 +47,7 @@ public final class Meter {
     private long privilegedAlloc;
     private long privilegedCpu;
     private int privilegedCredit;
+    private boolean accountWindow;
 
     // --- configuration, fixed at construction
     private final long fuelLimit;
@@ -311,11 +312,29 @@ public final class Meter {
      * @return the previous value, to restore
      */
     public boolean setPrivileged(boolean on) {
+        return privilege(on, true);
+    }
+
+    /**
+     * Like {@link #setPrivileged}, for the short checks of a gate: the gate's own work is
+     * charged to the invocation (reading the thread's clocks would cost more than the check).
+     *
+     * @param on true to open the gates, false to close them again
+     * @return the previous value, to restore
+     */
+    public boolean setGateWindow(boolean on) {
+        return privilege(on, false);
+    }
+
+    private boolean privilege(boolean on, boolean account) {
         boolean was = privileged;
         if (Thread.currentThread() == owner && on != was) {
             if (on) {
-                privilegedAlloc = ThreadClock.allocatedBytes();
-                privilegedCpu = cpuLimit > 0 ? ThreadClock.cpuNanos() : 0;
+                accountWindow = account;
+                if (account) {
+                    privilegedAlloc = ThreadClock.allocatedBytes();
+                    privilegedCpu = cpuLimit > 0 ? ThreadClock.cpuNanos() : 0;
+                }
                 // no credit inside the window: the first tick of handler code called back from
                 // the sandbox's own code (a File subclass a gate asks for its path, say) goes to
                 // the slow path, which denies it
@@ -323,9 +342,11 @@ public final class Meter {
                 privilegedCredit = credit;
                 grant = credit = 0;
             } else {
-                allocBase += ThreadClock.allocatedBytes() - privilegedAlloc;
-                if (cpuLimit > 0) {
-                    cpuBase += ThreadClock.cpuNanos() - privilegedCpu;
+                if (accountWindow) {
+                    allocBase += ThreadClock.allocatedBytes() - privilegedAlloc;
+                    if (cpuLimit > 0) {
+                        cpuBase += ThreadClock.cpuNanos() - privilegedCpu;
+                    }
                 }
                 fuelCharged += grant - credit;
                 grant = credit = Math.max(1, privilegedCredit);

@@ -37,6 +37,17 @@ final class GateKeeper implements GateHook {
      * @param virtualThreadScheduler the JDK's scheduler of virtual threads, or null: unparking a
      *     host's virtual thread submits to it, and that must not count as starting a thread
      */
+    /**
+     * System properties that describe the host rather than the JVM: its command line and class
+     * path (the names of the host's own jars and main class), its user and directories. The JDK
+     * itself reads some of them on a handler's thread (the working directory, to resolve a
+     * relative path): only the handler's own asking is denied.
+     */
+    static final java.util.Set<String> HOST_PROPERTIES = java.util.Set.of("sun.java.command", "java.class.path",
+            "jdk.module.path", "jdk.module.upgrade.path", "jdk.module.main", "jdk.module.main.class",
+            "java.library.path", "sun.boot.library.path", "jdk.debug", "sun.java.launcher", "user.home", "user.dir",
+            "user.name", "java.io.tmpdir");
+
     GateKeeper(Object virtualThreadScheduler) {
         this.virtualThreadScheduler = virtualThreadScheduler;
     }
@@ -47,8 +58,12 @@ final class GateKeeper implements GateHook {
         if (m == null) {
             return;
         }
+        if (a instanceof String && !HOST_PROPERTIES.contains(a) && Sites.get(site) != null
+                && Sites.get(site).spec().kind() == GateKind.HOST_PROPERTY) {
+            return; // the common case of a frequent gate: an ordinary property
+        }
         BudgetAbort abort = null;
-        boolean was = m.setPrivileged(true);
+        boolean was = m.setGateWindow(true);
         try {
             Sites.Site s = Sites.get(site);
             String denied;
@@ -61,7 +76,7 @@ final class GateKeeper implements GateHook {
                 abort = m.deny(denied); // still privileged: tripping may load classes
             }
         } finally {
-            m.setPrivileged(was);
+            m.setGateWindow(was);
         }
         if (abort != null) {
             throw abort;
@@ -115,6 +130,9 @@ final class GateKeeper implements GateHook {
                 return classLoader(a);
             case CALLER:
                 return Callers.sandboxed(Callers.immediateCaller()) ? "" : null;
+            case HOST_PROPERTY:
+                return a instanceof String && HOST_PROPERTIES.contains(a)
+                        && Callers.sandboxed(Callers.immediateCaller()) ? "" + a : null;
             case ENV:
                 return a instanceof String && policy.mayReadEnv((String) a) ? null
                         : a == null ? "the whole environment" : (String) a;

@@ -36,6 +36,11 @@ enum GateKind {
     CALLER,
     /** {@code a} is a variable name, or null for the whole environment: denied unless the name is on the policy's list. */
     ENV,
+    /**
+     * {@code a} is a system property name: denied when it tells where and how the host runs
+     * (its command line, class path, home and working directories) and the handler asked itself.
+     */
+    HOST_PROPERTY,
     /** {@code a} (and {@code b} when set) is a file read. */
     FILE_READ,
     /** {@code a} (and {@code b} when set) is a file created, changed or deleted. */

@@ -7,6 +7,7 @@ import static dev.ringfence.agent.gates.GateKind.CLASS_LOADER;
 import static dev.ringfence.agent.gates.GateKind.CONNECT;
 import static dev.ringfence.agent.gates.GateKind.DENY;
 import static dev.ringfence.agent.gates.GateKind.ENV;
+import static dev.ringfence.agent.gates.GateKind.HOST_PROPERTY;
 import static dev.ringfence.agent.gates.GateKind.LIVE_THREAD;
 import static dev.ringfence.agent.gates.GateKind.LOADER_DEFINE;
 import static dev.ringfence.agent.gates.GateKind.LOADER_NEW;
@@ -275,6 +276,9 @@ final class GateTable {
         t.add(GateSpec.of(STATE, CALLER, system, "getProperties", null));
         t.add(GateSpec.of(STATE, ENV, system, "getenv", "(Ljava/lang/String;)Ljava/lang/String;").a(PATH_ARG));
         t.add(GateSpec.of(STATE, ENV, system, "getenv", "()Ljava/util/Map;"));
+        t.add(GateSpec.of(STATE, HOST_PROPERTY, system, "getProperty", "(Ljava/lang/String;)Ljava/lang/String;").a(PATH_ARG));
+        t.add(GateSpec.of(STATE, HOST_PROPERTY, system, "getProperty",
+                "(Ljava/lang/String;Ljava/lang/String;)Ljava/lang/String;").a(PATH_ARG));
         t.add(GateSpec.of(STATE, DENY, "java/lang/Runtime", "addShutdownHook", null));
         t.add(GateSpec.of(STATE, DENY, "java/lang/Runtime", "removeShutdownHook", null));
         t.add(GateSpec.of(STATE, DENY, "sun/misc/Signal", "handle", null));

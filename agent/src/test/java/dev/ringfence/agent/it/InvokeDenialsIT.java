@@ -22,7 +22,8 @@ class InvokeDenialsIT {
         "ReflectOnSandboxThread", "ReflectiveExit", "ResolveHost", "RuntimeExec", "SetAccessibleJdkField", "SetOut",
         "SetSystemProperty", "SingleThreadExecutor", "StartProcess", "StartThread", "SupplyAsync",
         "SystemClassLoaderByReflection", "SystemExit", "UnsafeTheUnsafe", "WriteTmpFile", "CallbackFromGate",
-        "JulHandlerRegistration", "JfrListenerRegistration", "BeansExpression", "SocketFactoryRegistration"})
+        "JulHandlerRegistration", "JfrListenerRegistration", "BeansExpression", "SocketFactoryRegistration",
+        "HostProperty"})
     void shouldDenyEveryPathToADeniedApi(String handler) {
         Cli.Run r = Cli.invoke(D + handler, "--timeout", "10s");
         assertEquals("DENIED", r.field("outcome"), r.toString());
