@@ -3,7 +3,6 @@ package dev.ringfence.agent.gates;
 import dev.ringfence.api.Handler;
 import dev.ringfence.boot.Gate;
 import dev.ringfence.limiter.SandboxedLoader;
-import java.security.SecureClassLoader;
 import java.util.Iterator;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -45,7 +44,7 @@ final class Callers {
             StackWalker.StackFrame f = it.next();
             Class<?> c = f.getDeclaringClass();
             if (!jdk(c)) {
-                return sandboxed(c);
+                return actsForHandler(c);
             }
             if (f.getMethodName().equals("<clinit>")) {
                 return Boolean.FALSE;
@@ -128,23 +127,27 @@ final class Callers {
      * @return true for a class of the JDK (boot or platform loader), never for ringfence's own
      */
     static boolean jdk(Class<?> c) {
+        Module m = c.getModule();
+        if (m.isNamed()) {
+            return m.getLayer() == ModuleLayer.boot() && !c.getName().startsWith(SANDBOX);
+        }
+        // JDK 17's generated reflection accessors: JDK code, each in a loader of its own
         ClassLoader l = c.getClassLoader();
-        return (l == null || l == PLATFORM || jdkInternalLoader(l)) && !c.getName().startsWith(SANDBOX);
+        return l != null && l.getClass().getName().equals("jdk.internal.reflect.DelegatingClassLoader")
+                && l.getClass().getModule().getLayer() == ModuleLayer.boot();
     }
 
     /**
-     * A loader the JDK creates for itself, such as JDK 17's {@code DelegatingClassLoader} of
-     * generated reflection accessors: a JDK class that loads no code from anywhere (not a
-     * {@code SecureClassLoader}, unlike the application and {@code URLClassLoader}s).
+     * Whether a frame of this class acts for the handler: handler code itself, or code that is
+     * neither the JDK's (its boot layer) nor ringfence's — code that can only be on a sandbox
+     * thread because handler code got it there, such as a class a JDK-internal class loader
+     * defined (an XSLT translet, java.beans' trampoline) or a class in a dynamic module.
+     *
+     * @param c a class, or null
+     * @return true for handler code and for such foreign code
      */
-    private static boolean jdkInternalLoader(ClassLoader l) {
-        if (l.getClass().getClassLoader() != null || l instanceof SandboxedLoader) {
-            return false;
-        }
-        // java.beans' MethodUtil is a SecureClassLoader that defines only its Trampoline, a JDK
-        // class that calls methods on its caller's behalf: seen as host code, it would launder
-        // the handler's calls
-        return !(l instanceof SecureClassLoader) || l.getClass().getName().equals("sun.reflect.misc.MethodUtil");
+    static boolean actsForHandler(Class<?> c) {
+        return c != null && (sandboxed(c) || (!jdk(c) && !c.getName().startsWith(SANDBOX)));
     }
 
     /**

@@ -8,7 +8,6 @@ import dev.ringfence.limiter.Probes;
 import dev.ringfence.limiter.SandboxedLoader;
 import java.lang.invoke.MethodHandles;
 import java.security.ProtectionDomain;
-import java.security.SecureClassLoader;
 
 /**
  * Decides gated calls on sandbox threads: lets everything through when no handler is running
@@ -121,18 +120,18 @@ final class GateKeeper implements GateHook {
             case LOOKUP_HOST:
                 return lookupHost((MethodHandles.Lookup) a, (Class<?>) b);
             case REFLECT_HOST:
-                return a instanceof Class<?> && Callers.internal((Class<?>) a) && Callers.sandboxed(Callers.originCaller())
+                return a instanceof Class<?> && Callers.internal((Class<?>) a) && Callers.actsForHandler(Callers.originCaller())
                         ? "on " + ((Class<?>) a).getName() : null;
             case RESOURCE_HOST:
-                return a instanceof Class<?> && Callers.host((Class<?>) a) && Callers.sandboxed(Callers.originCaller())
+                return a instanceof Class<?> && Callers.host((Class<?>) a) && Callers.actsForHandler(Callers.originCaller())
                         ? "of " + ((Class<?>) a).getName() : null;
             case CLASS_LOADER:
                 return classLoader(a);
             case CALLER:
-                return Callers.sandboxed(Callers.immediateCaller()) ? "" : null;
+                return Callers.actsForHandler(Callers.immediateCaller()) ? "" : null;
             case HOST_PROPERTY:
                 return a instanceof String && HOST_PROPERTIES.contains(a)
-                        && Callers.sandboxed(Callers.immediateCaller()) ? "" + a : null;
+                        && Callers.actsForHandler(Callers.immediateCaller()) ? "" + a : null;
             case ENV:
                 return a instanceof String && policy.mayReadEnv((String) a) ? null
                         : a == null ? "the whole environment" : (String) a;
@@ -209,9 +208,10 @@ final class GateKeeper implements GateHook {
             return null;
         }
         Class<?> type = loader.getClass();
-        if (Callers.jdk(type) && !(loader instanceof SecureClassLoader)) {
-            return null; // the JDK's own, such as reflection's DelegatingClassLoader on JDK 17
+        if (type.getName().equals("jdk.internal.reflect.DelegatingClassLoader") && Callers.jdk(type)) {
+            return null; // JDK 17's reflection makes one per generated accessor, on the caller's thread
         }
+        // any other loader would define code the instrumenter never saw (an XSLT translet, say)
         return type.getName();
     }
 
@@ -241,6 +241,6 @@ final class GateKeeper implements GateHook {
         if (l == null || l == PLATFORM || l instanceof SandboxedLoader) {
             return null;
         }
-        return Callers.sandboxed(Callers.immediateCaller()) ? "of " + (a instanceof Class<?> ? ((Class<?>) a).getName() : a) : null;
+        return Callers.actsForHandler(Callers.immediateCaller()) ? "of " + (a instanceof Class<?> ? ((Class<?>) a).getName() : a) : null;
     }
 }

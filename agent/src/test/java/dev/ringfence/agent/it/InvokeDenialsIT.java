@@ -23,7 +23,7 @@ class InvokeDenialsIT {
         "SetSystemProperty", "SingleThreadExecutor", "StartProcess", "StartThread", "SupplyAsync",
         "SystemClassLoaderByReflection", "SystemExit", "UnsafeTheUnsafe", "WriteTmpFile", "CallbackFromGate",
         "JulHandlerRegistration", "JfrListenerRegistration", "BeansExpression", "SocketFactoryRegistration",
-        "HostProperty"})
+        "HostProperty", "XsltTranslet"})
     void shouldDenyEveryPathToADeniedApi(String handler) {
         Cli.Run r = Cli.invoke(D + handler, "--timeout", "10s");
         assertEquals("DENIED", r.field("outcome"), r.toString());
