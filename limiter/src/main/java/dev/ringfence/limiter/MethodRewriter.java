@@ -221,9 +221,44 @@ final class MethodRewriter implements Opcodes {
     // ------------------------------------------------------------------------------------------
     // arrays
 
+    /**
+     * JDK calls whose last argument, an int, sizes what they allocate: checked before the call
+     * like an array of that many elements ({@code shift} is log2 of the element size), so one
+     * call cannot allocate far past the budget before control returns. Reflection reaches them
+     * unchecked; what they allocate is then charged when control returns.
+     */
+    private static final java.util.Map<String, Integer> SIZED = sized();
+
+    private static java.util.Map<String, Integer> sized() {
+        java.util.Map<String, Integer> m = new java.util.HashMap<>();
+        for (String sb : new String[] {"java/lang/StringBuilder", "java/lang/StringBuffer"}) {
+            m.put(sb + ".<init>(I)V", 0);
+            m.put(sb + ".setLength(I)V", 0);
+            m.put(sb + ".ensureCapacity(I)V", 0);
+        }
+        for (String c : new String[] {"java/util/ArrayList", "java/util/Vector", "java/util/HashMap", "java/util/HashSet",
+                "java/util/LinkedHashMap", "java/util/LinkedHashSet", "java/util/ArrayDeque", "java/util/Hashtable",
+                "java/util/IdentityHashMap", "java/util/PriorityQueue", "java/util/concurrent/ConcurrentHashMap"}) {
+            m.put(c + ".<init>(I)V", REF_SHIFT);
+        }
+        m.put("java/util/ArrayList.ensureCapacity(I)V", REF_SHIFT);
+        m.put("java/util/Vector.ensureCapacity(I)V", REF_SHIFT);
+        m.put("java/io/ByteArrayOutputStream.<init>(I)V", 0);
+        String[][] arrays = {{"[Z", "0"}, {"[B", "0"}, {"[C", "1"}, {"[S", "1"}, {"[I", "2"}, {"[F", "2"}, {"[J", "3"},
+            {"[D", "3"}, {"[Ljava/lang/Object;", "2"}};
+        for (String[] a : arrays) {
+            m.put("java/util/Arrays.copyOf(" + a[0] + "I)" + a[0], Integer.parseInt(a[1]));
+        }
+        return java.util.Map.copyOf(m);
+    }
+
     private void checkArrays() {
         for (AbstractInsnNode insn : insns.toArray()) {
             int op = insn.getOpcode();
+            if (insn instanceof MethodInsnNode) {
+                checkSizedCall((MethodInsnNode) insn);
+                continue;
+            }
             if (op == NEWARRAY || op == ANEWARRAY) {
                 if (smallConstant(insn.getPrevious())) {
                     continue;
@@ -238,6 +273,31 @@ final class MethodRewriter implements Opcodes {
                 checkMultiArray((MultiANewArrayInsnNode) insn);
             }
         }
+    }
+
+    private void checkSizedCall(MethodInsnNode m) {
+        String key = m.owner + "." + m.name + m.desc;
+        Integer shift = SIZED.get(key);
+        InsnList il = new InsnList();
+        if (shift != null) {
+            if (smallConstant(m.getPrevious())) {
+                return;
+            }
+            il.add(new InsnNode(DUP));
+            il.add(pushInt(shift));
+            il.add(new MethodInsnNode(INVOKESTATIC, PROBES, "array", "(II)V", false));
+        } else if (key.equals("java/lang/String.repeat(I)Ljava/lang/String;")) {
+            il.add(new InsnNode(DUP2));
+            il.add(new MethodInsnNode(INVOKESTATIC, PROBES, "repeat", "(Ljava/lang/String;I)V", false));
+        } else if (key.equals("java/util/BitSet.<init>(I)V") || key.equals("java/util/BitSet.set(I)V")
+                || key.equals("java/util/BitSet.clear(I)V") || key.equals("java/math/BigInteger.shiftLeft(I)Ljava/math/BigInteger;")
+                || key.equals("java/math/BigInteger.setBit(I)Ljava/math/BigInteger;")) {
+            il.add(new InsnNode(DUP));
+            il.add(new MethodInsnNode(INVOKESTATIC, PROBES, "bits", "(I)V", false));
+        } else {
+            return;
+        }
+        insns.insertBefore(m, il);
     }
 
     private void checkMultiArray(MultiANewArrayInsnNode insn) {

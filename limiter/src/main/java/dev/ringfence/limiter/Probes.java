@@ -110,6 +110,30 @@ public final class Probes {
     }
 
     /**
+     * Before {@code String.repeat}: the result's size is known before the JDK allocates it.
+     *
+     * @param s the string repeated
+     * @param count how many times
+     */
+    public static void repeat(String s, int count) {
+        if (s != null && count > 0) {
+            arrayTotal((long) s.length() * count, 0, 1);
+        }
+    }
+
+    /**
+     * Before a JDK call that allocates about one bit per unit of its argument (a bit set grown
+     * to an index, a big integer shifted).
+     *
+     * @param bits the bit count or index
+     */
+    public static void bits(int bits) {
+        if (bits > 0) {
+            arrayTotal(bits >>> 3, 0, 1);
+        }
+    }
+
+    /**
      * Folds one dimension of a multi-dimensional allocation into the element count.
      *
      * @param count the count so far

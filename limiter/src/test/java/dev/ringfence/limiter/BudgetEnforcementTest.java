@@ -30,6 +30,9 @@ class BudgetEnforcementTest {
             "  public static Object hugeMulti() { int n = 100_000 + (int) (sink & 1); return new long[n][n]; }",
             "  public static Object jdkAlloc() { StringBuilder sb = new StringBuilder(); while (true) { sb.append(\"0123456789\"); if (sb.length() > 50_000_000) sb.setLength(0); } }",
             "  public static Object oneBigJdkAlloc() { return \"x\".repeat(100_000_000).length(); }",
+            "  public static Object jdkSized() { StringBuilder sb = new StringBuilder(); sb.setLength(1_500_000_000 + (int) (sink & 1)); return sb.length(); }",
+            "  public static Object jdkRepeat() { return \"0123456789\".repeat(100_000_000 + (int) (sink & 1)).length(); }",
+            "  public static Object jdkList() { return new java.util.ArrayList<Object>(1_500_000_000 + (int) (sink & 1)).size(); }",
             "  public static Object recurse(int n) { return recurse(n + 1); }",
             "  public static Object recurseCatching(int n) { try { return recurseCatching(n + 1); } catch (StackOverflowError e) { return recurseCatching(n + 1); } }",
             "  public static Object fib(int n) { return n < 2 ? n : (Integer) fib(n - 1) + (Integer) fib(n - 2); }",
@@ -156,6 +159,16 @@ class BudgetEnforcementTest {
     void shouldEndAsAllocExceededWhenOneJdkCallAllocatesPastTheBudget() {
         RunResult<Object> r = run(new Budgets(10_000 * MS, 0, 0, 64L << 20), "oneBigJdkAlloc");
         assertEquals(Outcome.ALLOC_EXCEEDED, r.outcome(), r.message());
+    }
+
+    @Test
+    void shouldCheckJdkCallsSizedByAnArgumentBeforeTheyAllocate() {
+        Budgets b = new Budgets(10_000 * MS, 0, 0, 64L << 20);
+        for (String method : new String[] {"jdkSized", "jdkRepeat", "jdkList"}) {
+            RunResult<Object> r = run(b, method);
+            assertEquals(Outcome.ALLOC_EXCEEDED, r.outcome(), method + ": " + r.message());
+            assertTrue(r.allocatedBytes() < 64L << 20, method + " allocated nothing big: " + r.allocatedBytes());
+        }
     }
 
     @Test
