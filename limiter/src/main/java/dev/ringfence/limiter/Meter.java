@@ -58,7 +58,6 @@ public final class Meter {
     private final BudgetAbort abort = new BudgetAbort(this);
 
     // --- set at start
-    private long startNanos;
     private long deadline;
     private Thread owner;
 
@@ -113,8 +112,7 @@ public final class Meter {
     /** Starts metering on the current thread. Called by the owner before handler code runs. */
     void start() {
         owner = Thread.currentThread();
-        startNanos = System.nanoTime();
-        deadline = wallNanos == 0 ? 0 : startNanos + wallNanos;
+        deadline = wallNanos == 0 ? 0 : System.nanoTime() + wallNanos;
         allocBase = ThreadClock.allocatedBytes();
         allocHeadroom = allocLimit > 0 ? allocLimit : Long.MAX_VALUE;
         cpuBase = ThreadClock.cpuNanos();
@@ -274,11 +272,6 @@ public final class Meter {
         return tripNanos;
     }
 
-    /** @return the abort this meter throws */
-    BudgetAbort abort() {
-        return abort;
-    }
-
     // ------------------------------------------------------------------------------------------
     // readings
 
@@ -356,28 +349,12 @@ public final class Meter {
         return was;
     }
 
-    long startNanos() {
-        return startNanos;
-    }
-
-    long deadline() {
-        return deadline;
-    }
-
-    long wallBudget() {
-        return wallNanos;
-    }
-
     long cpuBudget() {
         return cpuLimit;
     }
 
     long allocBudget() {
         return allocLimit;
-    }
-
-    Thread owner() {
-        return owner;
     }
 
     long allocBase() {

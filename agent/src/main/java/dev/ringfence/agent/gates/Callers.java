@@ -17,7 +17,6 @@ import java.util.stream.Stream;
  */
 final class Callers {
     private static final StackWalker WALKER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
-    private static final ClassLoader PLATFORM = ClassLoader.getPlatformClassLoader();
     private static final ClassLoader API_LOADER = Handler.class.getClassLoader();
     private static final String SANDBOX = "dev.ringfence.";
     private static final String API = "dev.ringfence.api.";

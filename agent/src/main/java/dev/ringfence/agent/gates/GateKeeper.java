@@ -57,14 +57,14 @@ final class GateKeeper implements GateHook {
         if (m == null) {
             return;
         }
-        if (a instanceof String && !HOST_PROPERTIES.contains(a) && Sites.get(site) != null
-                && Sites.get(site).spec().kind() == GateKind.HOST_PROPERTY) {
+        Sites.Site s = Sites.get(site);
+        if (s != null && s.spec().kind() == GateKind.HOST_PROPERTY && a instanceof String
+                && !HOST_PROPERTIES.contains(a)) {
             return; // the common case of a frequent gate: an ordinary property
         }
         BudgetAbort abort = null;
         boolean was = m.setGateWindow(true);
         try {
-            Sites.Site s = Sites.get(site);
             String denied;
             try {
                 denied = s == null ? "an unknown gate #" + site : decide(s, m.policy(), a, b, n);
