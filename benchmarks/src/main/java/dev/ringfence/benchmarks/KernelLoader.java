@@ -1,6 +1,7 @@
 package dev.ringfence.benchmarks;
 
 import dev.ringfence.limiter.Instrumenter;
+import dev.ringfence.limiter.Metering;
 import dev.ringfence.limiter.Policy;
 import dev.ringfence.limiter.SandboxedLoader;
 import java.io.IOException;
@@ -22,43 +23,63 @@ final class KernelLoader extends ClassLoader implements SandboxedLoader {
     /** The package whose classes this loader defines itself. */
     static final String KERNELS = "bench.kernels.";
 
-    private final boolean instrumented;
-    private final Instrumenter instrumenter = new Instrumenter();
+    /** The instrumenter, or null for plain kernels. */
+    private final Instrumenter instrumenter;
 
     static {
         registerAsParallelCapable();
     }
 
-    private KernelLoader(boolean instrumented) {
-        super(instrumented ? "instrumented-kernels" : "plain-kernels", KernelLoader.class.getClassLoader());
-        this.instrumented = instrumented;
+    private KernelLoader(Metering metering) {
+        super(metering == null ? "plain-kernels" : metering.name().toLowerCase(java.util.Locale.ROOT) + "-kernels",
+                KernelLoader.class.getClassLoader());
+        this.instrumenter = metering == null ? null : new Instrumenter(metering);
     }
 
     /** @return a loader that defines the kernels unchanged */
     static KernelLoader plain() {
-        return new KernelLoader(false);
+        return new KernelLoader(null);
     }
 
-    /** @return a loader that defines the kernels instrumented */
+    /** @return a loader that defines the kernels instrumented with counting probes */
     static KernelLoader instrumented() {
-        return new KernelLoader(true);
+        return new KernelLoader(Metering.COUNT);
     }
 
-    /** @return the loader for the given benchmark mode, {@code plain} or {@code instrumented} */
+    /**
+     * @param metering the flavour of probes
+     * @return a loader that defines the kernels instrumented with that flavour
+     */
+    static KernelLoader instrumented(Metering metering) {
+        return new KernelLoader(metering);
+    }
+
+    /**
+     * @param mode {@code plain}, {@code counting} or {@code guarded}
+     * @return the loader for the benchmark mode
+     */
     static KernelLoader forMode(String mode) {
         switch (mode) {
             case "plain":
                 return plain();
-            case "instrumented":
-                return instrumented();
+            case "counting":
+                return instrumented(Metering.COUNT);
+            case "guarded":
+                return instrumented(Metering.GUARD);
             default:
-                throw new IllegalArgumentException("mode is plain or instrumented, not " + mode);
+                throw new IllegalArgumentException("mode is plain, counting or guarded, not " + mode);
         }
     }
 
     /** @return true when this loader instruments what it defines */
     boolean isInstrumented() {
-        return instrumented;
+        return instrumenter != null;
+    }
+
+    /** @return the flavour of probes of the kernels this loader instruments, COUNT for plain ones */
+    @Override
+    public Metering metering() {
+        return instrumenter == null ? Metering.COUNT : instrumenter.metering();
     }
 
     /**
@@ -90,7 +111,7 @@ final class KernelLoader extends ClassLoader implements SandboxedLoader {
             Class<?> c = findLoadedClass(name);
             if (c == null) {
                 byte[] b = classFile(name);
-                if (instrumented) {
+                if (instrumenter != null) {
                     b = instrumenter.instrument(b).bytes();
                 }
                 c = defineClass(name, b, 0, b.length);

@@ -69,8 +69,12 @@ public class OverheadBenchmark {
         @Param({"loops", "matrix", "maps", "recursion", "objects"})
         public String kernel;
 
-        /** {@code plain} or {@code instrumented}. */
-        @Param({"plain", "instrumented"})
+        /**
+         * {@code plain}; {@code guarded}, the probes of routes without a fuel budget
+         * ({@link dev.ringfence.limiter.Metering#GUARD}); or {@code counting}, those of routes
+         * with one ({@link dev.ringfence.limiter.Metering#COUNT}).
+         */
+        @Param({"plain", "guarded", "counting"})
         public String mode;
 
         LongSupplier work;
@@ -94,17 +98,32 @@ public class OverheadBenchmark {
             }
         }
 
-        /** Detaches the meter and shows that the instrumented kernel really charged it. */
+        /**
+         * Shows that the instrumented kernel really is under the meter: trips it, and expects the
+         * kernel to throw the abort within a few runs. Then detaches the meter.
+         */
         @TearDown(Level.Trial)
         public void detach() {
             if (meter == null) {
                 return;
             }
             long fuel = meter.fuelUsed();
+            boolean trippedEarly = meter.tripped();
+            meter.trip(dev.ringfence.api.Outcome.TIMEOUT, "benchmark over: the kernel must stop");
+            int runs = 0;
+            boolean stopped = false;
+            for (; runs < 100_000 && !stopped; runs++) {
+                try {
+                    work.getAsLong();
+                } catch (dev.ringfence.limiter.BudgetAbort expected) {
+                    stopped = true;
+                }
+            }
             meter.detach();
-            System.out.printf(Locale.ROOT, "%n[ringfence] %s instrumented: %,d ticks charged to the meter%n", kernel, fuel);
-            if (fuel == 0 || meter.tripped()) {
-                throw new IllegalStateException("the meter was not charged, or tripped: " + meter.tripMessage());
+            System.out.printf(Locale.ROOT, "%n[ringfence] %s %s: %,d ticks charged; stopped %s run(s) after a trip%n",
+                    kernel, mode, fuel, stopped ? Integer.toString(runs) : "in no");
+            if (trippedEarly || !stopped) {
+                throw new IllegalStateException("the meter tripped during the benchmark, or the kernel did not stop after a trip");
             }
         }
     }
@@ -134,42 +153,52 @@ public class OverheadBenchmark {
      */
     public static void main(String[] args) throws Exception {
         Scores s = Scores.run(OverheadBenchmark.class, args);
+        StringBuilder out = new StringBuilder();
+        for (String mode : new String[] {"guarded", "counting"}) {
+            table(s, mode, out);
+        }
+        System.out.println(out);
+    }
+
+    private static void table(Scores s, String mode, StringBuilder out) {
         boolean cpu = s.hasCpu();
-        StringBuilder out = new StringBuilder(String.format(Locale.ROOT,
-                "%n| kernel | plain, wall | instrumented, wall | ratio, wall |%s%n", cpu
-                        ? " plain, CPU | instrumented, CPU | ratio, CPU |" : ""));
+        out.append(String.format(Locale.ROOT, "%n%s probes:%n%n| kernel | plain, wall | %s, wall | ratio, wall |%s%n", mode, mode,
+                cpu ? " plain, CPU | " + mode + ", CPU | ratio, CPU |" : ""));
         out.append(cpu ? "|---|---:|---:|---:|---:|---:|---:|\n" : "|---|---:|---:|---:|\n");
         double wallLogs = 0;
         double cpuLogs = 0;
         int kernels = 0;
         for (String k : KERNELS) {
-            if (!s.has("kernel", "kernel", k, "mode", "plain") || !s.has("kernel", "kernel", k, "mode", "instrumented")) {
+            if (!s.has("kernel", "kernel", k, "mode", "plain") || !s.has("kernel", "kernel", k, "mode", mode)) {
                 continue;
             }
             kernels++;
             double plain = s.median("kernel", "kernel", k, "mode", "plain");
-            double instrumented = s.median("kernel", "kernel", k, "mode", "instrumented");
+            double instrumented = s.median("kernel", "kernel", k, "mode", mode);
             wallLogs += Math.log(instrumented / plain);
             out.append(String.format(Locale.ROOT, "| %s | %s | %s | %.3fx |", k, Scores.format(plain),
                     Scores.format(instrumented), instrumented / plain));
             if (cpu) {
                 double plainCpu = s.cpuMedian("kernel", "kernel", k, "mode", "plain");
-                double instrumentedCpu = s.cpuMedian("kernel", "kernel", k, "mode", "instrumented");
+                double instrumentedCpu = s.cpuMedian("kernel", "kernel", k, "mode", mode);
                 cpuLogs += Math.log(instrumentedCpu / plainCpu);
                 out.append(String.format(Locale.ROOT, " %s | %s | %.3fx |", Scores.format(plainCpu),
                         Scores.format(instrumentedCpu), instrumentedCpu / plainCpu));
             }
             out.append('\n');
         }
+        if (kernels == 0) {
+            return;
+        }
         if (s.has("baseline")) {
             out.append(String.format(Locale.ROOT, "| baseline | %s | | |%s%n", Scores.format(s.median("baseline")),
                     cpu ? " " + Scores.format(s.cpuMedian("baseline")) + " | | |" : ""));
         }
-        out.append(String.format(Locale.ROOT, "%nMedians in %s. Geometric mean of the ratios over %d kernels "
-                + "(bar: <= 1.10x, aim 1.03x): wall %.3fx", s.unit(), kernels, Math.exp(wallLogs / kernels)));
+        out.append(String.format(Locale.ROOT, "%nMedians in %s. Geometric mean of the %s/plain ratios over %d kernels "
+                + "(bar: <= 1.10x, aim 1.03x): wall %.3fx", s.unit(), mode, kernels, Math.exp(wallLogs / kernels)));
         if (cpu) {
             out.append(String.format(Locale.ROOT, ", CPU %.3fx", Math.exp(cpuLogs / kernels)));
         }
-        System.out.println(out);
+        out.append('\n');
     }
 }

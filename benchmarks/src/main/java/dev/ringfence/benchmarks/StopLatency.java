@@ -35,11 +35,21 @@ public final class StopLatency {
     /**
      * Runs the measurement.
      *
-     * @param args none
+     * @param args the flavours of probes to measure, {@code guarded} and/or {@code counting}; both when none
      */
     public static void main(String[] args) {
         MeteredExecutor executor = new MeteredExecutor("stop-latency", TimeUnit.SECONDS.toNanos(1), 0);
-        KernelLoader loader = KernelLoader.instrumented();
+        String[] modes = args.length == 0 ? new String[] {"guarded", "counting"} : args;
+        StringBuilder out = new StringBuilder();
+        for (String mode : modes) {
+            measure(executor, mode, out);
+        }
+        out.append(String.format(Locale.ROOT, "%nthreads abandoned: %d%n", executor.abandonedThreads()));
+        System.out.print(out);
+    }
+
+    private static void measure(MeteredExecutor executor, String mode, StringBuilder out) {
+        KernelLoader loader = KernelLoader.forMode(mode);
         LongSupplier runaway = loader.create(Runaway.class);
 
         List<Long> cpuOver = new ArrayList<>();
@@ -59,14 +69,11 @@ public final class StopLatency {
             callerOver.add(seen - LIMIT);
         }
 
-        StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "%n%d runs each, budget 100 ms; overshoot in ms%n%n", RUNS));
+        out.append(String.format(Locale.ROOT, "%n%s probes: %d runs each, budget 100 ms; overshoot in ms%n%n", mode, RUNS));
         out.append("| what | median | max | bar | verdict |\n|---|---:|---:|---:|---|\n");
         out.append(row("CPU time - CPU budget (handler thread)", cpuOver, CPU_BAR));
         out.append(row("wall time - deadline (handler thread)", wallOver, WALL_BAR));
         out.append(row("wall time - deadline (as the caller sees it)", callerOver, WALL_BAR));
-        out.append(String.format(Locale.ROOT, "%nthreads abandoned: %d%n", executor.abandonedThreads()));
-        System.out.print(out);
     }
 
     private static void expect(RunResult<Long> r, Outcome outcome) {

@@ -48,6 +48,35 @@ class KernelLoaderTest {
     }
 
     @Test
+    void shouldComputeTheSameResultPlainAndGuarded() throws Exception {
+        for (String k : KERNELS) {
+            long plain = KernelLoader.plain().create(OverheadBenchmark.kernelClass(k)).getAsLong();
+            LongSupplier guarded = KernelLoader.forMode("guarded").create(OverheadBenchmark.kernelClass(k));
+            assertEquals(plain, onMeteredThread(meter -> guarded.getAsLong()), k);
+        }
+    }
+
+    @Test
+    void shouldStopEveryGuardedKernelOnceItsMeterTrips() throws Exception {
+        for (String k : KERNELS) {
+            LongSupplier guarded = KernelLoader.forMode("guarded").create(OverheadBenchmark.kernelClass(k));
+            long stoppedAfter = onMeteredThread(meter -> {
+                for (int i = 0; i < 1_000; i++) {
+                    guarded.getAsLong();
+                }
+                meter.trip(dev.ringfence.api.Outcome.TIMEOUT, "test");
+                try {
+                    guarded.getAsLong();
+                    return -1;
+                } catch (dev.ringfence.limiter.BudgetAbort expected) {
+                    return 1;
+                }
+            });
+            assertEquals(1, stoppedAfter, k + " ran a whole time after its meter tripped");
+        }
+    }
+
+    @Test
     void shouldDefineKernelsInItsOwnLoaderAndTheRestInTheParent() {
         KernelLoader loader = KernelLoader.instrumented();
         LongSupplier work = loader.create(MixedAllocation.class);

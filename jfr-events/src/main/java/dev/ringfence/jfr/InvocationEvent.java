@@ -57,7 +57,7 @@ public final class InvocationEvent extends jdk.jfr.Event {
     long allocatedBytes;
 
     @Label("Fuel")
-    @Description("Deterministic ticks (loop back-edges and method entries) used")
+    @Description("Deterministic ticks (loop back-edges and method entries) used; -1 when the version's probes count none (guarded)")
     long fuel;
 
     @Label("Message")

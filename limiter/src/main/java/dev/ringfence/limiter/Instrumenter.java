@@ -34,7 +34,38 @@ import org.objectweb.asm.tree.analysis.BasicVerifier;
  */
 public final class Instrumenter {
     /** Bump when the rewriting changes: it is part of the cache key of instrumented classes. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
+
+    private final Metering metering;
+
+    /** An instrumenter with counting probes ({@link Metering#COUNT}). */
+    public Instrumenter() {
+        this(Metering.COUNT);
+    }
+
+    /**
+     * An instrumenter of one flavour.
+     *
+     * @param metering how back-edges and method entries are metered
+     */
+    public Instrumenter(Metering metering) {
+        this.metering = metering;
+    }
+
+    /** @return the flavour of probes this instrumenter writes */
+    public Metering metering() {
+        return metering;
+    }
+
+    /**
+     * What distinguishes this instrumenter's output from any other's, for cache keys: the
+     * rewriting's {@link #VERSION} and the flavour.
+     *
+     * @return a short key
+     */
+    public String key() {
+        return VERSION + "-" + metering.name().toLowerCase(java.util.Locale.ROOT);
+    }
 
     /**
      * The result of instrumenting one class.
@@ -85,6 +116,8 @@ public final class Instrumenter {
         };
         reader.accept(cn, ClassReader.EXPAND_FRAMES);
         Set<String> denied = new LinkedHashSet<>();
+        // invokedynamic needs class files of Java 7 or later; older ones keep counting probes
+        boolean guard = metering == Metering.GUARD && (cn.version & 0xFFFF) >= Opcodes.V1_7;
         boolean isInterface = (cn.access & Opcodes.ACC_INTERFACE) != 0;
         for (MethodNode mn : cn.methods) {
             if (!isInterface && mn.name.equals("finalize") && mn.desc.equals("()V")
@@ -95,7 +128,7 @@ public final class Instrumenter {
             if ((mn.access & (Opcodes.ACC_ABSTRACT | Opcodes.ACC_NATIVE)) != 0) {
                 continue;
             }
-            new MethodRewriter(mn, compact, denied).rewrite();
+            new MethodRewriter(mn, compact, guard, denied).rewrite();
         }
         ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS);
         cn.accept(cw);

@@ -26,6 +26,14 @@ public final class Meter {
 
     private static final VarHandle STATE;
 
+    /**
+     * How many privileged windows are open on all threads: while none is, the entry check of a
+     * guarded method that could be called back ({@link Probes#entered}) is one load and a branch.
+     * An {@code AtomicInteger}, not a {@code VarHandle}: a gate opens a window, and the first use
+     * of a {@code VarHandle} links code that passes through gates.
+     */
+    static final java.util.concurrent.atomic.AtomicInteger WINDOWS = new java.util.concurrent.atomic.AtomicInteger();
+
     static {
         try {
             STATE = MethodHandles.lookup().findVarHandle(Meter.class, "state", int.class);
@@ -56,6 +64,14 @@ public final class Meter {
     private final long wallNanos;
     private final Policy policy;
     private final BudgetAbort abort = new BudgetAbort(this);
+
+    // --- the guard of the code this meter runs (Metering.GUARD), armed by the first trip
+    private Guard guard;
+    private boolean guardArmed; // guarded by this
+    private boolean guardReleased; // guarded by this
+
+    /** False when the code this meter runs has guarded probes: what it charges is not fuel. */
+    private boolean counted = true;
 
     // --- set at start
     private long deadline;
@@ -96,6 +112,7 @@ public final class Meter {
             throw new IllegalStateException("not an idle sandbox thread: " + t.getName());
         }
         Meter m = new Meter(budgets, policy);
+        m.useGuard(Guard.of(t.getContextClassLoader()));
         m.start();
         ((SandboxThread) t).attach(m);
         return m;
@@ -107,6 +124,60 @@ public final class Meter {
             throw new IllegalStateException("detach from another thread");
         }
         ((SandboxThread) owner).attach(null);
+        releaseGuard();
+    }
+
+    /**
+     * Sets the guard a trip arms: the guard of the version whose code this meter runs. Called
+     * before {@link #start}.
+     *
+     * @param g the guard, or null for none
+     */
+    void useGuard(Guard g) {
+        this.guard = g;
+    }
+
+    /**
+     * Called once the owner has left the handler's code for good: a guard this meter armed is
+     * disarmed, and a later trip arms nothing.
+     */
+    void releaseGuard() {
+        Guard g;
+        synchronized (this) {
+            guardReleased = true;
+            if (!guardArmed) {
+                return;
+            }
+            guardArmed = false;
+            g = guard;
+        }
+        g.disarm();
+    }
+
+    private void armGuard() {
+        Guard g = guard;
+        if (g == null) {
+            return;
+        }
+        synchronized (this) {
+            if (guardReleased || guardArmed) {
+                return;
+            }
+            guardArmed = true;
+        }
+        // on the owner thread, arming runs JDK code: it is the sandbox's work, not the handler's
+        boolean own = Thread.currentThread() == owner;
+        boolean was = privileged;
+        if (own) {
+            privileged = true;
+        }
+        try {
+            g.arm();
+        } finally {
+            if (own) {
+                privileged = was;
+            }
+        }
     }
 
     /** Starts metering on the current thread. Called by the owner before handler code runs. */
@@ -134,8 +205,7 @@ public final class Meter {
             throw abort;
         }
         if (privileged) {
-            throw tripOwn(Outcome.DENIED, "denied: handler code called back from inside the sandbox's own code "
-                    + "(an object passed to a gated JDK method overrides a method the gate uses)");
+            throw calledBack();
         }
         if (fuelLimit > 0 && used >= fuelLimit) {
             throw tripOwn(Outcome.FUEL_EXCEEDED, "fuel budget of " + fuelLimit + " ticks used up");
@@ -199,6 +269,27 @@ public final class Meter {
         }
     }
 
+    /**
+     * Denies handler code that runs inside a privileged window: the sandbox's own code (a gate,
+     * say) called it back.
+     *
+     * @return the abort, to be thrown by the caller
+     */
+    BudgetAbort calledBack() {
+        return tripOwn(Outcome.DENIED, "denied: handler code called back from inside the sandbox's own code "
+                + "(an object passed to a gated JDK method overrides a method the gate uses)");
+    }
+
+    /** The armed guard's check: throws the abort if the meter has tripped, and denies callbacks. */
+    void guardCheck() {
+        if (state != 0) {
+            throw abort;
+        }
+        if (privileged) {
+            throw calledBack();
+        }
+    }
+
     /** Throws the abort if the meter has been tripped. */
     void checkState() {
         if (state != 0) {
@@ -220,6 +311,7 @@ public final class Meter {
         if (STATE.compareAndSet(this, 0, outcome.ordinal() + 1)) {
             message = why;
             tripNanos = System.nanoTime();
+            armGuard();
             return true;
         }
         return false;
@@ -275,9 +367,17 @@ public final class Meter {
     // ------------------------------------------------------------------------------------------
     // readings
 
-    /** @return ticks charged so far (back-edges are charged in blocks of {@value #EDGE_QUANTUM}) */
+    /**
+     * @return ticks charged so far (back-edges are charged in blocks of {@value #EDGE_QUANTUM}),
+     *     or -1 when the metered code's probes count none ({@link Metering#GUARD})
+     */
     public long fuelUsed() {
-        return fuelCharged + (grant - credit);
+        return counted ? fuelCharged + (grant - credit) : -1;
+    }
+
+    /** Marks the metered code as carrying guarded probes, which count no fuel. Before {@link #start}. */
+    void uncounted() {
+        counted = false;
     }
 
     /** @return the policy the gates apply to this invocation */
@@ -321,6 +421,9 @@ public final class Meter {
 
     private boolean privilege(boolean on, boolean account) {
         boolean was = privileged;
+        if (on != was) {
+            WINDOWS.getAndAdd(on ? 1 : -1);
+        }
         if (Thread.currentThread() == owner && on != was) {
             if (on) {
                 accountWindow = account;

@@ -64,10 +64,21 @@ public final class MeteredExecutor {
      * @param <T> its result type
      * @return how it ended
      * @throws IllegalStateException when the capability gates are not installed
+     * @throws IllegalArgumentException when a fuel budget is set and the handler's loader carries
+     *     {@link Metering#GUARD} probes, which count no fuel
      */
     public <T> RunResult<T> run(Budgets budgets, Policy policy, ClassLoader contextLoader, Callable<T> task) {
         GateStatus.requireGates();
-        Job<T> job = new Job<>(new Meter(budgets, policy), contextLoader, task);
+        if (budgets.fuel() > 0 && contextLoader instanceof SandboxedLoader
+                && ((SandboxedLoader) contextLoader).metering() != Metering.COUNT) {
+            throw new IllegalArgumentException("a fuel budget needs counting probes: load the version with Metering.COUNT");
+        }
+        Meter meter = new Meter(budgets, policy);
+        meter.useGuard(Guard.of(contextLoader));
+        if (contextLoader instanceof SandboxedLoader && ((SandboxedLoader) contextLoader).metering() == Metering.GUARD) {
+            meter.uncounted();
+        }
+        Job<T> job = new Job<>(meter, contextLoader, task);
         long start = System.nanoTime();
         Worker w = take();
         w.submit(job);
@@ -78,11 +89,13 @@ public final class MeteredExecutor {
         Meter m = job.meter;
         long deadline = budgets.wallNanos() == 0 ? Long.MAX_VALUE : start + budgets.wallNanos();
         boolean sampleCpu = budgets.cpuNanos() > 0;
+        boolean sampleAlloc = budgets.allocBytes() > 0;
+        boolean sample = sampleCpu || sampleAlloc;
         try {
             while (true) {
                 long now = System.nanoTime();
                 long wait = deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - now;
-                wait = Math.min(wait, sampleCpu || m.tripped() ? SAMPLE_NANOS : TRIP_CHECK_NANOS);
+                wait = Math.min(wait, sample || m.tripped() ? SAMPLE_NANOS : TRIP_CHECK_NANOS);
                 if (wait > 0 && job.done.await(wait, TimeUnit.NANOSECONDS)) {
                     return job.result;
                 }
@@ -93,10 +106,17 @@ public final class MeteredExecutor {
                 if (!m.tripped() && now - deadline >= 0) {
                     m.trip(Outcome.TIMEOUT, "wall-clock deadline of " + Meter.ms(budgets.wallNanos()) + " passed");
                 }
-                if (!m.tripped() && sampleCpu) {
+                // sampled from here because guarded probes count nothing: a trip arms the guard
+                if (!m.tripped() && sampleCpu && job.started) {
                     long cpu = ThreadClock.cpuNanos(w.thread.getId()) - m.cpuBase();
-                    if (job.started && cpu > budgets.cpuNanos()) {
+                    if (cpu > budgets.cpuNanos()) {
                         m.trip(Outcome.CPU_EXCEEDED, "used " + Meter.ms(cpu) + " of CPU, budget " + Meter.ms(budgets.cpuNanos()));
+                    }
+                }
+                if (!m.tripped() && sampleAlloc && job.started) {
+                    long alloc = ThreadClock.allocatedBytes(w.thread.getId()) - m.allocBase();
+                    if (alloc > budgets.allocBytes()) {
+                        m.trip(Outcome.ALLOC_EXCEEDED, "allocated " + alloc + " bytes, budget " + budgets.allocBytes());
                     }
                 }
                 if (m.tripped()) {
@@ -187,6 +207,7 @@ public final class MeteredExecutor {
                 }
             }
             t.attach(null);
+            meter.releaseGuard();
             long wall = System.nanoTime() - start;
             long cpu = ThreadClock.cpuNanos() - meter.cpuBase();
             long alloc = ThreadClock.allocatedBytes() - meter.allocBase();

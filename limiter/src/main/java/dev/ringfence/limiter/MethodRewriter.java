@@ -34,14 +34,24 @@ final class MethodRewriter implements Opcodes {
     /** log2 of a reference's size in an array (compressed references). */
     private static final int REF_SHIFT = 2;
 
+    private static final Handle GUARD_BOOTSTRAP = new Handle(H_INVOKESTATIC, PROBES, "guardSite",
+            "(Ljava/lang/invoke/MethodHandles$Lookup;Ljava/lang/String;Ljava/lang/invoke/MethodType;)"
+                    + "Ljava/lang/invoke/CallSite;", false);
+
     private final MethodNode mn;
     private final boolean compact;
+    private final boolean guard;
     private final Set<String> denied;
     private final InsnList insns;
 
-    MethodRewriter(MethodNode mn, boolean compact, Set<String> denied) {
+    /**
+     * @param guard true for {@link Metering#GUARD} probes (the class file must be version 51 or
+     *     later, for {@code invokedynamic}), false for counting ones
+     */
+    MethodRewriter(MethodNode mn, boolean compact, boolean guard, Set<String> denied) {
         this.mn = mn;
         this.compact = compact;
+        this.guard = guard;
         this.denied = denied;
         this.insns = mn.instructions;
     }
@@ -61,7 +71,17 @@ final class MethodRewriter implements Opcodes {
         if (!compact) {
             checkArrays();
         }
-        if (!backEdges.isEmpty()) {
+        if (guard) {
+            for (AbstractInsnNode edge : backEdges) {
+                insns.insertBefore(edge, guardProbe());
+            }
+            InsnList entry = new InsnList();
+            entry.add(guardProbe());
+            if (callableBack()) {
+                entry.add(new MethodInsnNode(INVOKESTATIC, PROBES, "entered", "()V", false));
+            }
+            insns.insert(entry);
+        } else if (!backEdges.isEmpty()) {
             int credit = mn.maxLocals;
             mn.maxLocals += 1;
             for (AbstractInsnNode edge : backEdges) {
@@ -81,6 +101,25 @@ final class MethodRewriter implements Opcodes {
             // (an Iterator whose hasNext() returns true, a lambda fed to an infinite stream)
             insns.insert(new MethodInsnNode(INVOKESTATIC, PROBES, "tick", "()V", false));
         }
+    }
+
+    private static InvokeDynamicInsnNode guardProbe() {
+        return new InvokeDynamicInsnNode("guard", "()V", GUARD_BOOTSTRAP);
+    }
+
+    /**
+     * Tells whether JDK code could call this method on the handler's behalf (and so from inside a
+     * gate): an overridable instance method, a static initialiser or a lambda's body. Private
+     * and static methods and constructors are reached only from the handler's own code.
+     */
+    private boolean callableBack() {
+        if (mn.name.equals("<clinit>")) {
+            return true;
+        }
+        if (mn.name.startsWith("lambda$")) {
+            return true;
+        }
+        return (mn.access & (ACC_STATIC | ACC_PRIVATE)) == 0 && !mn.name.equals("<init>");
     }
 
     private static boolean isBackEdge(AbstractInsnNode insn, Set<LabelNode> seen) {

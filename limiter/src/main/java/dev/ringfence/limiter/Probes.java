@@ -69,6 +69,57 @@ public final class Probes {
         return Meter.EDGE_QUANTUM;
     }
 
+    // --- Metering.GUARD
+
+    /**
+     * Bootstraps a guarded back-edge or method entry ({@code invokedynamic guard ()V}): links it
+     * to the {@link Guard} of the calling class's loader.
+     *
+     * @param caller the class holding the probe
+     * @param name the call site's name
+     * @param type the call site's type, {@code ()V}
+     * @return the guard's call site
+     */
+    public static java.lang.invoke.CallSite guardSite(java.lang.invoke.MethodHandles.Lookup caller, String name,
+            java.lang.invoke.MethodType type) {
+        if (type.returnType() != void.class || type.parameterCount() != 0) {
+            throw new IllegalArgumentException("a guard takes and returns nothing: " + type);
+        }
+        return Guard.of(caller.lookupClass().getClassLoader()).site();
+    }
+
+    /** What an armed guard runs: throws the abort on a tripped thread, passes on any other. */
+    static void guardCheck() {
+        Thread t = Thread.currentThread();
+        if (t instanceof SandboxThread) {
+            Meter m = ((SandboxThread) t).meter;
+            if (m != null) {
+                m.guardCheck();
+            }
+        }
+    }
+
+    /**
+     * The entry of a guarded method that JDK code could call back (an overridable method, an
+     * initialiser, a lambda's body): denies it when it runs inside the sandbox's own code (a
+     * gate asking a handler's object for its path, say), where the gates are open.
+     */
+    public static void entered() {
+        if (Meter.WINDOWS.get() != 0) {
+            enteredDuringAWindow();
+        }
+    }
+
+    private static void enteredDuringAWindow() {
+        Thread t = Thread.currentThread();
+        if (t instanceof SandboxThread) {
+            Meter m = ((SandboxThread) t).meter;
+            if (m != null && m.privileged) {
+                throw m.calledBack();
+            }
+        }
+    }
+
     /**
      * The first instruction of every exception handler in handler code. Rethrows the abort when
      * the invocation has tripped (whatever was caught), turns a caught {@link StackOverflowError}

@@ -13,7 +13,7 @@ import dev.ringfence.api.Outcome;
  * @param wallNanos wall-clock time from start to the answer
  * @param cpuNanos CPU time of the task's thread
  * @param allocatedBytes bytes the task's thread allocated
- * @param fuel ticks charged
+ * @param fuel ticks charged, or -1 when the handler's probes count none ({@link Metering#GUARD})
  * @param abandoned true when the thread did not stop within the grace and was left behind
  * @param <T> the task's result type
  */

@@ -12,4 +12,22 @@ public interface SandboxedLoader {
      * @return the policy
      */
     Policy policy();
+
+    /**
+     * The guard the {@link Metering#GUARD} probes of this loader's classes are linked to.
+     *
+     * @return the guard, or null to share one with all other code that has none
+     */
+    default Guard guard() {
+        return null;
+    }
+
+    /**
+     * The flavour of probes this loader's classes carry.
+     *
+     * @return the flavour; counting unless the loader says otherwise
+     */
+    default Metering metering() {
+        return Metering.COUNT;
+    }
 }

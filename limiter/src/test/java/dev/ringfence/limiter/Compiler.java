@@ -65,11 +65,17 @@ final class Compiler {
     /** A loader that defines instrumented classes, child-first for the compiled ones. */
     static final class InstrumentingLoader extends ClassLoader implements SandboxedLoader {
         private final Map<String, byte[]> classes;
-        private final Instrumenter instrumenter = new Instrumenter();
+        private final Instrumenter instrumenter;
+        private final Guard guard = new Guard();
 
         InstrumentingLoader(Map<String, byte[]> classes) {
+            this(classes, Metering.COUNT);
+        }
+
+        InstrumentingLoader(Map<String, byte[]> classes, Metering metering) {
             super(Compiler.class.getClassLoader());
             this.classes = classes;
+            this.instrumenter = new Instrumenter(metering);
         }
 
         @Override
@@ -87,6 +93,16 @@ final class Compiler {
         @Override
         public Policy policy() {
             return Policy.DENY_ALL;
+        }
+
+        @Override
+        public Guard guard() {
+            return guard;
+        }
+
+        @Override
+        public Metering metering() {
+            return instrumenter.metering();
         }
     }
 }

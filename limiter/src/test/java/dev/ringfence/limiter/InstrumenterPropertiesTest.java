@@ -41,9 +41,9 @@ class InstrumenterPropertiesTest {
     }
 
     @Property(tries = 150)
-    void everyInstrumentedClassVerifies(@ForAll("jdkClass") Path classFile) throws IOException {
+    void everyInstrumentedClassVerifies(@ForAll("jdkClass") Path classFile, @ForAll Metering metering) throws IOException {
         byte[] original = Files.readAllBytes(classFile);
-        Instrumenter.Result r = new Instrumenter().instrument(original);
+        Instrumenter.Result r = new Instrumenter(metering).instrument(original);
         assertEquals(List.of(), Instrumenter.verify(r.bytes()), classFile.toString());
     }
 
@@ -72,17 +72,27 @@ class InstrumenterPropertiesTest {
 
     @Property(tries = 25)
     void aBudgetTripIsNeverSwallowed(@ForAll("evasion") String body) throws Exception {
+        RunResult<Object> r = runEvader(body, Metering.COUNT, new Budgets(20_000_000_000L, 0, 300_000, 0));
+        assertEquals(Outcome.FUEL_EXCEEDED, r.outcome(), body);
+        assertTrue(r.fuel() >= 300_000, "ticks never go backwards: " + r.fuel());
+    }
+
+    @Property(tries = 15)
+    void aGuardedTripIsNeverSwallowed(@ForAll("evasion") String body) throws Exception {
+        RunResult<Object> r = runEvader(body, Metering.GUARD, new Budgets(20_000_000_000L, 20_000_000L, 0, 0));
+        assertEquals(Outcome.CPU_EXCEEDED, r.outcome(), body + ": " + r.message());
+        assertEquals(false, r.abandoned(), body);
+    }
+
+    private static RunResult<Object> runEvader(String body, Metering metering, Budgets budgets) throws Exception {
         String src = "package e; public class Evader implements java.util.concurrent.Callable<Object> {"
                 + " static volatile long sink; static volatile boolean on = true;"
                 + " @SuppressWarnings(\"finally\") public Object call() { " + body + " return \"escaped\"; } }";
         Map<String, byte[]> classes = Compiler.compile(Map.of("e.Evader", src));
-        ClassLoader loader = new Compiler.InstrumentingLoader(classes);
+        ClassLoader loader = new Compiler.InstrumentingLoader(classes, metering);
         @SuppressWarnings("unchecked")
         java.util.concurrent.Callable<Object> evader = (java.util.concurrent.Callable<Object>) loader
                 .loadClass("e.Evader").getDeclaredConstructor().newInstance();
-        RunResult<Object> r = new MeteredExecutor("prop", 100_000_000L, 0)
-                .run(new Budgets(20_000_000_000L, 0, 300_000, 0), Policy.DENY_ALL, loader, evader);
-        assertEquals(Outcome.FUEL_EXCEEDED, r.outcome(), body);
-        assertTrue(r.fuel() >= 300_000, "ticks never go backwards: " + r.fuel());
+        return new MeteredExecutor("prop", 100_000_000L, 0).run(budgets, Policy.DENY_ALL, loader, evader);
     }
 }

@@ -1,6 +1,7 @@
 package dev.ringfence.loader;
 
 import dev.ringfence.limiter.Instrumenter;
+import dev.ringfence.limiter.Metering;
 import dev.ringfence.limiter.Policy;
 import java.io.File;
 import java.io.FileInputStream;
@@ -36,7 +37,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * An on-disk cache of instrumented class files, so that a version whose classes were seen before
  * (by this process or an earlier one) skips instrumentation.
  *
- * <p>An entry is keyed by the SHA-256 of the original class bytes, {@link Instrumenter#VERSION}
+ * <p>An entry is keyed by the SHA-256 of the original class bytes, {@link Instrumenter#key() the instrumenter's version and flavour}
  * and the policy's {@linkplain Policy#fingerprint() fingerprint}, and lives at
  * {@code <dir>/<first two hex digits>/<key>.class}. Its file holds a magic number, the SHA-256 of
  * the payload and the payload; a file that is truncated or corrupt is a miss and is overwritten by
@@ -45,7 +46,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * which an interrupt does not abort (handler threads get interrupted when their budget trips).
  *
  * <p>Besides per-class entries the cache holds <em>bundles</em>: one file per handler version
- * (keyed by the SHA-256 of the version's content id, {@link Instrumenter#VERSION} and the policy
+ * (keyed by the SHA-256 of the version's content id, {@link Instrumenter#key() the instrumenter's version and flavour} and the policy
  * fingerprint), at {@code <dir>/<first two hex digits>/<key>.bundle}, holding every instrumented
  * class of the version seen so far, name by name. A warm load reads one bundle instead of one
  * file per class. A bundle is checked with a CRC32C, which catches truncation and accidental
@@ -141,9 +142,21 @@ public final class InstrumentedClassCache {
      * @return 64 lower-case hex digits
      */
     public static String key(byte[] classFile, Policy policy) {
+        return key(classFile, policy, Metering.COUNT);
+    }
+
+    /**
+     * The cache key of a class under a policy and a flavour of probes.
+     *
+     * @param classFile the original class file
+     * @param policy the policy it is instrumented under
+     * @param metering the flavour of its probes
+     * @return 64 lower-case hex digits
+     */
+    public static String key(byte[] classFile, Policy policy, Metering metering) {
         MessageDigest d = sha256();
         d.update("ringfence-instrumented-class\n".getBytes(StandardCharsets.UTF_8));
-        d.update(Integer.toString(Instrumenter.VERSION).getBytes(StandardCharsets.UTF_8));
+        d.update(new Instrumenter(metering).key().getBytes(StandardCharsets.UTF_8));
         d.update((byte) '\n');
         byte[] fp = policy.fingerprint().getBytes(StandardCharsets.UTF_8);
         d.update(Integer.toString(fp.length).getBytes(StandardCharsets.UTF_8));
@@ -296,9 +309,21 @@ public final class InstrumentedClassCache {
      * @return 64 lower-case hex digits
      */
     public static String bundleKey(String contentId, Policy policy) {
+        return bundleKey(contentId, policy, Metering.COUNT);
+    }
+
+    /**
+     * The bundle key of a handler version under a policy and a flavour of probes.
+     *
+     * @param contentId the version's content id ({@link HandlerVersion#id()})
+     * @param policy the policy its classes are instrumented under
+     * @param metering the flavour of its probes
+     * @return 64 lower-case hex digits
+     */
+    public static String bundleKey(String contentId, Policy policy, Metering metering) {
         MessageDigest d = sha256();
         d.update("ringfence-instrumented-bundle\n".getBytes(StandardCharsets.UTF_8));
-        d.update(Integer.toString(Instrumenter.VERSION).getBytes(StandardCharsets.UTF_8));
+        d.update(new Instrumenter(metering).key().getBytes(StandardCharsets.UTF_8));
         d.update((byte) '\n');
         byte[] fp = policy.fingerprint().getBytes(StandardCharsets.UTF_8);
         d.update(Integer.toString(fp.length).getBytes(StandardCharsets.UTF_8));

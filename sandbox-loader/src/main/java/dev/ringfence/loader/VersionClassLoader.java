@@ -1,7 +1,9 @@
 package dev.ringfence.loader;
 
 import dev.ringfence.limiter.InstrumentationException;
+import dev.ringfence.limiter.Guard;
 import dev.ringfence.limiter.Instrumenter;
+import dev.ringfence.limiter.Metering;
 import dev.ringfence.limiter.Meter;
 import dev.ringfence.limiter.Policy;
 import dev.ringfence.limiter.SandboxThread;
@@ -55,11 +57,15 @@ public final class VersionClassLoader extends ClassLoader implements SandboxedLo
         registerAsParallelCapable();
     }
 
-    private static final Instrumenter INSTRUMENTER = new Instrumenter();
+    private static final Instrumenter COUNTING = new Instrumenter(Metering.COUNT);
+    private static final Instrumenter GUARDED = new Instrumenter(Metering.GUARD);
     /** New classes after which the bundle is rewritten before the version closes. */
     static final int BUNDLE_REWRITE_EVERY = 64;
 
     private final Policy policy;
+    private final Instrumenter instrumenter;
+    /** What the version's guarded probes are linked to: armed when one of its invocations trips. */
+    private final Guard guard = new Guard();
     private final InstrumentedClassCache cache;
     private final MemoryResources resources;
     private final ProtectionDomain domain;
@@ -81,10 +87,11 @@ public final class VersionClassLoader extends ClassLoader implements SandboxedLo
         super("ringfence-" + shortId, FilteringParentLoader.INSTANCE);
         this.content = content;
         this.policy = options.policy();
+        this.instrumenter = options.metering() == Metering.GUARD ? GUARDED : COUNTING;
         this.cache = options.cache();
         this.resources = new MemoryResources(shortId, content);
         this.domain = new ProtectionDomain(new CodeSource(resources.base(), (Certificate[]) null), null);
-        this.bundleKey = cache == null ? null : InstrumentedClassCache.bundleKey(content.id(), policy);
+        this.bundleKey = cache == null ? null : InstrumentedClassCache.bundleKey(content.id(), policy, options.metering());
         if (cache != null) {
             Map<String, byte[]> found = cache.lookupBundle(bundleKey);
             if (found != null) {
@@ -97,6 +104,18 @@ public final class VersionClassLoader extends ClassLoader implements SandboxedLo
     @Override
     public Policy policy() {
         return policy;
+    }
+
+    /** @return the guard the version's guarded probes are linked to */
+    @Override
+    public Guard guard() {
+        return guard;
+    }
+
+    /** @return the flavour of the version's probes */
+    @Override
+    public Metering metering() {
+        return instrumenter.metering();
     }
 
     /**
@@ -169,7 +188,7 @@ public final class VersionClassLoader extends ClassLoader implements SandboxedLo
 
     private byte[] instrumentedBytes(String name, byte[] original) {
         if (cache == null) {
-            byte[] out = INSTRUMENTER.instrument(original).bytes();
+            byte[] out = instrumenter.instrument(original).bytes();
             instrumented.incrementAndGet();
             return out;
         }
@@ -179,13 +198,13 @@ public final class VersionClassLoader extends ClassLoader implements SandboxedLo
             cacheHits.incrementAndGet();
             return fromBundle;
         }
-        String key = InstrumentedClassCache.key(original, policy);
+        String key = InstrumentedClassCache.key(original, policy, instrumenter.metering());
         byte[] out = cache.lookup(key);
         if (out != null) {
             cacheHits.incrementAndGet();
         } else {
             cacheMisses.incrementAndGet();
-            out = INSTRUMENTER.instrument(original).bytes();
+            out = instrumenter.instrument(original).bytes();
             instrumented.incrementAndGet();
             cache.store(key, out);
         }

@@ -2,6 +2,7 @@ package dev.ringfence.agent.cli;
 
 import dev.ringfence.limiter.InstrumentationException;
 import dev.ringfence.limiter.Instrumenter;
+import dev.ringfence.limiter.Metering;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -29,7 +30,9 @@ final class CheckCommand {
         if (!Files.isRegularFile(jar)) {
             throw new UsageException("no such jar: " + jar);
         }
-        Instrumenter instrumenter = new Instrumenter();
+        // both flavours of probes: a route with a fuel budget counts, the others guard
+        Instrumenter counting = new Instrumenter(Metering.COUNT);
+        Instrumenter guarded = new Instrumenter(Metering.GUARD);
         int classes = 0;
         int instrumented = 0;
         int failed = 0;
@@ -48,8 +51,14 @@ final class CheckCommand {
                     bytes = in.readAllBytes();
                 }
                 try {
-                    Instrumenter.Result r = instrumenter.instrument(bytes);
+                    Instrumenter.Result r = counting.instrument(bytes);
                     List<String> problems = Instrumenter.verify(r.bytes());
+                    if (problems.isEmpty()) {
+                        problems = Instrumenter.verify(guarded.instrument(bytes).bytes());
+                        if (!problems.isEmpty()) {
+                            problems = List.of("with guarded probes: " + problems.get(0));
+                        }
+                    }
                     if (!problems.isEmpty()) {
                         failed++;
                         out.println("FAILED " + name + ": " + problems.get(0));

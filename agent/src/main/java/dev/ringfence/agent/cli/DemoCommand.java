@@ -7,6 +7,7 @@ import dev.ringfence.api.Budgets;
 import dev.ringfence.api.Handler;
 import dev.ringfence.api.Request;
 import dev.ringfence.limiter.MeteredExecutor;
+import dev.ringfence.limiter.Metering;
 import dev.ringfence.limiter.Policy;
 import dev.ringfence.loader.HandlerVersion;
 import dev.ringfence.loader.InstrumentMode;
@@ -62,7 +63,8 @@ final class DemoCommand {
         HandlerVersion version;
         try {
             version = HandlerVersion.load(classpath, LoadOptions.of(Policy.DENY_ALL)
-                    .withCache(InstrumentedClassCache.atDefaultLocation()).withMode(InstrumentMode.AT_LOAD));
+                    .withCache(InstrumentedClassCache.atDefaultLocation()).withMode(InstrumentMode.AT_LOAD)
+                    .withMetering(Metering.forFuel(BUDGETS.fuel())));
         } catch (VersionException e) {
             throw new UsageException(e.getMessage());
         }

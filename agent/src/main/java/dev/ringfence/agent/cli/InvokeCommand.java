@@ -7,6 +7,7 @@ import dev.ringfence.api.Outcome;
 import dev.ringfence.api.Request;
 import dev.ringfence.jfr.Jfc;
 import dev.ringfence.limiter.MeteredExecutor;
+import dev.ringfence.limiter.Metering;
 import dev.ringfence.limiter.Policy;
 import dev.ringfence.loader.HandlerVersion;
 import dev.ringfence.loader.InstrumentedClassCache;
@@ -38,7 +39,8 @@ final class InvokeCommand {
         try {
             HandlerVersion version;
             try {
-                version = HandlerVersion.load(o.handlers, LoadOptions.of(policy).withCache(cache));
+                version = HandlerVersion.load(o.handlers, LoadOptions.of(policy).withCache(cache)
+                        .withMetering(Metering.forFuel(o.budgets().fuel())));
             } catch (VersionException e) {
                 throw new UsageException(e.getMessage());
             }
@@ -84,7 +86,7 @@ final class InvokeCommand {
             j.put("contentType", r.response().contentType());
         }
         j.put("wallNanos", r.wallNanos()).put("cpuNanos", r.cpuNanos()).put("allocatedBytes", r.allocatedBytes())
-                .put("fuel", r.fuel()).put("version", r.version());
+                .put("fuel", r.fuel() < 0 ? null : r.fuel()).put("version", r.version());
         if (r.outcome() != Outcome.OK) {
             j.put("message", r.message());
         }

@@ -52,6 +52,21 @@ final class Callers {
         return Boolean.TRUE;
     };
 
+    private static final Function<Stream<StackWalker.StackFrame>, Boolean> LINKING_CONSTANT = s -> {
+        Iterator<StackWalker.StackFrame> it = pastGate(s);
+        while (it.hasNext()) {
+            StackWalker.StackFrame f = it.next();
+            Class<?> c = f.getDeclaringClass();
+            if (!jdk(c)) {
+                return Boolean.FALSE;
+            }
+            if (c.getName().equals("java.lang.invoke.MethodHandleNatives") && f.getMethodName().startsWith("link")) {
+                return Boolean.TRUE;
+            }
+        }
+        return Boolean.FALSE;
+    };
+
     private Callers() {
     }
 
@@ -96,6 +111,17 @@ final class Callers {
                 return all.next();
             }
         };
+    }
+
+    /**
+     * Whether the gated call is the JVM resolving a constant of a class file (the bootstrap
+     * method of an {@code invokedynamic}, a method handle constant) rather than code asking.
+     *
+     * @return true when the JVM's linkage, called from no code of the sandbox's, the host's or
+     *     the handler's, made the call
+     */
+    static boolean linkingConstant() {
+        return WALKER.walk(LINKING_CONSTANT);
     }
 
     /** @return the class whose code called the gated method, or null */

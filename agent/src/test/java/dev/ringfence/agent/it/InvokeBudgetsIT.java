@@ -49,12 +49,20 @@ class InvokeBudgetsIT {
 
     @Test
     void shouldPrintTheFieldsOfTheContract() {
-        Cli.Run r = Cli.invoke("dev.ringfence.samples.Hello");
+        Cli.Run r = Cli.invoke("dev.ringfence.samples.Hello", "--fuel", "1000000000");
         assertEquals(0, r.exit(), r.toString());
         for (String f : new String[] {"outcome", "status", "body", "wallNanos", "cpuNanos", "allocatedBytes", "fuel"}) {
             assertNotNull(r.field(f), f + " in " + r.lastLine());
         }
         assertEquals("200", r.field("status"));
+        assertTrue(Long.parseLong(r.field("fuel")) > 0, r.lastLine());
+    }
+
+    @Test
+    void shouldSayFuelWasNotCountedWithoutAFuelBudget() {
+        Cli.Run r = Cli.invoke("dev.ringfence.samples.Hello");
+        assertEquals(0, r.exit(), r.toString());
+        assertTrue(r.lastLine().contains("\"fuel\":null"), "guarded probes count no fuel: " + r.lastLine());
     }
 
     @Test
