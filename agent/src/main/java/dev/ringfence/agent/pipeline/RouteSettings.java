@@ -1,0 +1,327 @@
+package dev.ringfence.agent.pipeline;
+
+import dev.ringfence.api.Budgets;
+import dev.ringfence.api.Response;
+import dev.ringfence.limiter.Policy;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * A route's settings: what {@code DIR/<route>/route.properties} says, over the global defaults
+ * ({@link RouteDefaults}), over the built-in defaults below. Immutable.
+ *
+ * <table>
+ *   <caption>Keys, built-in defaults and limits</caption>
+ *   <tr><th>key</th><th>default</th><th>meaning</th></tr>
+ *   <tr><td>{@code handler}</td><td>required, route file only</td><td>the class implementing {@code Handler}</td></tr>
+ *   <tr><td>{@code timeout}</td><td>{@code 3s}</td><td>wall-clock deadline (more than 0)</td></tr>
+ *   <tr><td>{@code cpu}, {@code fuel}, {@code alloc}</td><td>{@code 0}</td><td>budgets as for {@code invoke}; 0 is none</td></tr>
+ *   <tr><td>{@code slow}</td><td>{@code 500ms}</td><td>invocations longer than this are logged; 0 logs none</td></tr>
+ *   <tr><td>{@code maxInflight}</td><td>{@code 16}</td><td>invocations running at once, 1 to 10000</td></tr>
+ *   <tr><td>{@code maxQueue}</td><td>{@code 32}</td><td>requests waiting beyond those, 0 to 100000</td></tr>
+ *   <tr><td>{@code maxBodyBytes}</td><td>{@code 1m}</td><td>larger request bodies are answered 413</td></tr>
+ *   <tr><td>{@code idle}</td><td>{@code 10m}</td><td>scale to zero after this long without requests; 0 never</td></tr>
+ *   <tr><td>{@code breaker.failures}</td><td>{@code 5}</td><td>consecutive failures that open the breaker</td></tr>
+ *   <tr><td>{@code breaker.successes}</td><td>{@code 3}</td><td>consecutive half-open successes that close it
+ *       (also the number of trial calls admitted at once)</td></tr>
+ *   <tr><td>{@code breaker.openFor}</td><td>{@code 30s}</td><td>how long it stays open</td></tr>
+ *   <tr><td>{@code retry.max}</td><td>{@code 2}</td><td>retries after the first attempt, 0 to 10</td></tr>
+ *   <tr><td>{@code retry.base}, {@code retry.cap}</td><td>{@code 25ms}, {@code 1s}</td><td>backoff: full jitter up
+ *       to {@code min(cap, base·2^n)}</td></tr>
+ *   <tr><td>{@code idempotent}</td><td>{@code false}</td><td>{@code true} also retries failures after the handler ran</td></tr>
+ *   <tr><td>{@code pool.min}</td><td>{@code min(2, pool.max)}</td><td>fewest in-process workers (at least 1)</td></tr>
+ *   <tr><td>{@code pool.max}</td><td>{@code maxInflight}</td><td>most workers, at most {@code maxInflight}</td></tr>
+ *   <tr><td>{@code pool.interval}</td><td>{@code 10s}</td><td>how often the pool is resized</td></tr>
+ *   <tr><td>{@code pool.cooldown}</td><td>{@code 30s}</td><td>no resize sooner than this after the last one</td></tr>
+ *   <tr><td>{@code fallback.status}</td><td>none</td><td>200 to 599: answer this instead of 503 while the breaker
+ *       is open; {@code fallback.body} (default empty) and {@code fallback.contentType}
+ *       (default {@code text/plain; charset=utf-8}) need it</td></tr>
+ *   <tr><td>{@code policy.read}, {@code policy.write}</td><td>none</td><td>directories; a relative one is resolved
+ *       against the folder of the file that names it</td></tr>
+ *   <tr><td>{@code policy.hosts}, {@code policy.env}</td><td>none</td><td>{@code host} or {@code host:port};
+ *       variable names</td></tr>
+ *   <tr><td>{@code policy.threads}, {@code policy.native}</td><td>{@code false}</td><td>as for {@code invoke --policy}</td></tr>
+ * </table>
+ *
+ * <p>A route's value replaces the global one key by key; lists are replaced, not appended to (an
+ * empty {@code policy.read=} clears a global list). Unknown keys, keys written twice, bad values and
+ * settings that contradict each other are {@link SettingsException}s naming the file, key and value.
+ *
+ * @param handler the handler class
+ * @param budgets {@code timeout}, {@code cpu}, {@code fuel}, {@code alloc}
+ * @param slowNanos the slow-invocation threshold, 0 for none
+ * @param maxInflight invocations running at once
+ * @param maxQueue requests waiting beyond those
+ * @param maxBodyBytes the largest request body accepted
+ * @param idleNanos idle time before scaling to zero, 0 for never
+ * @param breaker the circuit breaker's settings
+ * @param retry the retry settings
+ * @param pool the worker pool's settings
+ * @param fallback the response while the breaker is open, or null for 503
+ * @param policy what the handler may do beyond computing
+ */
+public record RouteSettings(String handler, Budgets budgets, long slowNanos, int maxInflight, int maxQueue,
+        long maxBodyBytes, long idleNanos, Breaker breaker, Retry retry, Pool pool, Fallback fallback, Policy policy) {
+
+    /** The file in a route's folder that holds its settings. */
+    public static final String FILE_NAME = "route.properties";
+
+    /** The largest {@code maxBodyBytes}: a body is held in one array. */
+    public static final long MAX_BODY_LIMIT = Integer.MAX_VALUE - 8;
+
+    /** Every key a route or the global defaults may set. */
+    public static final Set<String> KEYS = Collections.unmodifiableSet(new LinkedHashSet<>(List.of("handler",
+            "timeout", "cpu", "fuel", "alloc", "slow", "maxInflight", "maxQueue", "maxBodyBytes", "idle",
+            "breaker.failures", "breaker.successes", "breaker.openFor", "retry.max", "retry.base", "retry.cap",
+            "idempotent", "pool.min", "pool.max", "pool.interval", "pool.cooldown", "fallback.status",
+            "fallback.body", "fallback.contentType", "policy.read", "policy.write", "policy.hosts", "policy.env",
+            "policy.threads", "policy.native")));
+
+    static final SettingValues BUILT_IN = SettingValues.builtIn(builtIn());
+
+    private static final String TEXT = "text/plain; charset=utf-8";
+
+    private static Map<String, String> builtIn() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("timeout", "3s");
+        m.put("cpu", "0");
+        m.put("fuel", "0");
+        m.put("alloc", "0");
+        m.put("slow", "500ms");
+        m.put("maxInflight", "16");
+        m.put("maxQueue", "32");
+        m.put("maxBodyBytes", "1m");
+        m.put("idle", "10m");
+        m.put("breaker.failures", "5");
+        m.put("breaker.successes", "3");
+        m.put("breaker.openFor", "30s");
+        m.put("retry.max", "2");
+        m.put("retry.base", "25ms");
+        m.put("retry.cap", "1s");
+        m.put("idempotent", "false");
+        m.put("pool.interval", "10s");
+        m.put("pool.cooldown", "30s");
+        m.put("policy.threads", "false");
+        m.put("policy.native", "false");
+        return m;
+    }
+
+    /**
+     * The circuit breaker's settings.
+     *
+     * @param failures consecutive failures that open it (at least 1)
+     * @param successes consecutive half-open successes that close it (at least 1)
+     * @param openForNanos how long it stays open (more than 0)
+     */
+    public record Breaker(int failures, int successes, long openForNanos) {
+        /** @throws IllegalArgumentException on a value out of range */
+        public Breaker {
+            if (failures < 1 || successes < 1 || openForNanos <= 0) {
+                throw new IllegalArgumentException("breaker needs failures >= 1, successes >= 1, openFor > 0");
+            }
+        }
+    }
+
+    /**
+     * The retry settings.
+     *
+     * @param max retries after the first attempt (0 for none)
+     * @param baseNanos the backoff's first ceiling (more than 0)
+     * @param capNanos the backoff's largest ceiling (at least {@code baseNanos})
+     * @param idempotent whether failures after the handler ran may be retried
+     */
+    public record Retry(int max, long baseNanos, long capNanos, boolean idempotent) {
+        /** @throws IllegalArgumentException on a value out of range */
+        public Retry {
+            if (max < 0 || baseNanos <= 0 || capNanos < baseNanos) {
+                throw new IllegalArgumentException("retry needs max >= 0, base > 0, cap >= base");
+            }
+        }
+    }
+
+    /**
+     * The in-process worker pool's settings.
+     *
+     * @param min fewest workers (at least 1; scale-to-zero is {@code idle}'s job)
+     * @param max most workers (at least {@code min})
+     * @param intervalNanos how often to resize (more than 0)
+     * @param cooldownNanos least time between two resizes (0 or more)
+     */
+    public record Pool(int min, int max, long intervalNanos, long cooldownNanos) {
+        /** @throws IllegalArgumentException on a value out of range */
+        public Pool {
+            if (min < 1 || max < min || intervalNanos <= 0 || cooldownNanos < 0) {
+                throw new IllegalArgumentException("pool needs 1 <= min <= max, interval > 0, cooldown >= 0");
+            }
+        }
+    }
+
+    /**
+     * The response a route answers with while its breaker is open (degradation).
+     *
+     * @param status 200 to 599
+     * @param contentType its content type
+     * @param body its body (UTF-8 text)
+     */
+    public record Fallback(int status, String contentType, String body) {
+        /** @throws IllegalArgumentException on a status out of range or a null part */
+        public Fallback {
+            Objects.requireNonNull(contentType, "contentType");
+            Objects.requireNonNull(body, "body");
+            if (status < 200 || status > 599) {
+                throw new IllegalArgumentException("fallback status must be 200 to 599, not " + status);
+            }
+        }
+
+        /** @return a fresh response carrying this fallback */
+        public Response response() {
+            return Response.bytes(status, body.getBytes(StandardCharsets.UTF_8), contentType);
+        }
+    }
+
+    /**
+     * Checks the components (the readers have already checked each with a message naming its file).
+     *
+     * @throws IllegalArgumentException on a blank handler, a missing part or an out-of-range value
+     */
+    public RouteSettings {
+        Objects.requireNonNull(budgets, "budgets");
+        Objects.requireNonNull(breaker, "breaker");
+        Objects.requireNonNull(retry, "retry");
+        Objects.requireNonNull(pool, "pool");
+        Objects.requireNonNull(policy, "policy");
+        if (handler == null || handler.isBlank()) {
+            throw new IllegalArgumentException("a route needs a handler class");
+        }
+        if (budgets.wallNanos() <= 0 || slowNanos < 0 || maxInflight < 1 || maxQueue < 0 || maxBodyBytes < 0
+                || maxBodyBytes > MAX_BODY_LIMIT || idleNanos < 0 || pool.max() > maxInflight) {
+            throw new IllegalArgumentException("route settings out of range");
+        }
+    }
+
+    /**
+     * Reads a route's file over the global defaults.
+     *
+     * @param routeFile the route's {@code route.properties}
+     * @param defaults the global defaults ({@link RouteDefaults#NONE} for the built-in ones alone)
+     * @return the settings
+     * @throws SettingsException naming the file, key and value at fault
+     */
+    public static RouteSettings read(Path routeFile, RouteDefaults defaults) {
+        return of(SettingValues.load(routeFile), routeFile, defaults);
+    }
+
+    /**
+     * Reads a route's settings given as a map.
+     *
+     * @param route the route's keys and values
+     * @param origin the file they were read from (named in errors; relative policy directories
+     *     resolve against its folder), or null
+     * @param defaults the global defaults
+     * @return the settings
+     * @throws SettingsException naming the file, key and value at fault
+     */
+    public static RouteSettings of(Map<String, String> route, Path origin, RouteDefaults defaults) {
+        checkKeys(route, origin);
+        SettingValues v = defaults.values().over(route, origin);
+        if (!v.isSet("handler")) {
+            throw new SettingsException(origin, null, null,
+                    "no handler: name the class implementing dev.ringfence.api.Handler, as handler=com.example.MyHandler");
+        }
+        return from(v);
+    }
+
+    /**
+     * Checks that every key is known.
+     *
+     * @throws SettingsException on an unknown key, with a suggestion when one is close
+     */
+    static void checkKeys(Map<String, String> layer, Path origin) {
+        for (Map.Entry<String, String> e : layer.entrySet()) {
+            if (!KEYS.contains(e.getKey())) {
+                String close = KeySuggestion.closest(e.getKey(), KEYS);
+                throw new SettingsException(origin, e.getKey(), e.getValue(),
+                        "unknown key" + (close == null ? " (known: " + String.join(", ", KEYS) + ")"
+                                : " (did you mean " + close + "?)"));
+            }
+        }
+    }
+
+    /** Builds the settings from checked keys; every value is parsed and checked here. */
+    static RouteSettings from(SettingValues v) {
+        String handler = className(v);
+        Budgets budgets = new Budgets(v.duration("timeout", 1), v.duration("cpu", 0), v.count("fuel", 0, Long.MAX_VALUE),
+                v.size("alloc", Long.MAX_VALUE));
+        int maxInflight = (int) v.count("maxInflight", 1, 10_000);
+        Breaker breaker = new Breaker((int) v.count("breaker.failures", 1, 1_000_000),
+                (int) v.count("breaker.successes", 1, 10_000), v.duration("breaker.openFor", 1));
+        return new RouteSettings(handler, budgets, v.duration("slow", 0), maxInflight,
+                (int) v.count("maxQueue", 0, 100_000), v.size("maxBodyBytes", MAX_BODY_LIMIT), v.duration("idle", 0),
+                breaker, retry(v), pool(v, maxInflight), fallback(v), PolicySettings.policy(v));
+    }
+
+    private static String className(SettingValues v) {
+        String name = v.text("handler");
+        boolean ok = !name.isEmpty();
+        for (String part : name.split("\\.", -1)) {
+            ok &= !part.isEmpty() && Character.isJavaIdentifierStart(part.charAt(0))
+                    && part.codePoints().allMatch(Character::isJavaIdentifierPart);
+        }
+        if (!ok) {
+            throw v.error("handler", "not a class name (like com.example.MyHandler)");
+        }
+        return name;
+    }
+
+    private static Retry retry(SettingValues v) {
+        long base = v.duration("retry.base", 1);
+        long cap = v.duration("retry.cap", 1);
+        if (cap < base) {
+            throw v.error("retry.cap", "less than " + v.describe("retry.base"));
+        }
+        return new Retry((int) v.count("retry.max", 0, 10), base, cap, v.bool("idempotent"));
+    }
+
+    private static Pool pool(SettingValues v, int maxInflight) {
+        int max = maxInflight;
+        if (v.isSet("pool.max")) {
+            max = (int) v.count("pool.max", 1, Integer.MAX_VALUE);
+            if (max > maxInflight) {
+                throw v.error("pool.max", "more workers than " + v.describe("maxInflight") + " lets run at once");
+            }
+        }
+        int min = Math.min(2, max);
+        if (v.isSet("pool.min")) {
+            min = (int) v.count("pool.min", 1, Integer.MAX_VALUE);
+            if (min > max) {
+                throw v.error("pool.min", "more than " + (v.isSet("pool.max") ? v.describe("pool.max")
+                        : "pool.max, which is " + v.describe("maxInflight")));
+            }
+        }
+        return new Pool(min, max, v.duration("pool.interval", 1), v.duration("pool.cooldown", 0));
+    }
+
+    private static Fallback fallback(SettingValues v) {
+        if (!v.isSet("fallback.status")) {
+            for (String k : List.of("fallback.body", "fallback.contentType")) {
+                if (v.isSet(k)) {
+                    throw v.error(k, "needs fallback.status (the status to answer with while the breaker is open)");
+                }
+            }
+            return null;
+        }
+        int status = (int) v.count("fallback.status", 200, 599);
+        String type = v.isSet("fallback.contentType") ? v.text("fallback.contentType") : TEXT;
+        if (type.isEmpty()) {
+            throw v.error("fallback.contentType", "no value");
+        }
+        return new Fallback(status, type, v.isSet("fallback.body") ? v.text("fallback.body") : "");
+    }
+}

@@ -1,0 +1,248 @@
+package dev.ringfence.agent.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ringfence.api.Budgets;
+import dev.ringfence.api.Response;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class RouteSettingsTest {
+    private static final long MS = 1_000_000L;
+    private static final long S = 1_000_000_000L;
+
+    @TempDir
+    Path dir;
+
+    private Path write(String relative, String text) throws Exception {
+        Path p = dir.resolve(relative);
+        Files.createDirectories(p.getParent());
+        return Files.writeString(p, text);
+    }
+
+    private Path route(String text) throws Exception {
+        return write("hello/route.properties", text);
+    }
+
+    @Test
+    void shouldApplyTheBuiltInDefaultsToARouteThatNamesOnlyItsHandler() throws Exception {
+        RouteSettings s = RouteSettings.read(route("handler=com.example.Hello\n"), RouteDefaults.NONE);
+        assertEquals("com.example.Hello", s.handler());
+        assertEquals(new Budgets(3 * S, 0, 0, 0), s.budgets());
+        assertEquals(500 * MS, s.slowNanos());
+        assertEquals(16, s.maxInflight());
+        assertEquals(32, s.maxQueue());
+        assertEquals(1L << 20, s.maxBodyBytes());
+        assertEquals(600 * S, s.idleNanos());
+        assertEquals(new RouteSettings.Breaker(5, 3, 30 * S), s.breaker());
+        assertEquals(new RouteSettings.Retry(2, 25 * MS, S, false), s.retry());
+        assertEquals(new RouteSettings.Pool(2, 16, 10 * S, 30 * S), s.pool());
+        assertNull(s.fallback());
+        assertFalse(s.policy().anyNetwork());
+        assertFalse(s.policy().threadsAllowed());
+        assertFalse(s.policy().mayRead(Path.of("/etc/passwd")));
+    }
+
+    @Test
+    void shouldReadEveryKeyWithItsUnits() throws Exception {
+        Path file = route(String.join("\n", "handler=com.example.Hello$Inner", "timeout=2s", "cpu=200ms",
+                "fuel=1_000_000", "alloc=64m", "slow=250ms", "maxInflight=8", "maxQueue=0", "maxBodyBytes=512k",
+                "idle=0", "breaker.failures=2", "breaker.successes=1", "breaker.openFor=5s", "retry.max=0",
+                "retry.base=10ms", "retry.cap=80ms", "idempotent=true", "pool.min=3", "pool.max=6",
+                "pool.interval=1s", "pool.cooldown=0", "fallback.status=200", "fallback.body={\"cached\":true}",
+                "fallback.contentType=application/json", "policy.read=/srv/data", "policy.write=/srv/out",
+                "policy.hosts=api.example.com:443", "policy.env=HOME", "policy.threads=true", "policy.native=true"));
+        RouteSettings s = RouteSettings.read(file, RouteDefaults.NONE);
+        assertEquals("com.example.Hello$Inner", s.handler());
+        assertEquals(new Budgets(2 * S, 200 * MS, 1_000_000, 64L << 20), s.budgets());
+        assertEquals(250 * MS, s.slowNanos());
+        assertEquals(8, s.maxInflight());
+        assertEquals(0, s.maxQueue());
+        assertEquals(512L << 10, s.maxBodyBytes());
+        assertEquals(0, s.idleNanos());
+        assertEquals(new RouteSettings.Breaker(2, 1, 5 * S), s.breaker());
+        assertEquals(new RouteSettings.Retry(0, 10 * MS, 80 * MS, true), s.retry());
+        assertEquals(new RouteSettings.Pool(3, 6, S, 0), s.pool());
+        assertEquals(new RouteSettings.Fallback(200, "application/json", "{\"cached\":true}"), s.fallback());
+        assertTrue(s.policy().mayRead(Path.of("/srv/data/x")));
+        assertTrue(s.policy().mayWrite(Path.of("/srv/out/y")));
+        assertFalse(s.policy().mayWrite(Path.of("/srv/data/x")));
+        assertTrue(s.policy().mayConnect("api.example.com", 443));
+        assertFalse(s.policy().mayConnect("api.example.com", 80));
+        assertTrue(s.policy().mayReadEnv("HOME"));
+        assertTrue(s.policy().threadsAllowed());
+        assertTrue(s.policy().nativeLibrariesAllowed());
+    }
+
+    @Test
+    void shouldLetARouteOverrideTheGlobalDefaultsKeyByKey() throws Exception {
+        RouteDefaults defaults = RouteDefaults.read(write("ringfence.properties", "timeout=5s\nmaxQueue=8\n"));
+        RouteSettings s = RouteSettings.read(route("handler=a.B\ntimeout=1s\n"), defaults);
+        assertEquals(S, s.budgets().wallNanos(), "the route's own value wins");
+        assertEquals(8, s.maxQueue(), "the global value fills in what the route does not set");
+        assertEquals(16, s.maxInflight(), "the built-in default fills in what neither sets");
+    }
+
+    @Test
+    void shouldReplaceRatherThanAppendToAGlobalList() throws Exception {
+        RouteDefaults defaults = RouteDefaults.of(Map.of("policy.hosts", "a.example", "policy.env", "HOME,USER"), null);
+        RouteSettings s = RouteSettings.of(Map.of("handler", "a.B", "policy.hosts", "b.example", "policy.env", ""),
+                null, defaults);
+        assertFalse(s.policy().mayConnect("a.example", 80));
+        assertTrue(s.policy().mayConnect("b.example", 80));
+        assertFalse(s.policy().mayReadEnv("HOME"), "an empty value clears the global list");
+    }
+
+    @Test
+    void shouldResolveRelativePolicyDirectoriesAgainstTheFolderOfTheFileThatNamesThem() throws Exception {
+        RouteDefaults defaults = RouteDefaults.read(write("conf/ringfence.properties", "policy.write=scratch\n"));
+        RouteSettings s = RouteSettings.read(route("handler=a.B\npolicy.read=data, ../shared\n"), defaults);
+        assertTrue(s.policy().mayRead(dir.resolve("hello/data/f.txt")));
+        assertTrue(s.policy().mayRead(dir.resolve("shared/f.txt")));
+        assertTrue(s.policy().mayWrite(dir.resolve("conf/scratch/f.txt")));
+        assertFalse(s.policy().mayWrite(dir.resolve("hello/scratch/f.txt")));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "timeout=soon        | timeout=soon: not a duration",
+        "timeout=0           | timeout=0: must be more than 0",
+        "cpu=-5ms            | cpu=-5ms: not a duration",
+        "fuel=1.5            | fuel=1.5: not a whole number",
+        "alloc=64x           | alloc=64x: not a size",
+        "alloc=99999999999g  | alloc=99999999999g: too large",
+        "maxInflight=0       | maxInflight=0: must be between 1 and 10000",
+        "maxQueue=lots       | maxQueue=lots: not a whole number",
+        "maxBodyBytes=4g     | maxBodyBytes=4g: must be at most",
+        "breaker.failures=0  | breaker.failures=0: must be between 1 and",
+        "breaker.openFor=0s  | breaker.openFor=0s: must be more than 0",
+        "retry.max=11        | retry.max=11: must be between 0 and 10",
+        "idempotent=yes      | idempotent=yes: must be true or false",
+        "policy.threads=TRUE | policy.threads=TRUE: must be true or false",
+        "policy.hosts=a:0    | policy.hosts=a:0: 'a:0' is not a host or host:port",
+        "policy.hosts=a:http | policy.hosts=a:http: 'a:http' is not a host or host:port",
+        "policy.env=A=B      | policy.env=A=B: 'A=B' is not an environment variable name",
+        "fallback.status=150 | fallback.status=150: must be between 200 and 599",
+        "timeout=            | timeout=: no value",
+        "handler=9lives      | handler=9lives: not a class name",
+    })
+    void shouldNameTheFileKeyAndValueOfABadValue(String line, String expected) throws Exception {
+        String text = line.startsWith("handler=") ? line : "handler=a.B\n" + line;
+        Path file = route(text + "\n");
+        SettingsException e = assertThrows(SettingsException.class, () -> RouteSettings.read(file, RouteDefaults.NONE));
+        assertTrue(e.getMessage().startsWith(file + ": " + expected), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), "one line");
+        assertEquals(file, e.file());
+        assertEquals(line.substring(0, line.indexOf('=')), e.key());
+        assertEquals(line.substring(line.indexOf('=') + 1), e.value());
+    }
+
+    @Test
+    void shouldRejectAnUnknownKeyAndSuggestTheKnownOneMeant() throws Exception {
+        Path file = route("handler=a.B\nmaxqueue=8\n");
+        SettingsException e = assertThrows(SettingsException.class, () -> RouteSettings.read(file, RouteDefaults.NONE));
+        assertEquals(file + ": maxqueue=8: unknown key (did you mean maxQueue?)", e.getMessage());
+        Path typo = route("handler=a.B\nbreaker.failure=8\n");
+        assertTrue(assertThrows(SettingsException.class, () -> RouteSettings.read(typo, RouteDefaults.NONE))
+                .getMessage().endsWith("breaker.failure=8: unknown key (did you mean breaker.failures?)"));
+        Path nonsense = route("handler=a.B\nfrobnicate=1\n");
+        String m = assertThrows(SettingsException.class, () -> RouteSettings.read(nonsense, RouteDefaults.NONE))
+                .getMessage();
+        assertTrue(m.contains("frobnicate=1: unknown key (known: handler, timeout,"), m);
+    }
+
+    @Test
+    void shouldRejectAKeyWrittenTwiceInOneFile() throws Exception {
+        Path file = route("handler=a.B\ntimeout=1s\ntimeout=2s\n");
+        SettingsException e = assertThrows(SettingsException.class, () -> RouteSettings.read(file, RouteDefaults.NONE));
+        assertEquals(file + ": timeout=2s: set twice in this file (first as timeout=1s)", e.getMessage());
+    }
+
+    @Test
+    void shouldRequireAHandlerInTheRouteAndRefuseOneInTheDefaults() throws Exception {
+        Path file = route("timeout=1s\n");
+        assertTrue(assertThrows(SettingsException.class, () -> RouteSettings.read(file, RouteDefaults.NONE))
+                .getMessage().startsWith(file + ": no handler"));
+        Path global = write("ringfence.properties", "handler=a.B\n");
+        assertTrue(assertThrows(SettingsException.class, () -> RouteDefaults.read(global)).getMessage()
+                .startsWith(global + ": handler=a.B: a handler belongs to one route"));
+    }
+
+    @Test
+    void shouldNameTheGlobalFileWhenAGlobalDefaultIsBad() throws Exception {
+        Path global = write("ringfence.properties", "slow=later\n");
+        SettingsException e = assertThrows(SettingsException.class, () -> RouteDefaults.read(global));
+        assertEquals(global, e.file());
+        assertTrue(e.getMessage().startsWith(global + ": slow=later: not a duration"), e.getMessage());
+    }
+
+    @Test
+    void shouldSizeThePoolFromMaxInflightUnlessTold() throws Exception {
+        RouteSettings one = RouteSettings.of(Map.of("handler", "a.B", "maxInflight", "1"), null, RouteDefaults.NONE);
+        assertEquals(new RouteSettings.Pool(1, 1, 10 * S, 30 * S), one.pool());
+        RouteSettings four = RouteSettings.of(Map.of("handler", "a.B", "maxInflight", "4"), null, RouteDefaults.NONE);
+        assertEquals(2, four.pool().min());
+        assertEquals(4, four.pool().max());
+    }
+
+    @Test
+    void shouldNameBothFilesWhenSettingsContradictEachOther() throws Exception {
+        Path global = write("ringfence.properties", "pool.max=12\n");
+        Path file = route("handler=a.B\nmaxInflight=4\n");
+        SettingsException e = assertThrows(SettingsException.class,
+                () -> RouteSettings.read(file, RouteDefaults.read(global)));
+        assertEquals(global + ": pool.max=12: more workers than maxInflight=4 (set in " + file + ") lets run at once",
+                e.getMessage());
+        Path minOverMax = route("handler=a.B\npool.min=5\npool.max=3\n");
+        assertTrue(assertThrows(SettingsException.class, () -> RouteSettings.read(minOverMax, RouteDefaults.NONE))
+                .getMessage().endsWith("pool.min=5: more than pool.max=3 (set in " + minOverMax + ")"));
+        Path capUnderBase = route("handler=a.B\nretry.base=2s\n");
+        assertTrue(assertThrows(SettingsException.class, () -> RouteSettings.read(capUnderBase, RouteDefaults.NONE))
+                .getMessage().endsWith("retry.cap=1s: less than retry.base=2s (set in " + capUnderBase + ")"));
+    }
+
+    @Test
+    void shouldCheckTheDefaultsAsARouteOfTheirOwn() throws Exception {
+        Path global = write("ringfence.properties", "pool.min=20\n");
+        SettingsException e = assertThrows(SettingsException.class, () -> RouteDefaults.read(global));
+        assertEquals(global + ": pool.min=20: more than pool.max, which is maxInflight=16 (built-in default)",
+                e.getMessage());
+    }
+
+    @Test
+    void shouldOfferAFallbackResponseOnlyWhenItsStatusIsSet() throws Exception {
+        RouteSettings s = RouteSettings.of(Map.of("handler", "a.B", "fallback.status", "503", "fallback.body", "busy"),
+                null, RouteDefaults.NONE);
+        Response r = s.fallback().response();
+        assertEquals(503, r.status());
+        assertEquals("busy", r.bodyAsString());
+        assertEquals("text/plain; charset=utf-8", r.contentType());
+        Path file = route("handler=a.B\nfallback.body=busy\n");
+        assertTrue(assertThrows(SettingsException.class, () -> RouteSettings.read(file, RouteDefaults.NONE))
+                .getMessage().startsWith(file + ": fallback.body=busy: needs fallback.status"));
+    }
+
+    @Test
+    void shouldSayWhenTheFileIsMissingOrNotText() throws Exception {
+        Path missing = dir.resolve("gone/route.properties");
+        SettingsException e = assertThrows(SettingsException.class, () -> RouteSettings.read(missing, RouteDefaults.NONE));
+        assertEquals(missing + ": no such file", e.getMessage());
+        assertNull(e.key());
+        Path binary = dir.resolve("route.properties");
+        Files.write(binary, new byte[] {'a', '=', (byte) 0xC3, (byte) 0x28});
+        assertEquals(binary + ": not UTF-8 text",
+                assertThrows(SettingsException.class, () -> RouteSettings.read(binary, RouteDefaults.NONE)).getMessage());
+        Path unicode = route("handler=a.B\nfallback.status=200\nfallback.body=h\u00e9llo \\u00e9\n");
+        assertEquals("h\u00e9llo \u00e9", RouteSettings.read(unicode, RouteDefaults.NONE).fallback().body(),
+                "UTF-8 text and escapes both read");
+    }
+}
