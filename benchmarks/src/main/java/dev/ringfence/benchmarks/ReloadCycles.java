@@ -7,6 +7,7 @@ import dev.ringfence.api.Request;
 import dev.ringfence.api.Response;
 import dev.ringfence.benchmarks.fixtures.TinyHandler;
 import dev.ringfence.limiter.MeteredExecutor;
+import dev.ringfence.limiter.Metering;
 import dev.ringfence.limiter.Policy;
 import dev.ringfence.limiter.RunResult;
 import dev.ringfence.loader.HandlerVersion;
@@ -30,18 +31,20 @@ import java.util.concurrent.atomic.AtomicLong;
  * proven collected or reported as leaks.
  *
  * <p>Run: {@code java -Dringfence.allowUngated=true --add-opens java.base/java.lang=ALL-UNNAMED
- * -cp benchmarks/target/ringfence-benchmarks.jar dev.ringfence.benchmarks.ReloadCycles [cycles]}
+ * -cp benchmarks/target/ringfence-benchmarks.jar dev.ringfence.benchmarks.ReloadCycles [cycles [guarded|counting]]}
  */
 public final class ReloadCycles {
     private ReloadCycles() {
     }
 
     /**
-     * @param args optional number of cycles (default 10000)
+     * @param args optional number of cycles (default 10000), then optionally {@code counting} to
+     *     load the versions with counting probes instead of guarded ones
      * @throws Exception when a reload fails
      */
     public static void main(String[] args) throws Exception {
         int cycles = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
+        Metering metering = args.length > 1 && args[1].equals("counting") ? Metering.COUNT : Metering.GUARD;
         Path dir = Files.createTempDirectory("ringfence-reload");
         List<Path> a = List.of(HandlerJars.write(dir, "a.jar", "a", TinyHandler.class));
         List<Path> b = List.of(HandlerJars.write(dir, "b.jar", "b", TinyHandler.class));
@@ -68,7 +71,8 @@ public final class ReloadCycles {
         Budgets budgets = new Budgets(2_000_000_000L, 0, 0, 0);
         Request request = Request.builder("reload").build();
         try (UnloadWatch watch = new UnloadWatch(Duration.ofSeconds(30), 3);
-                HandlerVersions route = new HandlerVersions("tiny", LoadOptions.of(Policy.DENY_ALL), watch, listener)) {
+                HandlerVersions route = new HandlerVersions("tiny", LoadOptions.of(Policy.DENY_ALL).withMetering(metering), watch,
+                        listener)) {
             // warm up: enough cycles that the JIT, the JDK's own caches and the watch settle
             for (int i = 0; i < 200; i++) {
                 cycle(route, i % 2 == 0 ? a : b, executor, budgets, request);
@@ -78,7 +82,7 @@ public final class ReloadCycles {
                 cycle(route, i % 2 == 0 ? a : b, executor, budgets, request);
             }
             long[] after = settle();
-            System.out.printf("reload cycles=%d%n", cycles);
+            System.out.printf("reload cycles=%d probes=%s%n", cycles, metering);
             System.out.printf("metaspace used after full GC: before=%.2f MB after=%.2f MB delta=%+.2f MB%n",
                     before[0] / 1048576.0, after[0] / 1048576.0, (after[0] - before[0]) / 1048576.0);
             System.out.printf("loaded classes after full GC: before=%d after=%d delta=%+d%n", before[1], after[1],

@@ -23,6 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class MeteredExecutor {
     private static final long SAMPLE_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+    /** The shortest sleep between two samples, near the end of a CPU budget. */
+    private static final long MIN_SAMPLE_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
     /** How often a caller without a CPU budget looks for a trip the handler's own thread made. */
     private static final long TRIP_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
@@ -91,11 +93,13 @@ public final class MeteredExecutor {
         boolean sampleCpu = budgets.cpuNanos() > 0;
         boolean sampleAlloc = budgets.allocBytes() > 0;
         boolean sample = sampleCpu || sampleAlloc;
+        // the thread cannot use CPU faster than the clock runs: sleep no longer than the CPU left
+        long nextSample = SAMPLE_NANOS;
         try {
             while (true) {
                 long now = System.nanoTime();
                 long wait = deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - now;
-                wait = Math.min(wait, sample || m.tripped() ? SAMPLE_NANOS : TRIP_CHECK_NANOS);
+                wait = Math.min(wait, sample || m.tripped() ? nextSample : TRIP_CHECK_NANOS);
                 if (wait > 0 && job.done.await(wait, TimeUnit.NANOSECONDS)) {
                     return job.result;
                 }
@@ -112,6 +116,7 @@ public final class MeteredExecutor {
                     if (cpu > budgets.cpuNanos()) {
                         m.trip(Outcome.CPU_EXCEEDED, "used " + Meter.ms(cpu) + " of CPU, budget " + Meter.ms(budgets.cpuNanos()));
                     }
+                    nextSample = Math.max(MIN_SAMPLE_NANOS, Math.min(SAMPLE_NANOS, budgets.cpuNanos() - cpu + MIN_SAMPLE_NANOS));
                 }
                 if (!m.tripped() && sampleAlloc && job.started) {
                     long alloc = ThreadClock.allocatedBytes(w.thread.getId()) - m.allocBase();
