@@ -23,6 +23,11 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class MeteredExecutor {
     private static final long SAMPLE_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+    /**
+     * How far ahead of its CPU budget or deadline guarded code is watched closely: its own guard
+     * checks then stop it at the limit, even when this caller is not scheduled in time.
+     */
+    private static final long WATCH_AHEAD_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     /** The shortest sleep between two samples, near the end of a CPU budget. */
     private static final long MIN_SAMPLE_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
     /** How often a caller without a CPU budget looks for a trip the handler's own thread made. */
@@ -95,10 +100,13 @@ public final class MeteredExecutor {
         boolean sample = sampleCpu || sampleAlloc;
         // the thread cannot use CPU faster than the clock runs: sleep no longer than the CPU left
         long nextSample = SAMPLE_NANOS;
+        // guarded code is watched closely from a little before its deadline (see Meter#watchClosely)
+        boolean guarded = !m.counted();
         try {
             while (true) {
                 long now = System.nanoTime();
-                long wait = deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - now;
+                long wakeAt = guarded && !m.watched() && deadline != Long.MAX_VALUE ? deadline - WATCH_AHEAD_NANOS : deadline;
+                long wait = deadline == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(0, wakeAt - now);
                 wait = Math.min(wait, sample || m.tripped() ? nextSample : TRIP_CHECK_NANOS);
                 if (wait > 0 && job.done.await(wait, TimeUnit.NANOSECONDS)) {
                     return job.result;
@@ -107,6 +115,9 @@ public final class MeteredExecutor {
                     return job.result;
                 }
                 now = System.nanoTime();
+                if (guarded && !m.tripped() && deadline - now < WATCH_AHEAD_NANOS) {
+                    m.watchClosely();
+                }
                 if (!m.tripped() && now - deadline >= 0) {
                     m.trip(Outcome.TIMEOUT, "wall-clock deadline of " + Meter.ms(budgets.wallNanos()) + " passed");
                 }
@@ -117,6 +128,9 @@ public final class MeteredExecutor {
                         m.trip(Outcome.CPU_EXCEEDED, "used " + Meter.ms(cpu) + " of CPU, budget " + Meter.ms(budgets.cpuNanos()));
                     }
                     nextSample = Math.max(MIN_SAMPLE_NANOS, Math.min(SAMPLE_NANOS, budgets.cpuNanos() - cpu + MIN_SAMPLE_NANOS));
+                    if (guarded && !m.tripped() && budgets.cpuNanos() - cpu < WATCH_AHEAD_NANOS) {
+                        m.watchClosely();
+                    }
                 }
                 if (!m.tripped() && sampleAlloc && job.started) {
                     long alloc = ThreadClock.allocatedBytes(w.thread.getId()) - m.allocBase();

@@ -84,4 +84,30 @@ class GuardedBudgetEnforcementTest extends BudgetEnforcementTest {
         assertEquals(Outcome.TIMEOUT, r.outcome(), r.message());
         assertFalse(r.abandoned());
     }
+
+    @Test
+    void shouldStopAWatchedThreadAtItsCpuBudgetWithNoCallerSampling() throws Exception {
+        // no executor: nobody samples this thread's CPU, only its own armed guard checks do
+        java.util.concurrent.atomic.AtomicReference<Object> out = new java.util.concurrent.atomic.AtomicReference<>();
+        SandboxThread t = new SandboxThread(null, () -> {
+            Thread.currentThread().setContextClassLoader(hostile().getClassLoader());
+            Meter m = Meter.attachToCurrentThread(new Budgets(0, 30 * MS, 0, 0), Policy.DENY_ALL);
+            try {
+                m.watchClosely();
+                hostile().getMethod("spin").invoke(null);
+                out.set("the loop ended");
+            } catch (java.lang.reflect.InvocationTargetException e) {
+                out.set(e.getCause() instanceof BudgetAbort ? m.tripOutcome() : e.getCause());
+            } catch (ReflectiveOperationException e) {
+                out.set(e);
+            } finally {
+                m.detach();
+            }
+        }, "watched", 0);
+        t.start();
+        t.join(10_000);
+        assertFalse(t.isAlive(), "the watched loop did not stop by itself");
+        assertEquals(Outcome.CPU_EXCEEDED, out.get());
+        assertEquals(0, guard().armedBy());
+    }
 }
