@@ -34,7 +34,7 @@ import org.objectweb.asm.tree.analysis.BasicVerifier;
  */
 public final class Instrumenter {
     /** Bump when the rewriting changes: it is part of the cache key of instrumented classes. */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
 
     private final Metering metering;
 

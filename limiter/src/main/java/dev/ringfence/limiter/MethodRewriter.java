@@ -1,7 +1,9 @@
 package dev.ringfence.limiter;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.objectweb.asm.ConstantDynamic;
 import org.objectweb.asm.Handle;
@@ -164,8 +166,17 @@ final class MethodRewriter implements Opcodes {
     private void guardHandlers() {
         Set<LabelNode> guarded = Instrumenter.identitySet();
         List<LabelNode[]> guards = new ArrayList<>();
+        Map<LabelNode, LabelNode[]> guardOf = new LinkedHashMap<>(); // LabelNode: identity equality
+        Map<LabelNode, LabelNode[]> releaseOf = new LinkedHashMap<>();
         for (TryCatchBlockNode tcb : mn.tryCatchBlocks) {
-            if (guarded.contains(tcb.handler) || releasesMonitorAndRethrows(tcb.handler)) {
+            if (guarded.contains(tcb.handler) || releaseOf.containsKey(tcb.handler)) {
+                continue;
+            }
+            AbstractInsnNode rethrow = monitorReleaseRethrow(tcb.handler);
+            if (rethrow != null) {
+                LabelNode after = new LabelNode();
+                insns.insert(rethrow, after);
+                releaseOf.put(tcb.handler, new LabelNode[] {tcb.handler, after});
                 continue;
             }
             guarded.add(tcb.handler);
@@ -182,8 +193,97 @@ final class MethodRewriter implements Opcodes {
             il.add(to);
             insns.insert(at, il);
             guards.add(new LabelNode[] {from, to});
+            guardOf.put(tcb.handler, new LabelNode[] {from, to});
         }
         excludeGuardsFromGuardedRanges(guarded, guards);
+        if (!releaseOf.isEmpty()) {
+            breakCycles(guardOf, releaseOf);
+        }
+    }
+
+    /**
+     * Guards stay inside the ranges of unguarded handlers (those that only release a monitor and
+     * rethrow), so that the abort a guard throws inside a {@code synchronized} block releases the
+     * monitor on its way out, and an inner such handler's code stays inside an outer one's. But
+     * crafted code can make that a cycle with no way out: {@code monitorexit} on a monitor the
+     * thread does not hold throws, an unguarded handler covering its own code (as javac's do, for
+     * asynchronous exceptions) catches that forever, and a guarded handler and an unguarded one
+     * covering each other's code pass the abort and the monitor error back and forth. javac never
+     * nests handlers both ways, and HotSpot assumes a balanced {@code monitorexit} cannot throw,
+     * so the only ranges cut here are an unguarded handler's own code from its own ranges (which
+     * changes nothing for javac's code) and crafted cycles.
+     */
+    private void breakCycles(Map<LabelNode, LabelNode[]> guardOf, Map<LabelNode, LabelNode[]> releaseOf) {
+        Map<LabelNode, LabelNode[]> all = new LinkedHashMap<>(guardOf);
+        all.putAll(releaseOf);
+        for (Map.Entry<LabelNode, LabelNode[]> a : all.entrySet()) {
+            for (LabelNode b : releaseOf.keySet()) {
+                if (covers(b, a.getValue()) && reaches(b, a.getKey(), guardOf, releaseOf)) {
+                    cut(l -> l == b, a.getValue());
+                }
+            }
+        }
+    }
+
+    /**
+     * Whether what {@code from}'s code throws can come back to {@code to}, through handlers that
+     * cover each other's code (for a guarded handler: its guard).
+     */
+    private boolean reaches(LabelNode from, LabelNode to, Map<LabelNode, LabelNode[]> guardOf,
+            Map<LabelNode, LabelNode[]> releaseOf) {
+        Set<LabelNode> seen = Instrumenter.identitySet();
+        List<LabelNode> todo = new ArrayList<>(List.of(from));
+        while (!todo.isEmpty()) {
+            LabelNode at = todo.remove(todo.size() - 1);
+            if (!seen.add(at)) {
+                continue;
+            }
+            LabelNode[] code = releaseOf.containsKey(at) ? releaseOf.get(at) : guardOf.get(at);
+            for (TryCatchBlockNode tcb : mn.tryCatchBlocks) {
+                if ((guardOf.containsKey(tcb.handler) || releaseOf.containsKey(tcb.handler)) && overlaps(tcb, code)) {
+                    if (tcb.handler == to) {
+                        return true;
+                    }
+                    todo.add(tcb.handler);
+                }
+            }
+        }
+        return false;
+    }
+
+    private boolean covers(LabelNode handler, LabelNode[] code) {
+        for (TryCatchBlockNode tcb : mn.tryCatchBlocks) {
+            if (tcb.handler == handler && overlaps(tcb, code)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean overlaps(TryCatchBlockNode tcb, LabelNode[] code) {
+        return insns.indexOf(tcb.start) < insns.indexOf(code[1]) && insns.indexOf(tcb.end) > insns.indexOf(code[0]);
+    }
+
+    /** Cuts {@code code} out of the ranges of the handlers {@code whose} accepts. */
+    private void cut(java.util.function.Predicate<LabelNode> whose, LabelNode[] code) {
+        int from = insns.indexOf(code[0]);
+        int to = insns.indexOf(code[1]);
+        List<TryCatchBlockNode> out = new ArrayList<>();
+        for (TryCatchBlockNode p : mn.tryCatchBlocks) {
+            int start = insns.indexOf(p.start);
+            int end = insns.indexOf(p.end);
+            if (!whose.test(p.handler) || end <= from || start >= to) {
+                out.add(p);
+                continue;
+            }
+            if (start < from) {
+                addIfNotEmpty(out, p, p.start, code[0]);
+            }
+            if (end > to) {
+                addIfNotEmpty(out, p, code[1], p.end);
+            }
+        }
+        mn.tryCatchBlocks = out;
     }
 
     /**
@@ -238,10 +338,12 @@ final class MethodRewriter implements Opcodes {
 
     /**
      * The handler javac (and others) emit for {@code synchronized}: store, release the monitor,
-     * rethrow. Guarding it would leave the monitor held; it cannot swallow or loop, so it needs
-     * no guard.
+     * rethrow. Guarding it would leave the monitor held; it cannot swallow, and once no cycle of
+     * handlers runs through it ({@link #breakCycles}) it cannot loop, so it needs no guard.
+     *
+     * @return the handler's {@code athrow} when it has that shape, else null
      */
-    private static boolean releasesMonitorAndRethrows(LabelNode handler) {
+    private static AbstractInsnNode monitorReleaseRethrow(LabelNode handler) {
         boolean exits = false;
         for (AbstractInsnNode i = handler.getNext(); i != null; i = i.getNext()) {
             int op = i.getOpcode();
@@ -252,9 +354,9 @@ final class MethodRewriter implements Opcodes {
                 exits = true;
                 continue;
             }
-            return op == ATHROW && exits;
+            return op == ATHROW && exits ? i : null;
         }
-        return false;
+        return null;
     }
 
     // ------------------------------------------------------------------------------------------

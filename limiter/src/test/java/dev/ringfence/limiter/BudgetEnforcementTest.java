@@ -81,6 +81,18 @@ abstract class BudgetEnforcementTest {
         return EXECUTOR.run(b, Policy.DENY_ALL, hostileClass.getClassLoader(), task);
     }
 
+    /** Runs a static method of {@link Crafted} in a version of its own. */
+    final RunResult<Object> runCrafted(Budgets b, String method) {
+        ClassLoader loader = new Compiler.InstrumentingLoader(Map.of(Crafted.NAME, Crafted.bytes()), metering());
+        return EXECUTOR.run(b, Policy.DENY_ALL, loader, () -> {
+            try {
+                return loader.loadClass(Crafted.NAME).getMethod(method).invoke(null);
+            } catch (java.lang.reflect.InvocationTargetException e) {
+                throw (Exception) (e.getCause() instanceof Exception ? e.getCause() : new RuntimeException(e.getCause()));
+            }
+        });
+    }
+
     static Budgets wall(long ms) {
         return new Budgets(ms * MS, 0, 0, 0);
     }
@@ -182,6 +194,21 @@ abstract class BudgetEnforcementTest {
     void shouldKeepRegexResultsUnchanged() {
         RunResult<Object> r = run(wall(10_000), "regexOk");
         assertEquals("[a, b, c]x+ytrue", r.value(), r.message());
+    }
+
+    @Test
+    void shouldNotLetAMonitorHandlerCatchItsOwnMonitorErrorForever() {
+        RunResult<Object> r = runCrafted(wall(200), "selfCatch");
+        assertFalse(r.abandoned(), "the handler must not loop through no probe: " + r.message());
+        assertEquals(Outcome.ERROR, r.outcome(), r.message());
+        assertTrue(r.message().contains("IllegalMonitorStateException"), r.message());
+    }
+
+    @Test
+    void shouldStopACycleOfAGuardedAndAMonitorHandlerCoveringEachOther() {
+        RunResult<Object> r = runCrafted(wall(200), "cycle");
+        assertEquals(Outcome.TIMEOUT, r.outcome(), r.message());
+        assertFalse(r.abandoned(), "the abort must leave the cycle: " + r.message());
     }
 
     @Test

@@ -17,13 +17,30 @@ import java.util.stream.Stream;
  */
 final class Callers {
     private static final StackWalker WALKER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
+    /** Sees lambda proxies, method-handle and reflection frames: who chose the target of a call. */
+    private static final StackWalker ALL_FRAMES = StackWalker.getInstance(
+            java.util.Set.of(StackWalker.Option.RETAIN_CLASS_REFERENCE, StackWalker.Option.SHOW_HIDDEN_FRAMES));
     private static final ClassLoader API_LOADER = Handler.class.getClassLoader();
     private static final String SANDBOX = "dev.ringfence.";
     private static final String API = "dev.ringfence.api.";
 
     private static final Function<Stream<StackWalker.StackFrame>, Class<?>> IMMEDIATE = s -> {
         Iterator<StackWalker.StackFrame> it = pastGate(s);
-        return it.hasNext() ? it.next().getDeclaringClass() : null;
+        boolean throughInvoker = false;
+        while (it.hasNext()) {
+            StackWalker.StackFrame f = it.next();
+            Class<?> c = f.getDeclaringClass();
+            if (invoker(f, c)) {
+                throughInvoker = true;
+                continue;
+            }
+            if (!throughInvoker || !jdk(c) || f.getMethodName().equals("<clinit>")) {
+                return c;
+            }
+            // a JDK method ran a handle, a method reference or a reflective call it was given:
+            // whoever gave it chose the target, so look on for the first code that is not the JDK's
+        }
+        return null;
     };
 
     private static final Function<Stream<StackWalker.StackFrame>, Class<?>> ORIGIN = s -> {
@@ -60,8 +77,13 @@ final class Callers {
             if (!jdk(c)) {
                 return Boolean.FALSE;
             }
-            if (c.getName().equals("java.lang.invoke.MethodHandleNatives") && f.getMethodName().startsWith("link")) {
-                return Boolean.TRUE;
+            if (c.getName().equals("java.lang.invoke.MethodHandleNatives")) {
+                return f.getMethodName().equals("linkMethodHandleConstant");
+            }
+            if (!c.getName().equals("java.lang.invoke.MethodHandles$Lookup")) {
+                // a JDK helper calling a lookup (ConstantBootstraps.invoke resolving a dynamic
+                // constant, MethodHandle.invokeWithArguments): code chose what is looked up
+                return Boolean.FALSE;
             }
         }
         return Boolean.FALSE;
@@ -114,19 +136,46 @@ final class Callers {
     }
 
     /**
-     * Whether the gated call is the JVM resolving a constant of a class file (the bootstrap
-     * method of an {@code invokedynamic}, a method handle constant) rather than code asking.
+     * Whether the gated call is the JVM resolving a method handle constant of a class file (the
+     * bootstrap method of an {@code invokedynamic}, an {@code ldc}) rather than code asking: the
+     * lookup's own frames, straight from {@code MethodHandleNatives.linkMethodHandleConstant}.
+     * Not any linkage: a dynamic constant's bootstrap ({@code ConstantBootstraps.invoke}) runs a
+     * lookup the class file chose, with arguments it chose.
      *
-     * @return true when the JVM's linkage, called from no code of the sandbox's, the host's or
-     *     the handler's, made the call
+     * @return true when the JVM's linkage of a method handle constant, called from no code of the
+     *     sandbox's, the host's or the handler's, made the call
      */
     static boolean linkingConstant() {
         return WALKER.walk(LINKING_CONSTANT);
     }
 
-    /** @return the class whose code called the gated method, or null */
+    /**
+     * The class whose code called the gated method. A call through a method handle, a method
+     * reference (a lambda proxy of the JDK's), a dynamic constant's bootstrap or reflection
+     * belongs to whoever handed over the target: past such frames, the first class that is not
+     * the JDK's ({@code Optional.map(System::getProperty)} in a handler is the handler's call;
+     * a handler's own method reference is its own lambda proxy, which is the handler's too).
+     *
+     * @return the caller, or null
+     */
     static Class<?> immediateCaller() {
-        return WALKER.walk(IMMEDIATE);
+        return ALL_FRAMES.walk(IMMEDIATE);
+    }
+
+    /** Frames that only pass a call on to a target someone else chose. */
+    private static boolean invoker(StackWalker.StackFrame f, Class<?> c) {
+        String n = c.getName();
+        if (n.startsWith("jdk.internal.reflect.")) {
+            return true; // reflective accessors, JDK 17's generated ones included
+        }
+        if (c == java.lang.reflect.Method.class) {
+            return f.getMethodName().equals("invoke");
+        }
+        if (n.startsWith("java.lang.invoke.")) {
+            return c.isHidden() || n.endsWith("$Holder") || n.startsWith("java.lang.invoke.LambdaForm$")
+                    || c == java.lang.invoke.MethodHandle.class || c == java.lang.invoke.ConstantBootstraps.class;
+        }
+        return c.isHidden() && jdk(c); // a lambda proxy of a method reference in JDK code
     }
 
     /** @return the first class above the gated method that is not the JDK's, or null */

@@ -220,8 +220,12 @@ final class GateKeeper implements GateHook {
             return null;
         }
         Class<?> own = lookup.lookupClass();
-        if (Callers.internal(own) && own.getClassLoader() == refc.getClassLoader()) {
-            return null; // the host or ringfence linking its own code, lambdas included
+        if (Callers.internal(own) && own.getClassLoader() == refc.getClassLoader()
+                && (lookup.lookupModes() & MethodHandles.Lookup.PRIVATE) != 0) {
+            // the host or ringfence linking its own code, lambdas included: a lookup with private
+            // access to the class, as only its own code gets (MethodHandles.lookup() in it). A
+            // lookup another class moved there (Lookup.in, publicLookup().in) has lost it.
+            return null;
         }
         if (refc == Probes.class && Callers.sandboxed(own) && Callers.linkingConstant()) {
             // the bootstrap of a guarded probe the instrumenter wrote: the call-site policy

@@ -23,13 +23,23 @@ class InvokeDenialsIT {
         "SetSystemProperty", "SingleThreadExecutor", "StartProcess", "StartThread", "SupplyAsync",
         "SystemClassLoaderByReflection", "SystemExit", "UnsafeTheUnsafe", "WriteTmpFile", "CallbackFromGate",
         "JulHandlerRegistration", "JfrListenerRegistration", "BeansExpression", "SocketFactoryRegistration",
-        "HostProperty", "XsltTranslet"})
+        "HostProperty", "XsltTranslet", "LookupInProbes", "HostPropertyByMethodReference", "JulHandlerByMethodReference",
+        "DefineClassByInvokeWithArguments"})
     void shouldDenyEveryPathToADeniedApi(String handler) {
         Cli.Run r = Cli.invoke(D + handler, "--timeout", "10s");
         assertEquals("DENIED", r.field("outcome"), r.toString());
         assertEquals(1, r.exit(), r.toString());
         assertEquals("500", r.field("status"));
         assertTrue(r.field("message").startsWith("denied: "), r.field("message"));
+        assertFalse(r.lastLine().contains("escaped"), r.toString());
+    }
+
+    @Test
+    void shouldNotHandADynamicConstantAProbesMethod(@TempDir Path dir) throws Exception {
+        String handler = CraftedHandlers.guardSiteConstant(dir);
+        Cli.Run r = Cli.agent("invoke", "--handler", dir.toString(), "--class", handler, "--no-cache", "--timeout", "10s");
+        assertEquals("DENIED", r.field("outcome"), r.toString());
+        assertTrue(r.field("message").contains("dev.ringfence.limiter.Probes"), r.field("message"));
         assertFalse(r.lastLine().contains("escaped"), r.toString());
     }
 
