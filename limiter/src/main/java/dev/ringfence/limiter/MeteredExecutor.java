@@ -140,7 +140,9 @@ public final class MeteredExecutor {
                 }
                 if (m.tripped()) {
                     w.thread.interrupt();
-                    if (now - m.tripNanos() >= graceNanos) {
+                    // zero for a moment after a trip by the handler's own thread: the CAS comes first
+                    long trippedAt = m.tripNanos();
+                    if (trippedAt != 0 && now - trippedAt >= graceNanos) {
                         return abandon(job, w, start);
                     }
                 }
