@@ -17,6 +17,7 @@ final class Agent {
             return;
         }
         AgentConfig config = AgentConfig.parse(args);
+        JvmWideCaches.prime();
         if (config.gatesOn()) {
             Gates.install(inst);
             GateStatus.markInstalled();

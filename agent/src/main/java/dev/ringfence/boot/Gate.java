@@ -15,6 +15,8 @@ package dev.ringfence.boot;
 public final class Gate {
     private static volatile Class<?> sandboxThread;
     private static volatile GateHook hook;
+    /** The class of the JVM's one finalizer thread, or null. */
+    private static volatile Class<?> finalizerThread;
 
     private Gate() {
     }
@@ -34,6 +36,11 @@ public final class Gate {
             throw new IllegalArgumentException("ringfence: a gate needs a thread class and a hook");
         }
         hook = gateHook;
+        try {
+            finalizerThread = Class.forName("java.lang.ref.Finalizer$FinalizerThread", false, null);
+        } catch (ClassNotFoundException | LinkageError e) {
+            finalizerThread = null; // a JDK without finalization
+        }
         sandboxThread = sandboxThreadClass;
     }
 
@@ -51,7 +58,11 @@ public final class Gate {
      * @param n an int the site passes, or 0
      */
     public static void check(int site, Object a, Object b, int n) {
-        if (Thread.currentThread().getClass() != sandboxThread) {
+        Class<?> k = Thread.currentThread().getClass();
+        if (k != sandboxThread) {
+            if (k == finalizerThread && k != null) {
+                hook.checkFinalizer(site, a, b, n);
+            }
             return;
         }
         hook.check(site, a, b, n);

@@ -14,4 +14,17 @@ public interface GateHook {
      * @param n an int the site passes (a port, say), or 0
      */
     void check(int site, Object a, Object b, int n);
+
+    /**
+     * Decides one gated call on the JVM's finalizer thread, which runs the finalizers of JDK
+     * objects a handler may have left holding its own objects; returns to let it run, throws to
+     * deny it. The default lets everything through.
+     *
+     * @param site the gate site
+     * @param a the first value the site passes, or null
+     * @param b the second value the site passes, or null
+     * @param n an int the site passes, or 0
+     */
+    default void checkFinalizer(int site, Object a, Object b, int n) {
+    }
 }

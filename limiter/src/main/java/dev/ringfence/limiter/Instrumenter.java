@@ -34,7 +34,7 @@ import org.objectweb.asm.tree.analysis.BasicVerifier;
  */
 public final class Instrumenter {
     /** Bump when the rewriting changes: it is part of the cache key of instrumented classes. */
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
 
     private final Metering metering;
 
@@ -120,9 +120,9 @@ public final class Instrumenter {
         boolean guard = metering == Metering.GUARD && (cn.version & 0xFFFF) >= Opcodes.V1_7;
         boolean isInterface = (cn.access & Opcodes.ACC_INTERFACE) != 0;
         for (MethodNode mn : cn.methods) {
-            if (!isInterface && mn.name.equals("finalize") && mn.desc.equals("()V")
-                    && (mn.access & Opcodes.ACC_STATIC) == 0) {
-                // a finalizer would run handler code on the JVM's finalizer thread, unmetered
+            if (!isInterface && mn.name.equals("finalize") && mn.desc.equals("()V")) {
+                // a finalizer would run handler code on the JVM's finalizer thread, unmetered (a
+                // static one, which only crafted class files have, would still mark the class)
                 mn.name = "finalize$ringfence";
             }
             if ((mn.access & (Opcodes.ACC_ABSTRACT | Opcodes.ACC_NATIVE)) != 0) {
@@ -130,9 +130,51 @@ public final class Instrumenter {
             }
             new MethodRewriter(mn, compact, guard, denied).rewrite();
         }
+        if (inheritsAFinalizer(cn)) {
+            cn.methods.add(emptyFinalizer());
+        }
         ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS);
         cn.accept(cw);
         return new Result(cn.name.replace('/', '.'), cw.toByteArray(), List.copyOf(denied), compact);
+    }
+
+    /**
+     * Whether a class may inherit a finalizer: its superclass is not {@code Object} (nor
+     * {@code Enum}, whose {@code finalize} is final and empty, nor {@code Record}). A JDK superclass
+     * such as {@code javax.imageio.spi.ServiceRegistry} or {@code java.awt.Graphics} has a
+     * {@code finalize()} that calls an overridable method, which the JVM's finalizer thread would run
+     * in handler code, ungated and unmetered. An empty {@code finalize()} in the subclass makes
+     * HotSpot skip finalization of its instances.
+     */
+    private static boolean inheritsAFinalizer(ClassNode cn) {
+        if ((cn.access & (Opcodes.ACC_INTERFACE | Opcodes.ACC_ENUM)) != 0 || cn.superName == null) {
+            return false;
+        }
+        switch (cn.superName) {
+            case "java/lang/Object":
+            case "java/lang/Enum":
+            case "java/lang/Record":
+                return false;
+            default:
+                break;
+        }
+        for (MethodNode mn : cn.methods) {
+            if (mn.name.equals("finalize") && mn.desc.equals("()V")) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@code protected void finalize() {}}: HotSpot does not register instances of its class for finalization. */
+    private static MethodNode emptyFinalizer() {
+        MethodNode mn = new MethodNode(Opcodes.ASM9, Opcodes.ACC_PROTECTED | Opcodes.ACC_SYNTHETIC, "finalize", "()V", null,
+                null);
+        mn.visitCode();
+        mn.visitInsn(Opcodes.RETURN);
+        mn.visitMaxs(0, 1);
+        mn.visitEnd();
+        return mn;
     }
 
     /**

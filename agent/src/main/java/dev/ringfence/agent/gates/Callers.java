@@ -89,7 +89,15 @@ final class Callers {
         return Boolean.FALSE;
     };
 
+    private static final Function<Stream<StackWalker.StackFrame>, Boolean> HANDLER_ON_STACK =
+            s -> s.anyMatch(f -> sandboxed(f.getDeclaringClass()));
+
     private Callers() {
+    }
+
+    /** @return true when a frame of handler code is anywhere on the current thread's stack */
+    static boolean handlerOnStack() {
+        return ALL_FRAMES.walk(HANDLER_ON_STACK);
     }
 
     /** Moves past the gate's own frames and the gated method's frame. */
@@ -172,8 +180,12 @@ final class Callers {
             return f.getMethodName().equals("invoke");
         }
         if (n.startsWith("java.lang.invoke.")) {
+            // MethodHandle and ConstantBootstraps only where they call a handle (invokeWithArguments,
+            // ConstantBootstraps.invoke); their other methods are the JDK's own code (JDK 25's
+            // MethodHandle.asType asks the class loaders of the types it caches)
             return c.isHidden() || n.endsWith("$Holder") || n.startsWith("java.lang.invoke.LambdaForm$")
-                    || c == java.lang.invoke.MethodHandle.class || c == java.lang.invoke.ConstantBootstraps.class;
+                    || ((c == java.lang.invoke.MethodHandle.class || c == java.lang.invoke.ConstantBootstraps.class)
+                            && f.getMethodName().startsWith("invoke"));
         }
         return c.isHidden() && jdk(c); // a lambda proxy of a method reference in JDK code
     }

@@ -45,6 +45,13 @@ final class FileChokePoints {
         t.add(GateSpec.of(GateTable.FILES, FILE_WRITE, file, "renameTo", null).ab(THIS, PATH_ARG));
         t.add(GateSpec.of(GateTable.FILES, FILE_TEMP, file, "createTempFile", "(Ljava/lang/String;Ljava/lang/String;Ljava/io/File;)Ljava/io/File;")
                 .a("p2"));
+        // a jar: URL reuses a JarFile the JVM keeps open for the URL (the host's own jars, once
+        // host code has read a resource through one): the file is read without being opened
+        String jars = "sun/net/www/protocol/jar/JarFileFactory";
+        t.add(GateSpec.of(GateTable.FILES, FILE_READ, jars, "get", "(Ljava/net/URL;Z)Ljava/util/jar/JarFile;").a(PATH_ARG)
+                .api("java.net.JarURLConnection.getJarFile"));
+        t.add(GateSpec.of(GateTable.FILES, FILE_READ, jars, "getOrCreate", "(Ljava/net/URL;Z)Ljava/util/jar/JarFile;").a(PATH_ARG)
+                .api("java.net.JarURLConnection.getJarFile"));
         nio(t);
     }
 

@@ -3,6 +3,9 @@ package dev.ringfence.agent.gates;
 import dev.ringfence.limiter.Policy;
 import java.io.File;
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URL;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -45,11 +48,20 @@ final class FileRules {
     /**
      * Turns what a JDK method was given into the path it will touch.
      *
-     * @param o a {@link Path}, {@link File} or {@link String}
+     * @param o a {@link Path}, {@link File}, {@link String} or {@code file:} {@link URL}
      * @return the absolute, normalised path, or null when {@code o} is null or of another type
      * @throws InvalidPathException for a name no file can have
      */
     static Path path(Object o) {
+        if (o instanceof URL) {
+            try {
+                // what the JDK opens for a file: URL: its path, %-escapes decoded; no other URL is a file
+                return "file".equalsIgnoreCase(((URL) o).getProtocol())
+                        ? Path.of(new URI(((URL) o).toString()).getPath()).toAbsolutePath().normalize() : null;
+            } catch (URISyntaxException | RuntimeException e) {
+                return null; // unreadable: denied
+            }
+        }
         if (o instanceof Path) {
             return ((Path) o).toAbsolutePath().normalize();
         }
@@ -68,6 +80,9 @@ final class FileRules {
      * @return null when allowed, else what was denied
      */
     String read(Policy policy, Object o) {
+        if (o instanceof URL && !"file".equalsIgnoreCase(((URL) o).getProtocol())) {
+            return null; // a remote jar: fetched through the network gates
+        }
         Path p = safePath(o);
         if (p == null && o == null) {
             return null;

@@ -82,6 +82,40 @@ final class GateKeeper implements GateHook {
         }
     }
 
+    /** Set while the finalizer thread's check runs: its own use of gated methods passes. */
+    private boolean inFinalizerCheck;
+
+    /**
+     * The finalizer thread runs handler code when a JDK object with a finalizer holds a handler
+     * object (a {@code javax.swing.DebugGraphics} around a handler's {@code Graphics}): there every
+     * gated call is denied while a handler class is on the stack, with the default deny policy's
+     * leniency for ordinary system properties. Only the one finalizer thread comes here.
+     */
+    @Override
+    public void checkFinalizer(int site, Object a, Object b, int n) {
+        if (inFinalizerCheck) {
+            return;
+        }
+        Sites.Site s = Sites.get(site);
+        if (s != null && s.spec().kind() == GateKind.HOST_PROPERTY && a instanceof String
+                && !HOST_PROPERTIES.contains(a)) {
+            return;
+        }
+        boolean handler;
+        inFinalizerCheck = true;
+        try {
+            handler = Callers.handlerOnStack();
+        } catch (RuntimeException | LinkageError e) {
+            handler = true;
+        } finally {
+            inFinalizerCheck = false;
+        }
+        if (handler) {
+            throw new SecurityException("ringfence: denied on the finalizer thread, handler code asking: "
+                    + (s == null ? "gate #" + site : s.api()));
+        }
+    }
+
     /**
      * Applies a site's rule.
      *

@@ -276,6 +276,8 @@ final class GateTable {
         t.add(GateSpec.of(STATE, CALLER, system, "getProperties", null));
         t.add(GateSpec.of(STATE, ENV, system, "getenv", "(Ljava/lang/String;)Ljava/lang/String;").a(PATH_ARG));
         t.add(GateSpec.of(STATE, ENV, system, "getenv", "()Ljava/util/Map;"));
+        // a new ProcessBuilder copies the whole environment, with no process started
+        t.add(GateSpec.of(STATE, ENV, "java/lang/ProcessBuilder", "environment", null));
         t.add(GateSpec.of(STATE, HOST_PROPERTY, system, "getProperty", "(Ljava/lang/String;)Ljava/lang/String;").a(PATH_ARG));
         t.add(GateSpec.of(STATE, HOST_PROPERTY, system, "getProperty",
                 "(Ljava/lang/String;Ljava/lang/String;)Ljava/lang/String;").a(PATH_ARG));

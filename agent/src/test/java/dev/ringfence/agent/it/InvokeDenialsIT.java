@@ -24,7 +24,7 @@ class InvokeDenialsIT {
         "SystemClassLoaderByReflection", "SystemExit", "UnsafeTheUnsafe", "WriteTmpFile", "CallbackFromGate",
         "JulHandlerRegistration", "JfrListenerRegistration", "BeansExpression", "SocketFactoryRegistration",
         "HostProperty", "XsltTranslet", "LookupInProbes", "HostPropertyByMethodReference", "JulHandlerByMethodReference",
-        "DefineClassByInvokeWithArguments"})
+        "DefineClassByInvokeWithArguments", "ProcessBuilderEnvironment"})
     void shouldDenyEveryPathToADeniedApi(String handler) {
         Cli.Run r = Cli.invoke(D + handler, "--timeout", "10s");
         assertEquals("DENIED", r.field("outcome"), r.toString());
@@ -40,6 +40,22 @@ class InvokeDenialsIT {
         Cli.Run r = Cli.agent("invoke", "--handler", dir.toString(), "--class", handler, "--no-cache", "--timeout", "10s");
         assertEquals("DENIED", r.field("outcome"), r.toString());
         assertTrue(r.field("message").contains("dev.ringfence.limiter.Probes"), r.field("message"));
+        assertFalse(r.lastLine().contains("escaped"), r.toString());
+    }
+
+    @Test
+    void shouldNotReadAHostJarThroughAJarUrlTheJvmKeepsOpen() {
+        // the agent's own jar: the host has read its manifest through a jar: URL by now
+        Cli.Run r = Cli.invoke(D + "JarUrlOfHostJar", "--timeout", "10s", "--body", Cli.AGENT_JAR.toAbsolutePath().toString());
+        assertEquals("DENIED", r.field("outcome"), r.toString());
+        assertTrue(r.field("message").contains("JarURLConnection"), r.field("message"));
+        assertFalse(r.lastLine().contains("escaped"), r.toString());
+    }
+
+    @Test
+    void shouldRunNoHandlerCodeUngatedOnTheFinalizerThread() {
+        Cli.Run r = Cli.invoke(D + "InheritedFinalizer", "--timeout", "10s");
+        assertEquals("OK", r.field("outcome"), r.toString());
         assertFalse(r.lastLine().contains("escaped"), r.toString());
     }
 
