@@ -2,10 +2,19 @@ package dev.ringfence.agent;
 
 import dev.ringfence.agent.config.AgentConfig;
 import dev.ringfence.agent.gates.Gates;
+import dev.ringfence.agent.log.EventLog;
+import dev.ringfence.agent.serve.ServeConfig;
+import dev.ringfence.agent.serve.ServeRuntime;
 import dev.ringfence.limiter.GateStatus;
 import java.lang.instrument.Instrumentation;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicReference;
 
-/** Starts the sandbox runtime in this JVM: installs the gates, then marks the sandbox ready. */
+/**
+ * Starts the sandbox runtime in this JVM: installs the gates, marks the sandbox ready and, with
+ * {@code serve=DIR}, starts the {@code serve} runtime on a daemon thread (so it never keeps the
+ * host alive) with a shutdown hook that drains it.
+ */
 final class Agent {
     private static boolean started;
 
@@ -23,5 +32,40 @@ final class Agent {
             GateStatus.markInstalled();
         }
         started = true;
+        if (config.serveDir() != null) {
+            startServing(config);
+        }
+    }
+
+    private static void startServing(AgentConfig config) {
+        String file = config.get("config");
+        ServeConfig serve;
+        try {
+            serve = ServeConfig.of(Path.of(config.serveDir()), config.serveSettings(), file == null ? null : Path.of(file));
+        } catch (RuntimeException e) {
+            System.err.println("ringfence: serve did not start: " + e.getMessage());
+            return; // the gates stay installed
+        }
+        AtomicReference<ServeRuntime> running = new AtomicReference<>();
+        try {
+            // registered first: the host may be shutting down before the runtime is up
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                ServeRuntime r = running.get();
+                if (r != null) {
+                    r.stop();
+                }
+            }, "ringfence-serve-stop"));
+        } catch (IllegalStateException e) {
+            return; // the host is shutting down already
+        }
+        Thread t = new Thread(() -> {
+            try {
+                running.set(ServeRuntime.start(serve, new EventLog(System.err))); // logs where it listens
+            } catch (Throwable e) {
+                System.err.println("ringfence: serve did not start: " + e.getMessage());
+            }
+        }, "ringfence-serve-start");
+        t.setDaemon(true);
+        t.start();
     }
 }

@@ -231,4 +231,24 @@ public final class RingfenceEvents {
             event.commit();
         }
     }
+
+    /**
+     * Emits {@code ringfence.BreakerTransition}.
+     *
+     * @param route the route
+     * @param from the state left ({@code CLOSED}, {@code OPEN} or {@code HALF_OPEN})
+     * @param to the state entered
+     */
+    public static void breakerTransition(String route, String from, String to) {
+        if (!FlightRecorder.isInitialized()) {
+            return;
+        }
+        BreakerTransitionEvent event = new BreakerTransitionEvent();
+        if (event.shouldCommit()) {
+            event.route = route;
+            event.from = from;
+            event.to = to;
+            event.commit();
+        }
+    }
 }

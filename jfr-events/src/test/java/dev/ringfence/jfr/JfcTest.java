@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 class JfcTest {
     private static final String[] RINGFENCE_EVENTS = {InvocationEvent.NAME,
         BudgetExceededEvent.NAME, DeniedEvent.NAME, VersionLoadedEvent.NAME,
-        VersionUnloadedEvent.NAME, LoaderLeakedEvent.NAME};
+        VersionUnloadedEvent.NAME, LoaderLeakedEvent.NAME, BreakerTransitionEvent.NAME};
 
     @Test
     void shouldParseWithConfigurationCreate() throws Exception {

@@ -161,6 +161,17 @@ class RingfenceEventsTest {
     }
 
     @Test
+    void shouldRecordBreakerTransitionFields() throws Exception {
+        Path file = JfrFiles.record(dir.resolve("breaker.jfr"), () ->
+                RingfenceEvents.breakerTransition("orders", "CLOSED", "OPEN"));
+
+        RecordedEvent event = JfrFiles.only(file, BreakerTransitionEvent.NAME);
+        assertEquals("orders", event.getString("route"));
+        assertEquals("CLOSED", event.getString("from"));
+        assertEquals("OPEN", event.getString("to"));
+    }
+
+    @Test
     void shouldPlaceEveryEventInTheRingfenceCategory() throws Exception {
         Configuration settings = Jfc.configuration();
         Path file = JfrFiles.record(dir.resolve("categories.jfr"), settings, () -> {
@@ -170,11 +181,12 @@ class RingfenceEventsTest {
             RingfenceEvents.versionLoaded("r", "v", 1, 0, 1, "cp");
             RingfenceEvents.versionUnloaded("r", "v", 1);
             RingfenceEvents.loaderLeaked("r", "v", "c", 1);
+            RingfenceEvents.breakerTransition("r", "CLOSED", "OPEN");
         });
 
         for (String name : new String[] {InvocationEvent.NAME, BudgetExceededEvent.NAME,
             DeniedEvent.NAME, VersionLoadedEvent.NAME, VersionUnloadedEvent.NAME,
-            LoaderLeakedEvent.NAME}) {
+            LoaderLeakedEvent.NAME, BreakerTransitionEvent.NAME}) {
             RecordedEvent event = JfrFiles.only(file, name);
             assertEquals("ringfence", event.getEventType().getCategoryNames().get(0), name);
             assertNotNull(event.getEventType().getLabel(), name);

@@ -10,11 +10,14 @@ import java.util.concurrent.atomic.AtomicReference;
  * The handler versions of one route: the current version, hot reload, and the retirement of
  * replaced versions.
  *
- * <p>{@link #reload} builds the new version on the calling thread and, unless its content hash
- * and policy equal the current version's, makes it current in one atomic step. Invocations take a
- * {@link Lease} on the current version for their whole run; a replaced version is closed once its
- * last lease is closed, and handed to the {@link UnloadWatch}, which reports when its loader is
- * collected, or that it leaked.
+ * <p>{@link #reload} builds the new version on the calling thread and, unless its content hash,
+ * policy, metering and variant equal the current version's, makes it current in one atomic step.
+ * A {@link Preparation} given to {@link #reload(List, LoadOptions, String, Preparation)} runs on the
+ * new version before it goes live (it creates the route's handler, say); when it fails the new
+ * version is retired at once and the current one stays, and what it returns travels with every
+ * lease of that version ({@link Lease#prepared()}). Invocations take a {@link Lease} on the current
+ * version for their whole run; a replaced version is closed once its last lease is closed, and
+ * handed to the {@link UnloadWatch}, which reports when its loader is collected, or that it leaked.
  *
  * <p>Assumptions and guarantees: {@link #acquire} and {@link Lease#close} are lock-free and may be
  * called from any number of threads; {@link #reload} and {@link #close} are serialised with each
@@ -62,7 +65,7 @@ public final class HandlerVersions implements AutoCloseable {
 
     /**
      * Like {@link #reload(List)} with new load options (a new policy, say): the same content
-     * under a different policy is a new version.
+     * under a different policy or metering is a new version.
      *
      * @param classpath jars and class directories, in lookup order
      * @param newOptions the options for this and later reloads
@@ -70,7 +73,41 @@ public final class HandlerVersions implements AutoCloseable {
      * @throws VersionException when the new version cannot be loaded (the current one stays)
      * @throws IllegalStateException once closed
      */
-    public synchronized boolean reload(List<Path> classpath, LoadOptions newOptions) throws VersionException {
+    public boolean reload(List<Path> classpath, LoadOptions newOptions) throws VersionException {
+        return reload(classpath, newOptions, null, null);
+    }
+
+    /**
+     * Prepares a freshly loaded version before it goes live: creates the route's handler from it,
+     * say. Runs on the reloading thread, at most once per version.
+     */
+    @FunctionalInterface
+    public interface Preparation {
+        /**
+         * @param version the new version, not yet current
+         * @return what the version's leases carry ({@link Lease#prepared()}), or null
+         * @throws VersionException when the version must not go live (a runtime exception counts too)
+         */
+        Object prepare(HandlerVersion version) throws VersionException;
+    }
+
+    /**
+     * Like {@link #reload(List, LoadOptions)}, with a preparation that must succeed before the new
+     * version goes live. A version is the same as the current one, and nothing is loaded, when its
+     * content hash, policy, metering and variant all equal the current version's.
+     *
+     * @param classpath jars and class directories, in lookup order
+     * @param newOptions the options for this and later reloads
+     * @param variant what else the version depends on (the handler class its preparation
+     *     creates, say), or null
+     * @param preparation runs on the new version before it goes live, or null for none
+     * @return true when a new version went live
+     * @throws VersionException when the new version cannot be loaded or its preparation failed
+     *     (the current one stays; a failed version is closed and watched like a retired one)
+     * @throws IllegalStateException once closed
+     */
+    public synchronized boolean reload(List<Path> classpath, LoadOptions newOptions, String variant,
+            Preparation preparation) throws VersionException {
         if (closed) {
             throw new IllegalStateException("route " + route + " is closed");
         }
@@ -78,13 +115,24 @@ public final class HandlerVersions implements AutoCloseable {
         ClasspathContent content = ClasspathContent.read(classpath, newOptions.maxClasspathBytes());
         Live old = current;
         if (old != null && old.version.id().equals(content.id())
-                && old.version.policy().fingerprint().equals(newOptions.policy().fingerprint())) {
+                && old.version.policy().fingerprint().equals(newOptions.policy().fingerprint())
+                && old.version.options().metering() == newOptions.metering()
+                && Objects.equals(old.variant, variant)) {
             options = newOptions;
             return false;
         }
         HandlerVersion v = HandlerVersion.create(content, newOptions, start);
+        Object prepared = null;
+        if (preparation != null) {
+            try {
+                prepared = preparation.prepare(v);
+            } catch (VersionException | RuntimeException e) {
+                watch.watch(route, v, listener);
+                throw e;
+            }
+        }
         options = newOptions;
-        current = new Live(v);
+        current = new Live(v, variant, prepared);
         UnloadWatch.safely(() -> listener.onLoaded(route, v.info(), old == null ? null : old.version.info()));
         if (old != null) {
             draining.incrementAndGet();
@@ -129,6 +177,24 @@ public final class HandlerVersions implements AutoCloseable {
     }
 
     /**
+     * Retires the current version (it drains like a replaced one, and is then unloaded) but keeps
+     * the route open: {@link #acquire} fails until the next {@link #reload}, which loads afresh
+     * whatever the content. For scale-to-zero.
+     *
+     * @return whether there was a version to retire
+     */
+    public synchronized boolean park() {
+        Live l = current;
+        if (closed || l == null) {
+            return false;
+        }
+        current = null;
+        draining.incrementAndGet();
+        l.release();
+        return true;
+    }
+
+    /**
      * Retires the current version (it drains like a replaced one); later calls to
      * {@link #acquire} and {@link #reload} fail. Idempotent.
      */
@@ -151,13 +217,17 @@ public final class HandlerVersions implements AutoCloseable {
         watch.watch(route, l.version, listener);
     }
 
-    /** A version and its reference count: one for being current, one per open lease. */
+    /** A version, what its preparation made, and its reference count: one for being current, one per open lease. */
     private final class Live {
         final HandlerVersion version;
+        final String variant;
+        final Object prepared;
         private final AtomicInteger refs = new AtomicInteger(1);
 
-        Live(HandlerVersion version) {
+        Live(HandlerVersion version, String variant, Object prepared) {
             this.version = version;
+            this.variant = variant;
+            this.prepared = prepared;
         }
 
         boolean retain() {
@@ -200,6 +270,18 @@ public final class HandlerVersions implements AutoCloseable {
                 throw new IllegalStateException("the lease is closed");
             }
             return l.version;
+        }
+
+        /**
+         * @return what the version's {@link Preparation} returned, or null when it had none
+         * @throws IllegalStateException once the lease is closed
+         */
+        public Object prepared() {
+            Live l = live.get();
+            if (l == null) {
+                throw new IllegalStateException("the lease is closed");
+            }
+            return l.prepared;
         }
 
         /** Releases the version; the last release of a replaced version closes it. */

@@ -7,7 +7,8 @@ package dev.ringfence.loader;
  * <p>Assumptions and guarantees: {@link #onLoaded} is called on the thread that reloads, after the
  * new version is live; {@link #onUnloaded} and {@link #onLeaked} on the {@link UnloadWatch}'s
  * thread. Calls for one version come in order: loaded, then at most one leaked, then at most one
- * unloaded. A listener must be quick and must not throw; what it throws is reported on
+ * unloaded. A version whose {@link HandlerVersions.Preparation} failed never went live: it gets no
+ * {@code onLoaded}, but its unload (or leak) is reported like a retired version's. A listener must be quick and must not throw; what it throws is reported on
  * {@code System.err} and otherwise ignored. Arguments never reference the version's class loader.
  */
 public interface VersionListener {

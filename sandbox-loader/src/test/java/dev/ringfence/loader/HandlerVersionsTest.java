@@ -94,6 +94,60 @@ class HandlerVersionsTest {
     }
 
     @Test
+    void shouldHandWhatThePreparationMadeToEveryLeaseOfItsVersion() throws Exception {
+        HandlerVersions route = route();
+        assertTrue(route.reload(List.of(jar("a")), LoadOptions.of(Policy.DENY_ALL), "fix.Hello",
+                v -> "prepared " + v.shortId()));
+        try (HandlerVersions.Lease lease = route.acquire()) {
+            assertEquals("prepared " + lease.version().shortId(), lease.prepared());
+        }
+    }
+
+    @Test
+    void shouldKeepTheCurrentVersionWhenThePreparationFails() throws Exception {
+        HandlerVersions route = route();
+        route.reload(List.of(jar("a")), LoadOptions.of(Policy.DENY_ALL), null, v -> "first");
+        HandlerVersion first = route.current();
+        VersionException e = assertThrows(VersionException.class, () -> route.reload(List.of(jar("b")),
+                LoadOptions.of(Policy.DENY_ALL), null, v -> {
+                    throw new VersionException(VersionException.Reason.CONSTRUCTOR_FAILED, "no");
+                }));
+        assertEquals("no", e.getMessage());
+        assertTrue(route.current() == first);
+        assertEquals(1, events.loaded.size(), "a version that failed its preparation never went live");
+        assertEquals(1, watch.watching() + events.unloadedCount.get(), "the failed version is watched");
+        try (HandlerVersions.Lease lease = route.acquire()) {
+            assertEquals("first", lease.prepared());
+        }
+    }
+
+    @Test
+    void shouldLoadTheSameContentAgainForAnotherVariantOrMetering() throws Exception {
+        HandlerVersions route = route();
+        LoadOptions options = LoadOptions.of(Policy.DENY_ALL);
+        assertTrue(route.reload(List.of(jar("a")), options, "fix.Hello", null));
+        assertFalse(route.reload(List.of(jar("a")), options, "fix.Hello", null));
+        assertTrue(route.reload(List.of(jar("a")), options, "fix.Spin", null));
+        assertTrue(route.reload(List.of(jar("a")), options.withMetering(dev.ringfence.limiter.Metering.GUARD),
+                "fix.Spin", null));
+        assertEquals(3, events.loaded.size());
+    }
+
+    @Test
+    void shouldRetireTheVersionOnParkAndLoadTheSameContentAfresh() throws Exception {
+        HandlerVersions route = route();
+        route.reload(List.of(jar("a")));
+        HandlerVersion first = route.current();
+        assertTrue(route.park());
+        assertTrue(first.isClosed(), "no lease held it: retired at once");
+        assertThrows(IllegalStateException.class, route::acquire);
+        assertFalse(route.park());
+        assertTrue(route.reload(List.of(jar("a"))), "a parked route loads even the same content");
+        assertFalse(route.current() == first);
+        invoke(route);
+    }
+
+    @Test
     void shouldRefuseALeaseBeforeTheFirstVersion() {
         assertThrows(IllegalStateException.class, () -> route().acquire());
     }

@@ -15,6 +15,8 @@ public final class Main {
             "         [--alloc 64m] [--body TEXT | --body-file F] [--repeat N] [--jfr FILE]",
             "         [--method M] [--path P] [--header 'Name: value'] [--policy FILE] [--cache DIR | --no-cache]",
             "                         run a handler in this JVM's sandbox; one JSON line per invocation",
+            "  serve DIR [--port 8080] [--host 127.0.0.1] [--config FILE]",
+            "                         serve a routes directory over HTTP until SIGTERM/Ctrl-C",
             "  demo [JAR [LIB_DIR]]   run every handler of a jar once (default: the built samples)",
             "  check JAR              instrument and verify every class of a jar; list denied-API users",
             "  report FILE.jfr        per route and outcome: count and p50/p95/p99/max latency",
@@ -50,6 +52,8 @@ public final class Main {
             switch (verb) {
                 case "invoke":
                     return InvokeCommand.run(rest, out, err);
+                case "serve":
+                    return ServeCommand.run(rest, out, err);
                 case "demo":
                     return DemoCommand.run(rest, out, err);
                 case "check":

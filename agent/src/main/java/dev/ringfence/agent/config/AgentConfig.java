@@ -12,11 +12,14 @@ import java.util.TreeMap;
 /**
  * The agent's settings: {@code -javaagent:ringfence-agent.jar=key=value,key=value}, where
  * {@code config=FILE} names a properties file whose settings the inline ones override.
- * Immutable once read.
+ * {@code gates=on|off} turns the capability gates on (the default) or off; {@code serve=DIR}
+ * starts the {@code serve} runtime on a routes directory, and then every other key is a server
+ * setting ({@code port}, {@code host}, {@code threads}, {@code drain}) or a route default, checked
+ * by the runtime. Immutable once read.
  */
 public final class AgentConfig {
-    /** The keys the agent understands. */
-    public static final Set<String> KEYS = Set.of("config", "gates");
+    /** The keys the agent itself understands; with {@code serve}, the others go to the runtime. */
+    public static final Set<String> KEYS = Set.of("config", "gates", "serve");
 
     private final Map<String, String> values;
 
@@ -56,9 +59,13 @@ public final class AgentConfig {
         }
         all.putAll(inline);
         for (String k : all.keySet()) {
-            if (!KEYS.contains(k)) {
-                throw new IllegalArgumentException("unknown agent setting '" + k + "' (known: config=FILE, gates=on|off)");
+            if (!KEYS.contains(k) && !all.containsKey("serve")) {
+                throw new IllegalArgumentException("unknown agent setting '" + k
+                        + "' (known: config=FILE, gates=on|off, serve=DIR and, with serve, its settings)");
             }
+        }
+        if (all.containsKey("serve") && all.get("serve").isEmpty()) {
+            throw new IllegalArgumentException("serve needs a routes directory: serve=DIR");
         }
         String gates = all.getOrDefault("gates", "on");
         if (!gates.equals("on") && !gates.equals("off")) {
@@ -73,6 +80,18 @@ public final class AgentConfig {
      */
     public String get(String key) {
         return values.get(key);
+    }
+
+    /** @return the routes directory of {@code serve=DIR}, or null when the agent does not serve */
+    public String serveDir() {
+        return values.get("serve");
+    }
+
+    /** @return the settings for the {@code serve} runtime: every key but the agent's own */
+    public Map<String, String> serveSettings() {
+        Map<String, String> m = new TreeMap<>(values);
+        m.keySet().removeAll(KEYS);
+        return m;
     }
 
     /** @return false when {@code gates=off}: the agent then installs nothing and the sandbox refuses to run */

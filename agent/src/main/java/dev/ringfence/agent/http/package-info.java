@@ -1,4 +1,8 @@
 /**
- * The HTTP front's pieces: the Prometheus text exposition behind {@code GET /metrics}.
+ * The HTTP front: {@link dev.ringfence.agent.http.HttpFront} serves {@code /fn/<route>} through
+ * each route's pipeline, {@code /metrics} in the Prometheus text exposition
+ * ({@link dev.ringfence.agent.http.PrometheusText}, {@link dev.ringfence.agent.http.MetricsPage})
+ * and {@code /status} as JSON ({@link dev.ringfence.agent.http.StatusPage}), on the JDK's
+ * {@code com.sun.net.httpserver} with a bounded pool of worker threads.
  */
 package dev.ringfence.agent.http;

@@ -26,10 +26,10 @@ public final class InProcessRoute {
     private final Handler handler;
     private final Budgets budgets;
     private final MeteredExecutor executor;
-    private final PrintStream log;
+    private final HandlerLog log;
 
     private InProcessRoute(String route, HandlerVersion version, Handler handler, Budgets budgets,
-            MeteredExecutor executor, PrintStream log) {
+            MeteredExecutor executor, HandlerLog log) {
         this.route = route;
         this.version = version;
         this.handler = handler;
@@ -47,13 +47,32 @@ public final class InProcessRoute {
      * @param className the handler class
      * @param budgets the budgets of every invocation (and of the handler's construction)
      * @param executor the sandbox workers
-     * @param log where the handler's logger writes
+     * @param log where the handler's logger writes: plain lines, {@code [route requestId] LEVEL message}
      * @return the route
      * @throws VersionException when the class is missing, not a handler, or has no public no-argument constructor
      * @throws HandlerStartException when the constructor did not end {@code OK} in the sandbox
      */
     public static InProcessRoute open(String route, HandlerVersion version, String className, Budgets budgets,
             MeteredExecutor executor, PrintStream log) throws VersionException {
+        return open(route, version, className, budgets, executor, HandlerLog.text(log));
+    }
+
+    /**
+     * Like {@link #open(String, HandlerVersion, String, Budgets, MeteredExecutor, PrintStream)}, with
+     * the handler's log lines going to a {@link HandlerLog}.
+     *
+     * @param route the route's name
+     * @param version the loaded version
+     * @param className the handler class
+     * @param budgets the budgets of every invocation (and of the handler's construction)
+     * @param executor the sandbox workers
+     * @param log where the handler's logger writes
+     * @return the route
+     * @throws VersionException when the class is missing, not a handler, or has no public no-argument constructor
+     * @throws HandlerStartException when the constructor did not end {@code OK} in the sandbox
+     */
+    public static InProcessRoute open(String route, HandlerVersion version, String className, Budgets budgets,
+            MeteredExecutor executor, HandlerLog log) throws VersionException {
         Class<?> c = version.loadClass(className);
         if (!Handler.class.isAssignableFrom(c) || c.isInterface() || Modifier.isAbstract(c.getModifiers())) {
             throw new VersionException(VersionException.Reason.NOT_A_HANDLER,
@@ -88,36 +107,75 @@ public final class InProcessRoute {
     }
 
     /**
-     * Runs one request.
+     * Runs one request under the route's budgets and records it: one {@code ringfence.Invocation}
+     * event, and a budget or denial event when it tripped one.
      *
      * @param request the request
      * @return how it ended; never throws for anything the handler does
      */
     public InvocationResult invoke(Request request) {
+        InvocationResult r = attempt(request, budgets);
+        recordInvocation(route, r);
+        return r;
+    }
+
+    /**
+     * Runs one attempt of a request under the given budgets. Emits a {@code ringfence.BudgetExceeded}
+     * or {@code ringfence.Denied} event when the attempt tripped one, but no
+     * {@code ringfence.Invocation} event: the caller records one per request
+     * ({@link #recordInvocation}), however many attempts it made.
+     *
+     * @param request the request
+     * @param attemptBudgets the budgets of this attempt (what is left of the request's deadline, say)
+     * @return how it ended; never throws for anything the handler does
+     * @throws IllegalStateException when the capability gates are not installed
+     * @throws IllegalArgumentException when a fuel budget is given and the version has guarded probes
+     */
+    public InvocationResult attempt(Request request, Budgets attemptBudgets) {
         long start = System.nanoTime();
-        InvocationContext ctx = new InvocationContext(route, request.requestId(), budgets, start, log);
-        RunResult<Response> r = executor.run(budgets, version.policy(), version.classLoader(), () -> {
+        InvocationContext ctx = new InvocationContext(route, request.requestId(), attemptBudgets, start, log);
+        RunResult<Response> r = executor.run(attemptBudgets, version.policy(), version.classLoader(), () -> {
             Response resp = handler.handle(request, ctx);
             if (resp == null) {
                 throw new IllegalStateException("the handler returned no response");
             }
             return resp;
         });
-        record(route, version.shortId(), request.requestId(), r, budgets);
+        recordTrip(route, version.shortId(), request.requestId(), r, attemptBudgets);
         return new InvocationResult(request.requestId(), r.outcome(), r.value(), r.message(), r.wallNanos(),
-                r.cpuNanos(), r.allocatedBytes(), r.fuel(), version.shortId());
+                r.cpuNanos(), r.allocatedBytes(), r.fuel(), version.shortId(), r.abandoned());
+    }
+
+    /** @return the handler class's name */
+    public String handlerClass() {
+        return handler.getClass().getName();
+    }
+
+    /**
+     * Emits the one {@code ringfence.Invocation} event of a request.
+     *
+     * @param route the route's name
+     * @param r how the request ended (its wall time from arrival to answer)
+     */
+    public static void recordInvocation(String route, InvocationResult r) {
+        RingfenceEvents.invocation(route, r.version(), r.requestId(), r.outcome().name(), r.wallNanos(), r.cpuNanos(),
+                r.allocatedBytes(), r.fuel(), r.message());
     }
 
     private static void record(String route, String version, String requestId, RunResult<?> r, Budgets budgets) {
-        String outcome = r.outcome().name();
-        RingfenceEvents.invocation(route, version, requestId, outcome, r.wallNanos(), r.cpuNanos(), r.allocatedBytes(),
-                r.fuel(), r.message());
+        RingfenceEvents.invocation(route, version, requestId, r.outcome().name(), r.wallNanos(), r.cpuNanos(),
+                r.allocatedBytes(), r.fuel(), r.message());
+        recordTrip(route, version, requestId, r, budgets);
+    }
+
+    private static void recordTrip(String route, String version, String requestId, RunResult<?> r, Budgets budgets) {
         if (r.outcome() == Outcome.DENIED) {
             String m = r.message() == null ? "" : r.message();
             String api = m.startsWith("denied: ") ? m.substring("denied: ".length()).split(" ")[0] : m;
             RingfenceEvents.denied(route, version, requestId, api, m);
         } else if (r.outcome().isBudget()) {
-            RingfenceEvents.budgetExceeded(route, version, requestId, outcome, limit(r.outcome(), budgets), used(r), r.message());
+            RingfenceEvents.budgetExceeded(route, version, requestId, r.outcome().name(), limit(r.outcome(), budgets),
+                    used(r), r.message());
         }
     }
 

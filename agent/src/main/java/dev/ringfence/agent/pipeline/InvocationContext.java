@@ -2,29 +2,27 @@ package dev.ringfence.agent.pipeline;
 
 import dev.ringfence.api.Budgets;
 import dev.ringfence.api.Context;
-import java.io.PrintStream;
 
-/** The {@link Context} handed to a handler. Its logger writes one line per call, prefixed. */
+/** The {@link Context} handed to a handler. Its logger writes one line per call to a {@link HandlerLog}. */
 final class InvocationContext implements Context {
     private final String requestId;
     private final Budgets budgets;
     private final long deadline;
     private final Logger logger;
 
-    InvocationContext(String route, String requestId, Budgets budgets, long startNanos, PrintStream log) {
+    InvocationContext(String route, String requestId, Budgets budgets, long startNanos, HandlerLog log) {
         this.requestId = requestId;
         this.budgets = budgets;
         this.deadline = budgets.wallNanos() == 0 ? 0 : startNanos + budgets.wallNanos();
-        String prefix = "[" + route + " " + requestId + "] ";
         this.logger = new Logger() {
             @Override
             public void info(String message) {
-                log.println(prefix + "INFO " + clip(message));
+                log.line(route, requestId, "INFO", clip(message));
             }
 
             @Override
             public void warn(String message) {
-                log.println(prefix + "WARN " + clip(message));
+                log.line(route, requestId, "WARN", clip(message));
             }
         };
     }

@@ -1,7 +1,11 @@
 /**
- * The invocation pipeline: running one request through a route's current handler version on
- * the in-process tier and recording the outcome whatever the handler did, and the parts a route
- * is served through — its settings ({@link dev.ringfence.agent.pipeline.RouteSettings}), admission
+ * The invocation pipeline: a served route ({@link dev.ringfence.agent.pipeline.Route}: its
+ * versions, hot reload and the path of every request through it), the routes of one server
+ * ({@link dev.ringfence.agent.pipeline.RouteTable}, {@link dev.ringfence.agent.pipeline.RouteRuntime}),
+ * what they record ({@link dev.ringfence.agent.pipeline.RouteStats}), running one request through a
+ * handler version on the in-process tier ({@link dev.ringfence.agent.pipeline.InProcessRoute}) and
+ * recording the outcome whatever the handler did, and the parts a route is served through — its
+ * settings ({@link dev.ringfence.agent.pipeline.RouteSettings}), admission
  * ({@link dev.ringfence.agent.pipeline.Admission}), circuit breaker
  * ({@link dev.ringfence.agent.pipeline.CircuitBreaker}), retries
  * ({@link dev.ringfence.agent.pipeline.RetryPolicy}, {@link dev.ringfence.agent.pipeline.Backoff})

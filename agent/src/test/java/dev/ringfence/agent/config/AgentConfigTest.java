@@ -34,4 +34,19 @@ class AgentConfigTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> AgentConfig.parse("config=/no/such/file"))
                 .getMessage().contains("/no/such/file"));
     }
+
+    @Test
+    void shouldPassEveryOtherKeyToServeWhenServing() {
+        AgentConfig c = AgentConfig.parse("serve=/srv/routes,port=0,timeout=2s,gates=on");
+        assertEquals("/srv/routes", c.serveDir());
+        assertEquals(java.util.Map.of("port", "0", "timeout", "2s"), c.serveSettings());
+    }
+
+    @Test
+    void shouldRejectServerKeysWithoutServeAndAnEmptyServe() {
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> AgentConfig.parse("port=8080")).getMessage()
+                .contains("port"));
+        assertThrows(IllegalArgumentException.class, () -> AgentConfig.parse("serve="));
+        assertEquals(null, AgentConfig.parse("gates=on").serveDir());
+    }
 }

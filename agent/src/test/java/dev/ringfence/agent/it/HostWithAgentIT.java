@@ -46,4 +46,20 @@ class HostWithAgentIT {
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains("the capability gates are not installed"), r.err());
     }
+
+    @Test
+    void shouldServeRoutesInTheHostAndLetItCallThemInProcess(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        Path hello = java.nio.file.Files.createDirectories(dir.resolve("hello"));
+        java.nio.file.Files.writeString(hello.resolve("route.properties"), "handler=dev.ringfence.samples.Hello\n");
+        java.nio.file.Files.copy(Cli.SAMPLES_JAR, hello.resolve("samples.jar"));
+        String cp = Cli.AGENT_JAR + File.pathSeparator + Path.of("target", "test-classes").toAbsolutePath();
+        Cli.Run r = Cli.exec(List.of(Cli.JAVA, "-Xmx256m", "-javaagent:" + Cli.AGENT_JAR + "=serve=" + dir + ",port=0",
+                "-cp", cp, ServingHostMain.class.getName(), "hello"), 120);
+        assertEquals(0, r.exit(), r.toString());
+        assertTrue(r.out().contains("outcome=OK"), r.toString());
+        assertTrue(r.out().contains("body=hello, host"), r.toString());
+        assertTrue(r.out().contains("jmx-requests=1"), r.toString());
+        assertTrue(r.err().contains("\"event\":\"listening\",\"url\":\"http://127.0.0.1:"), r.err());
+    }
 }

@@ -1,0 +1,109 @@
+package dev.ringfence.agent.http;
+
+import dev.ringfence.agent.pipeline.CircuitBreaker;
+import dev.ringfence.agent.pipeline.JvmMemory;
+import dev.ringfence.agent.pipeline.Route;
+import dev.ringfence.agent.pipeline.RouteStats;
+import dev.ringfence.agent.pipeline.RouteTable;
+import dev.ringfence.api.Outcome;
+import dev.ringfence.loader.UnloadWatch;
+import java.util.List;
+
+/**
+ * Renders {@code GET /metrics}: per route (label {@code route}) requests by outcome, a latency
+ * histogram, p50/p95/p99, in-flight, queued, pool size, breaker state, rejections, timeouts,
+ * retries, reloads, cold starts, parked and abandoned threads; for the server, loaders alive, unloaded and leaked, and
+ * the JVM's heap, Metaspace and loaded classes. Times are in seconds, sizes in bytes.
+ *
+ * <p>Thread-safe; every render reads the live figures, which may move while it reads.
+ */
+public final class MetricsPage {
+    private static final double NANOS = 1e9;
+    private final RouteTable routes;
+
+    /** @param routes the routes to report */
+    public MetricsPage(RouteTable routes) {
+        this.routes = routes;
+    }
+
+    /** @return the Prometheus text exposition (format 0.0.4) */
+    public String render() {
+        List<Route> all = routes.all();
+        StringBuilder sb = new StringBuilder(4096);
+        PrometheusText p = new PrometheusText(sb);
+        p.counter("ringfence_requests_total", "Requests by route and outcome.");
+        for (Route r : all) {
+            for (Outcome o : Outcome.values()) {
+                p.sample(r.stats().requests(o), "route", r.name(), "outcome", o.name());
+            }
+        }
+        p.histogram("ringfence_request_duration_seconds", "Request latency from arrival to answer, every outcome.");
+        for (Route r : all) {
+            RouteStats s = r.stats();
+            p.buckets(RouteStats.BUCKETS_SECONDS, s.bucketCounts(), s.latencySumSeconds(), "route", r.name());
+        }
+        p.gauge("ringfence_request_duration_quantile_seconds",
+                "Latency percentiles over every request since the route was added (HdrHistogram, 3 significant digits).");
+        for (Route r : all) {
+            RouteStats.Percentiles q = r.stats().percentiles();
+            p.sample(q.p50Nanos() / NANOS, "route", r.name(), "quantile", "0.5");
+            p.sample(q.p95Nanos() / NANOS, "route", r.name(), "quantile", "0.95");
+            p.sample(q.p99Nanos() / NANOS, "route", r.name(), "quantile", "0.99");
+        }
+        p.gauge("ringfence_inflight", "Requests running now.");
+        all.forEach(r -> p.sample(r.inflight(), "route", r.name()));
+        p.gauge("ringfence_queued", "Requests waiting for a slot now.");
+        all.forEach(r -> p.sample(r.queued(), "route", r.name()));
+        p.gauge("ringfence_pool_size", "In-process workers the route may use at once (maxInflight).");
+        all.forEach(r -> p.sample(r.settings() == null ? 0 : r.settings().maxInflight(), "route", r.name()));
+        p.gauge("ringfence_breaker_state", "1 for the circuit breaker's current state, 0 for the others.");
+        for (Route r : all) {
+            CircuitBreaker.State now = r.breakerState();
+            for (CircuitBreaker.State st : CircuitBreaker.State.values()) {
+                p.sample(st == now ? 1 : 0, "route", r.name(), "state", st.name());
+            }
+        }
+        p.counter("ringfence_rejections_total", "Requests refused at once: the route's slots and queue were full.");
+        all.forEach(r -> p.sample(r.stats().requests(Outcome.REJECTED), "route", r.name()));
+        p.counter("ringfence_timeouts_total", "Requests that passed their deadline, queued or running.");
+        all.forEach(r -> p.sample(r.stats().requests(Outcome.TIMEOUT), "route", r.name()));
+        p.counter("ringfence_retries_total", "Attempts made again after a retryable failure.");
+        all.forEach(r -> p.sample(r.stats().retries(), "route", r.name()));
+        p.counter("ringfence_reloads_total", "Changes to the route's folder, by result.");
+        for (Route r : all) {
+            p.sample(r.stats().reloads(), "route", r.name(), "result", "ok");
+            p.sample(r.stats().reloadFailures(), "route", r.name(), "result", "failed");
+        }
+        p.counter("ringfence_cold_starts_total", "Requests that found the route scaled to zero and loaded it again.");
+        all.forEach(r -> p.sample(r.stats().coldStarts(), "route", r.name()));
+        p.gauge("ringfence_last_cold_start_seconds", "How long the last cold start took (0 before the first).");
+        all.forEach(r -> p.sample(r.stats().lastColdStartNanos() / NANOS, "route", r.name()));
+        p.gauge("ringfence_parked", "1 while the route is scaled to zero.");
+        all.forEach(r -> p.sample(r.parked() ? 1 : 0, "route", r.name()));
+        p.counter("ringfence_abandoned_threads_total", "Handler threads that did not stop after a trip and were left behind.");
+        all.forEach(r -> p.sample(r.stats().abandoned(), "route", r.name()));
+        serverFamilies(p, all);
+        return sb.toString();
+    }
+
+    private void serverFamilies(PrometheusText p, List<Route> all) {
+        UnloadWatch watch = routes.runtime().watch();
+        long current = all.stream().filter(r -> r.version() != null).count();
+        long draining = all.stream().mapToLong(Route::draining).sum();
+        p.gauge("ringfence_loaders_alive", "Handler class loaders not yet collected: serving, draining, or retired and awaiting GC.");
+        p.sample(current + draining + watch.watching());
+        p.counter("ringfence_loaders_unloaded_total", "Retired class loaders proven collected.");
+        p.sample(watch.unloaded());
+        p.counter("ringfence_loaders_leaked_total", "Retired class loaders still alive after the leak bound.");
+        p.sample(watch.leaked());
+        JvmMemory m = JvmMemory.now();
+        p.gauge("ringfence_jvm_heap_used_bytes", "Heap in use.");
+        p.sample(m.heapUsedBytes());
+        p.gauge("ringfence_jvm_heap_max_bytes", "The heap's maximum (-1 when undefined).");
+        p.sample(m.heapMaxBytes());
+        p.gauge("ringfence_jvm_metaspace_used_bytes", "Metaspace in use.");
+        p.sample(m.metaspaceUsedBytes());
+        p.gauge("ringfence_jvm_classes_loaded", "Classes loaded now.");
+        p.sample(m.loadedClasses());
+    }
+}

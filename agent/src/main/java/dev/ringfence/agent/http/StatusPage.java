@@ -1,0 +1,69 @@
+package dev.ringfence.agent.http;
+
+import dev.ringfence.agent.log.JsonText;
+import dev.ringfence.agent.pipeline.JvmMemory;
+import dev.ringfence.agent.pipeline.ReloadReport;
+import dev.ringfence.agent.pipeline.Route;
+import dev.ringfence.agent.pipeline.RouteSettings;
+import dev.ringfence.agent.pipeline.RouteStats;
+import dev.ringfence.agent.pipeline.RouteTable;
+import dev.ringfence.api.Outcome;
+import dev.ringfence.loader.UnloadWatch;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Renders {@code GET /status}: one JSON object with every route (name, handler, version, tier,
+ * pool size, in-flight, queued, breaker state, parked, cold starts, request count, p99, last
+ * reload result), the
+ * loaders (alive, unloaded, leaked) and the JVM (heap, Metaspace, loaded classes).
+ *
+ * <p>Thread-safe; every render reads the live figures.
+ */
+public final class StatusPage {
+    private final RouteTable routes;
+
+    /** @param routes the routes to report */
+    public StatusPage(RouteTable routes) {
+        this.routes = routes;
+    }
+
+    /** @return the JSON text, one line and a newline */
+    public String render() {
+        List<Route> all = routes.all();
+        List<JsonText> list = new ArrayList<>();
+        long alive = 0;
+        for (Route r : all) {
+            list.add(route(r));
+            alive += (r.version() == null ? 0 : 1) + r.draining();
+        }
+        UnloadWatch watch = routes.runtime().watch();
+        JvmMemory m = JvmMemory.now();
+        return new JsonText().put("routes", list)
+                .put("loaders", new JsonText().put("alive", alive + watch.watching()).put("unloaded", watch.unloaded())
+                        .put("leaked", watch.leaked()))
+                .put("abandonedThreads", routes.runtime().abandonedThreads())
+                .put("jvm", new JsonText().put("heapUsedBytes", m.heapUsedBytes()).put("heapMaxBytes", m.heapMaxBytes())
+                        .put("metaspaceUsedBytes", m.metaspaceUsedBytes()).put("loadedClasses", m.loadedClasses()))
+                + "\n";
+    }
+
+    private static JsonText route(Route r) {
+        RouteSettings s = r.settings();
+        RouteStats stats = r.stats();
+        long requests = 0;
+        for (Outcome o : Outcome.values()) {
+            requests += stats.requests(o);
+        }
+        ReloadReport last = r.lastReload();
+        JsonText reload = last == null ? null : new JsonText().put("ok", last.ok()).put("at", last.at().toString())
+                .put("version", last.version()).put("message", last.message());
+        return new JsonText().put("name", r.name()).put("handler", s == null ? null : s.handler())
+                .put("version", r.version()).put("tier", Route.TIER).put("poolSize", s == null ? 0 : s.maxInflight())
+                .put("inflight", r.inflight()).put("queued", r.queued()).put("draining", r.draining())
+                .put("breaker", r.breakerState().name()).put("parked", r.parked())
+                .put("coldStarts", stats.coldStarts()).put("lastColdStartMs", stats.lastColdStartNanos() / 1e6)
+                .put("requests", requests)
+                .put("p99Ms", stats.percentiles().p99Nanos() / 1e6).put("lastReload", reload);
+    }
+}

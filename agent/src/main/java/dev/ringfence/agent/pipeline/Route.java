@@ -1,0 +1,455 @@
+package dev.ringfence.agent.pipeline;
+
+import dev.ringfence.agent.log.EventLog;
+import dev.ringfence.agent.log.JsonText;
+import dev.ringfence.api.Budgets;
+import dev.ringfence.api.Outcome;
+import dev.ringfence.api.Request;
+import dev.ringfence.jfr.RingfenceEvents;
+import dev.ringfence.limiter.Metering;
+import dev.ringfence.limiter.Policy;
+import dev.ringfence.loader.HandlerVersion;
+import dev.ringfence.loader.HandlerVersions;
+import dev.ringfence.loader.LoadOptions;
+import dev.ringfence.loader.VersionException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+/**
+ * One served route on the in-process tier: its settings, its handler versions (hot reload with
+ * drain and unload proof), and the pipeline every request goes through — circuit breaker,
+ * admission (bounded in-flight and FIFO queue), a deadline measured from arrival, retries, and the
+ * record of how the request ended.
+ *
+ * <h2>Assumptions and guarantees</h2>
+ * <ul>
+ *   <li>{@link #invoke} is thread-safe and never throws for anything a handler does. It blocks
+ *       only while the request waits in the queue (never past its deadline), runs, or backs off
+ *       before a retry (never past its deadline).</li>
+ *   <li>Every call of {@link #invoke} records exactly one {@code ringfence.Invocation} JFR event
+ *       and one entry in {@link #stats()}, whatever happened: refused by the breaker or the
+ *       admission, timed out in the queue, retried, or its handler thread abandoned.</li>
+ *   <li>{@link #update} and {@link #close} are serialised. An update goes live whole or not at
+ *       all: a setting that does not parse, a version that does not load or a handler whose
+ *       constructor fails leaves the previous settings and version serving, and says why in
+ *       {@link #lastReload()}.</li>
+ *   <li>Scale-to-zero: {@link #parkIfIdle} retires an idle route's version; the next request loads
+ *       the same classpath again on its own thread (a cold start, counted and logged), others
+ *       arriving meanwhile wait for that load.</li>
+ *   <li>A request runs on the version current when it started an attempt, under a lease, so a
+ *       reload never breaks it; settings are read once per request. Settings that change with a
+ *       new version may meet the old version for the requests in between: a fuel budget on a
+ *       version without counting probes is then not charged.</li>
+ * </ul>
+ */
+public final class Route implements AutoCloseable {
+    /** The tier every route runs on (the process tier comes later). */
+    public static final String TIER = "in-process";
+    /** The version named when none ran. */
+    public static final String NO_VERSION = "-";
+
+    private final String name;
+    private final RouteRuntime runtime;
+    private final HandlerVersions versions;
+    private final RouteStats stats = new RouteStats();
+    private volatile Serving serving;
+    private volatile ReloadReport lastReload;
+    /** What the last successful update loaded: what a parked route loads again. */
+    private volatile Loaded loaded;
+    private volatile boolean parked;
+    private volatile long lastUsedNanos;
+
+    /** A classpath and the options and settings it was loaded with. */
+    private record Loaded(List<Path> jars, LoadOptions options, RouteSettings settings) {
+    }
+
+    /** The parts built from one set of settings; replaced whole when the settings change. */
+    private record Serving(RouteSettings settings, Admission admission, CircuitBreaker breaker, RetryPolicy retry) {
+    }
+
+    /**
+     * Creates a route with no version: requests end {@code ERROR} until the first {@link #update}
+     * succeeds.
+     *
+     * @param name the route's name (the folder's, and the path segment after {@code /fn/})
+     * @param runtime what the routes of this server share
+     */
+    public Route(String name, RouteRuntime runtime) {
+        this.name = name;
+        this.runtime = runtime;
+        this.versions = new HandlerVersions(name, LoadOptions.of(Policy.DENY_ALL), runtime.watch(),
+                runtime.versionEvents());
+    }
+
+    /** @return the route's name */
+    public String name() {
+        return name;
+    }
+
+    /**
+     * Takes new settings and a classpath: loads a new version when the classpath's content, the
+     * policy, the metering or the handler class changed (creating the handler inside the sandbox
+     * before the version goes live), and puts the settings live. The replaced version drains.
+     *
+     * @param settingsFile the route's {@code route.properties}
+     * @param jars the handler's classpath
+     * @param defaults the global defaults
+     * @return what happened (also {@link #lastReload()} and a log line)
+     */
+    public synchronized ReloadReport update(Path settingsFile, List<Path> jars, RouteDefaults defaults) {
+        long start = System.nanoTime();
+        long metaspaceBefore = JvmMemory.metaspaceUsed();
+        String before = version();
+        ReloadReport report;
+        try {
+            RouteSettings s = RouteSettings.read(settingsFile, defaults);
+            LoadOptions options = LoadOptions.of(s.policy()).withCache(runtime.cache())
+                    .withMetering(Metering.forFuel(s.budgets().fuel()));
+            boolean newVersion = versions.reload(jars, options, s.handler(), v -> prepare(v, s));
+            loaded = new Loaded(List.copyOf(jars), options, s);
+            parked = false;
+            lastUsedNanos = runtime.clock().getAsLong();
+            Serving old = serving;
+            boolean settingsChanged = old == null || !same(old.settings(), s);
+            if (newVersion || settingsChanged) {
+                Serving next = serve(old, s);
+                if (newVersion && old != null && next.breaker() == old.breaker()) {
+                    next.breaker().reset(); // a new version starts with a clean slate
+                }
+                serving = next;
+                stats.countReload(true);
+            }
+            String now = version();
+            String message = newVersion ? "loaded version " + now + " of " + s.handler() + " in "
+                    + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms"
+                    : settingsChanged ? "settings updated; version " + now + " unchanged" : "nothing changed";
+            report = new ReloadReport(true, Instant.now(), now, message);
+            if (newVersion || settingsChanged) {
+                long metaspaceAfter = JvmMemory.metaspaceUsed();
+                EventLog log = runtime.log();
+                log.emit(log.line("reload").put("route", name).put("version", now).put("previous", before)
+                        .put("handler", s.handler()).put("loadMs", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start))
+                        .put("metaspaceDeltaBytes", metaspaceBefore < 0 ? null : metaspaceAfter - metaspaceBefore)
+                        .put("message", message));
+            }
+        } catch (VersionException | RuntimeException e) {
+            stats.countReload(false);
+            report = new ReloadReport(false, Instant.now(), version(), oneLine(e));
+            EventLog log = runtime.log();
+            log.emit(log.line("reload-failed").put("route", name).put("version", report.version())
+                    .put("message", report.message()));
+        }
+        lastReload = report;
+        return report;
+    }
+
+    private Object prepare(HandlerVersion v, RouteSettings s) throws VersionException {
+        try {
+            return InProcessRoute.open(name, v, s.handler(), s.budgets(), runtime.executor(), runtime.handlerLog());
+        } catch (HandlerStartException e) {
+            throw new VersionException(VersionException.Reason.CONSTRUCTOR_FAILED, e.getMessage());
+        }
+    }
+
+    private Serving serve(Serving old, RouteSettings s) {
+        LongSupplier clock = runtime.clock();
+        Admission admission = old != null && old.settings().maxInflight() == s.maxInflight()
+                && old.settings().maxQueue() == s.maxQueue() ? old.admission() : new Admission(s.maxInflight(), s.maxQueue(), clock);
+        CircuitBreaker breaker = old != null && old.settings().breaker().equals(s.breaker()) ? old.breaker()
+                : CircuitBreaker.of(s.breaker(), clock, this::breakerMoved);
+        return new Serving(s, admission, breaker, RetryPolicy.of(s.retry()));
+    }
+
+    private void breakerMoved(CircuitBreaker.State from, CircuitBreaker.State to, long atNanos) {
+        RingfenceEvents.breakerTransition(name, from.name(), to.name());
+        EventLog log = runtime.log();
+        log.emit(log.line("breaker").put("route", name).put("from", from.name()).put("to", to.name()));
+    }
+
+    /** Settings are equal when every component is, the policy compared by its fingerprint. */
+    static boolean same(RouteSettings a, RouteSettings b) {
+        if (!a.policy().fingerprint().equals(b.policy().fingerprint())) {
+            return false;
+        }
+        return new RouteSettings(a.handler(), a.budgets(), a.slowNanos(), a.maxInflight(), a.maxQueue(), a.maxBodyBytes(),
+                a.idleNanos(), a.breaker(), a.retry(), a.pool(), a.fallback(), b.policy()).equals(b);
+    }
+
+    /**
+     * Serves one request: breaker, admission, deadline, attempts with retries, record.
+     *
+     * @param request the request
+     * @return how it ended; its wall time runs from this call to the answer
+     */
+    public InvocationResult invoke(Request request) {
+        LongSupplier clock = runtime.clock();
+        long start = clock.getAsLong();
+        lastUsedNanos = start;
+        Serving s = serving;
+        InvocationResult r;
+        if (s == null) {
+            ReloadReport last = lastReload;
+            r = InvocationResult.refused(request.requestId(), Outcome.ERROR, null, "route " + name
+                    + " has no handler version loaded" + (last == null ? "" : ": " + last.message()), 0, NO_VERSION);
+        } else {
+            r = admitAndRun(request, s, start);
+        }
+        r = r.withWallNanos(clock.getAsLong() - start);
+        finish(r, s);
+        return r;
+    }
+
+    private InvocationResult admitAndRun(Request request, Serving s, long start) {
+        long deadline = start + s.settings().budgets().wallNanos();
+        long permit = s.breaker().tryAcquire();
+        if (permit == CircuitBreaker.NOT_PERMITTED) {
+            RouteSettings.Fallback f = s.settings().fallback();
+            return InvocationResult.refused(request.requestId(), Outcome.CIRCUIT_OPEN, f == null ? null : f.response(),
+                    "the circuit breaker of route " + name + " is open", 0, currentVersion());
+        }
+        Admission.Result admitted;
+        try {
+            admitted = s.admission().tryAcquire(deadline);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            admitted = Admission.Result.EXPIRED;
+        }
+        if (admitted != Admission.Result.ADMITTED) {
+            s.breaker().record(permit, Outcome.REJECTED);
+            return admitted == Admission.Result.REJECTED
+                    ? InvocationResult.refused(request.requestId(), Outcome.REJECTED, null, "route " + name + " is full: "
+                            + s.settings().maxInflight() + " running and " + s.settings().maxQueue() + " waiting", 0,
+                            currentVersion())
+                    : InvocationResult.refused(request.requestId(), Outcome.TIMEOUT, null, "the deadline of "
+                            + millis(s.settings().budgets().wallNanos()) + " passed while queued", 0, currentVersion());
+        }
+        InvocationResult r = null;
+        try {
+            r = runWithRetries(request, s, deadline);
+        } finally {
+            s.breaker().record(permit, r == null ? Outcome.ERROR : r.outcome());
+            s.admission().release();
+        }
+        return r;
+    }
+
+    private InvocationResult runWithRetries(Request request, Serving s, long deadline) {
+        LongSupplier clock = runtime.clock();
+        for (int retries = 0;; retries++) {
+            long remaining = deadline - clock.getAsLong();
+            if (remaining <= 0) {
+                return InvocationResult.refused(request.requestId(), Outcome.TIMEOUT, null, "the deadline of "
+                        + millis(s.settings().budgets().wallNanos()) + " passed before attempt " + (retries + 1), 0,
+                        currentVersion());
+            }
+            InvocationResult r;
+            boolean started;
+            try (HandlerVersions.Lease lease = acquire()) {
+                InProcessRoute entry = (InProcessRoute) lease.prepared();
+                r = entry.attempt(request, attemptBudgets(s.settings().budgets(), remaining, lease.version()));
+                started = true;
+            } catch (VersionException | IllegalStateException | IllegalArgumentException e) {
+                // no version (the route was removed, or a parked one would not load again), or no
+                // gates: the handler never ran
+                r = InvocationResult.refused(request.requestId(), Outcome.ERROR, null, e.getMessage(), 0, NO_VERSION);
+                started = false;
+            }
+            if (started && r.outcome() == Outcome.TIMEOUT) {
+                // the attempt's budget was what was left of the deadline: name the route's
+                r = new InvocationResult(r.requestId(), r.outcome(), r.response(), "the deadline of "
+                        + millis(s.settings().budgets().wallNanos()) + " passed" + (r.abandoned()
+                        ? " (the handler thread did not stop and was abandoned)" : ""), r.wallNanos(), r.cpuNanos(),
+                        r.allocatedBytes(), r.fuel(), r.version(), r.abandoned());
+            }
+            if (r.abandoned()) {
+                stats.countAbandoned();
+                EventLog log = runtime.log();
+                log.emit(invocationLine("abandoned", r));
+            }
+            if (r.outcome() == Outcome.OK) {
+                return r;
+            }
+            long delay = s.retry().delayBeforeRetry(retries, r.outcome(), started, clock.getAsLong(), deadline);
+            if (delay == RetryPolicy.NO_RETRY) {
+                return r;
+            }
+            stats.countRetry();
+            try {
+                TimeUnit.NANOSECONDS.sleep(delay);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return r;
+            }
+        }
+    }
+
+    private HandlerVersions.Lease acquire() throws VersionException {
+        if (parked) {
+            wake();
+        }
+        return versions.acquire();
+    }
+
+    /** Loads a parked route's version again (a cold start); the first request after idle pays for it. */
+    private synchronized void wake() throws VersionException {
+        Loaded l = loaded;
+        if (!parked || l == null) {
+            return;
+        }
+        long start = System.nanoTime();
+        versions.reload(l.jars(), l.options(), l.settings().handler(), v -> prepare(v, l.settings()));
+        parked = false;
+        long took = System.nanoTime() - start;
+        stats.countColdStart(took);
+        EventLog log = runtime.log();
+        log.emit(log.line("cold-start").put("route", name).put("version", version())
+                .put("loadMs", TimeUnit.NANOSECONDS.toMillis(took)));
+    }
+
+    /**
+     * Scale-to-zero: when the route has had no request for its {@code idle} setting and none is
+     * running or queued, retires its version (drained, then unloaded); the next request loads it
+     * again. Does nothing when {@code idle} is 0, the route has no version or is parked already.
+     *
+     * @param nowNanos the runtime clock's reading now
+     * @return whether it parked the route
+     */
+    public synchronized boolean parkIfIdle(long nowNanos) {
+        Serving s = serving;
+        HandlerVersion v = versions.current();
+        if (s == null || v == null || parked || s.settings().idleNanos() == 0
+                || nowNanos - lastUsedNanos < s.settings().idleNanos() || inflight() > 0 || queued() > 0) {
+            return false;
+        }
+        runtime.versionEvents().retiring(v.info());
+        String id = v.shortId();
+        parked = versions.park();
+        if (parked) {
+            EventLog log = runtime.log();
+            log.emit(log.line("parked").put("route", name).put("version", id)
+                    .put("idleMs", TimeUnit.NANOSECONDS.toMillis(nowNanos - lastUsedNanos)));
+        }
+        return parked;
+    }
+
+    /** @return whether the route is scaled to zero: no version loaded until the next request */
+    public boolean parked() {
+        return parked;
+    }
+
+    /** The attempt's budgets: the route's, with the wall budget cut to what is left of the deadline. */
+    private static Budgets attemptBudgets(Budgets b, long remaining, HandlerVersion version) {
+        long fuel = version.options().metering() == Metering.COUNT ? b.fuel() : 0;
+        return new Budgets(Math.min(b.wallNanos(), remaining), b.cpuNanos(), fuel, b.allocBytes());
+    }
+
+    private void finish(InvocationResult r, Serving s) {
+        stats.record(r.outcome(), r.wallNanos());
+        InProcessRoute.recordInvocation(name, r);
+        EventLog log = runtime.log();
+        if (r.outcome().isBudget()) {
+            log.emit(invocationLine("budget", r));
+        } else if (r.outcome() == Outcome.DENIED) {
+            log.emit(invocationLine("denied", r));
+        } else if (s != null && s.settings().slowNanos() > 0 && r.wallNanos() > s.settings().slowNanos()) {
+            log.emit(invocationLine("slow", r).put("slowMs", TimeUnit.NANOSECONDS.toMillis(s.settings().slowNanos())));
+        }
+    }
+
+    private JsonText invocationLine(String event, InvocationResult r) {
+        EventLog log = runtime.log();
+        return log.line(event).put("route", name).put("version", r.version()).put("requestId", r.requestId())
+                .put("outcome", r.outcome().name()).put("wallMs", r.wallNanos() / 1e6)
+                .put("cpuMs", r.cpuNanos() / 1e6).put("allocatedBytes", r.allocatedBytes()).put("message", r.message());
+    }
+
+    /**
+     * The {@code Retry-After} of a refused request.
+     *
+     * @param outcome {@code REJECTED} or {@code CIRCUIT_OPEN}
+     * @return whole seconds, at least 1: the time until an open breaker lets a trial through, else 1
+     */
+    public long retryAfterSeconds(Outcome outcome) {
+        Serving s = serving;
+        if (outcome == Outcome.CIRCUIT_OPEN && s != null) {
+            long n = s.breaker().retryAfterNanos();
+            return Math.max(1, (n + 999_999_999L) / 1_000_000_000L);
+        }
+        return 1;
+    }
+
+    /** @return the settings serving now, or null before the first successful update */
+    public RouteSettings settings() {
+        Serving s = serving;
+        return s == null ? null : s.settings();
+    }
+
+    /** @return the short id of the version serving now, or null when none is */
+    public String version() {
+        HandlerVersion v = versions.current();
+        return v == null ? null : v.shortId();
+    }
+
+    private String currentVersion() {
+        String v = version();
+        return v == null ? NO_VERSION : v;
+    }
+
+    /** @return replaced versions still finishing requests */
+    public int draining() {
+        return versions.draining();
+    }
+
+    /** @return requests running now */
+    public int inflight() {
+        Serving s = serving;
+        return s == null ? 0 : s.admission().inflight();
+    }
+
+    /** @return requests waiting for a slot now */
+    public int queued() {
+        Serving s = serving;
+        return s == null ? 0 : s.admission().queued();
+    }
+
+    /** @return the breaker's state ({@code CLOSED} before the first version) */
+    public CircuitBreaker.State breakerState() {
+        Serving s = serving;
+        return s == null ? CircuitBreaker.State.CLOSED : s.breaker().state();
+    }
+
+    /** @return what the route has done */
+    public RouteStats stats() {
+        return stats;
+    }
+
+    /** @return how the last change was taken, or null before the first */
+    public ReloadReport lastReload() {
+        return lastReload;
+    }
+
+    /**
+     * Removes the route: its version drains (requests running keep it) and is then unloaded.
+     * Later requests end {@code ERROR}. Idempotent.
+     */
+    @Override
+    public synchronized void close() {
+        HandlerVersion v = versions.current();
+        if (v != null) {
+            runtime.versionEvents().retiring(v.info());
+        }
+        versions.close();
+    }
+
+    private static String millis(long nanos) {
+        return TimeUnit.NANOSECONDS.toMillis(nanos) + " ms";
+    }
+
+    private static String oneLine(Throwable e) {
+        String m = e.getMessage() == null ? e.toString() : e.getMessage();
+        return m.replace('\n', ' ');
+    }
+}

@@ -1,0 +1,92 @@
+package dev.ringfence.agent.pipeline;
+
+import dev.ringfence.agent.log.EventLog;
+import dev.ringfence.limiter.MeteredExecutor;
+import dev.ringfence.loader.InstrumentedClassCache;
+import dev.ringfence.loader.UnloadWatch;
+import java.util.Objects;
+import java.util.function.LongSupplier;
+
+/**
+ * What every route of one server shares: the sandbox workers, the watch that proves retired
+ * versions unloaded, the instrumented-class cache, the event log, where handlers' own log lines
+ * go, and the clock. Immutable; its parts are thread-safe.
+ */
+public final class RouteRuntime {
+    /** How long a tripped handler gets to unwind before its thread is abandoned. */
+    public static final long GRACE_NANOS = 20_000_000L;
+
+    private final MeteredExecutor executor;
+    private final UnloadWatch watch;
+    private final InstrumentedClassCache cache;
+    private final EventLog log;
+    private final HandlerLog handlerLog;
+    private final LongSupplier clock;
+    private final VersionEvents versionEvents;
+
+    /**
+     * @param executor the sandbox workers every route's invocations run on
+     * @param watch proves retired versions unloaded (reports leaks)
+     * @param cache the instrumented-class cache, or null for none
+     * @param log the structured event log
+     * @param handlerLog where handlers' {@code Context.logger()} lines go
+     * @param clock nanoseconds, for deadlines and the breaker
+     */
+    public RouteRuntime(MeteredExecutor executor, UnloadWatch watch, InstrumentedClassCache cache, EventLog log,
+            HandlerLog handlerLog, LongSupplier clock) {
+        this.executor = Objects.requireNonNull(executor, "executor");
+        this.watch = Objects.requireNonNull(watch, "watch");
+        this.cache = cache;
+        this.log = Objects.requireNonNull(log, "log");
+        this.handlerLog = Objects.requireNonNull(handlerLog, "handlerLog");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.versionEvents = new VersionEvents(log);
+    }
+
+    /**
+     * A runtime with its own workers, a default unload watch, the default class cache,
+     * {@link System#nanoTime()}, and handlers' log lines as {@code handler-log} events.
+     *
+     * @param log the structured event log
+     * @return the runtime
+     */
+    public static RouteRuntime standard(EventLog log) {
+        return new RouteRuntime(new MeteredExecutor("ringfence-handler", GRACE_NANOS, 0), new UnloadWatch(),
+                InstrumentedClassCache.atDefaultLocation(), log, HandlerLog.events(log), System::nanoTime);
+    }
+
+    MeteredExecutor executor() {
+        return executor;
+    }
+
+    /** @return the unload watch (loaders retired and not yet collected, leaks) */
+    public UnloadWatch watch() {
+        return watch;
+    }
+
+    InstrumentedClassCache cache() {
+        return cache;
+    }
+
+    /** @return the structured event log */
+    public EventLog log() {
+        return log;
+    }
+
+    HandlerLog handlerLog() {
+        return handlerLog;
+    }
+
+    LongSupplier clock() {
+        return clock;
+    }
+
+    VersionEvents versionEvents() {
+        return versionEvents;
+    }
+
+    /** @return handler threads abandoned by every route so far */
+    public long abandonedThreads() {
+        return executor.abandonedThreads();
+    }
+}

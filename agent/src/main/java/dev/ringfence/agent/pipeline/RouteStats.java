@@ -1,0 +1,171 @@
+package dev.ringfence.agent.pipeline;
+
+import dev.ringfence.api.Outcome;
+import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * What one route has done since it was added: requests by outcome, a latency histogram with fixed
+ * buckets (for Prometheus), latency percentiles (HdrHistogram, three significant digits), and
+ * counts of retries, reloads, cold starts and abandoned handler threads.
+ *
+ * <h2>Assumptions and guarantees</h2>
+ * <ul>
+ *   <li>Writers ({@link #record}, the {@code count…} methods) never block: counters are
+ *       {@link LongAdder}s and latencies go to an HdrHistogram {@link Recorder}, whose writes are
+ *       wait-free.</li>
+ *   <li>Readers may run on any thread at any time; {@link #percentiles()} serialises readers and
+ *       folds the values recorded since the previous read into a cumulative histogram. Figures
+ *       read one after the other may disagree by the requests recorded in between.</li>
+ * </ul>
+ */
+public final class RouteStats {
+    /** The latency histogram's bucket upper bounds, in seconds. */
+    public static final double[] BUCKETS_SECONDS = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+
+    private static final long[] BUCKETS_NANOS = nanos(BUCKETS_SECONDS);
+
+    private final LongAdder[] outcomes = adders(Outcome.values().length);
+    private final LongAdder[] buckets = adders(BUCKETS_SECONDS.length + 1);
+    private final LongAdder sumNanos = new LongAdder();
+    private final LongAdder retries = new LongAdder();
+    private final LongAdder reloads = new LongAdder();
+    private final LongAdder reloadFailures = new LongAdder();
+    private final LongAdder abandoned = new LongAdder();
+    private final LongAdder coldStarts = new LongAdder();
+    private volatile long lastColdStartNanos;
+    private final Recorder recorder = new Recorder(3);
+    private final Histogram cumulative = new Histogram(3);
+    private Histogram recycled;
+
+    /** Latency percentiles of every request so far, in nanoseconds (0 before the first). */
+    public record Percentiles(long count, long p50Nanos, long p95Nanos, long p99Nanos, long maxNanos) {
+    }
+
+    /**
+     * Counts one request.
+     *
+     * @param outcome how it ended
+     * @param wallNanos its latency, from arrival to answer
+     */
+    public void record(Outcome outcome, long wallNanos) {
+        long v = Math.max(0, wallNanos);
+        outcomes[outcome.ordinal()].increment();
+        int i = 0;
+        while (i < BUCKETS_NANOS.length && v > BUCKETS_NANOS[i]) {
+            i++;
+        }
+        buckets[i].increment();
+        sumNanos.add(v);
+        recorder.recordValue(v);
+    }
+
+    /** Counts one retry. */
+    public void countRetry() {
+        retries.increment();
+    }
+
+    /**
+     * Counts one reload attempt that changed something or failed.
+     *
+     * @param ok whether it succeeded
+     */
+    public void countReload(boolean ok) {
+        (ok ? reloads : reloadFailures).increment();
+    }
+
+    /**
+     * Counts one cold start: a parked route loaded again for a request.
+     *
+     * @param nanos how long the load took (the first request's extra latency)
+     */
+    public void countColdStart(long nanos) {
+        coldStarts.increment();
+        lastColdStartNanos = nanos;
+    }
+
+    /** @return cold starts so far */
+    public long coldStarts() {
+        return coldStarts.sum();
+    }
+
+    /** @return how long the last cold start took, in nanoseconds; 0 before the first */
+    public long lastColdStartNanos() {
+        return lastColdStartNanos;
+    }
+
+    /** Counts one handler thread left behind. */
+    public void countAbandoned() {
+        abandoned.increment();
+    }
+
+    /**
+     * @param outcome an outcome
+     * @return requests that ended so
+     */
+    public long requests(Outcome outcome) {
+        return outcomes[outcome.ordinal()].sum();
+    }
+
+    /** @return requests per latency bucket, not cumulative; the last entry is above the largest bound */
+    public long[] bucketCounts() {
+        long[] c = new long[buckets.length];
+        for (int i = 0; i < c.length; i++) {
+            c[i] = buckets[i].sum();
+        }
+        return c;
+    }
+
+    /** @return the sum of every request's latency, in seconds */
+    public double latencySumSeconds() {
+        return sumNanos.sum() / 1e9;
+    }
+
+    /** @return retries made */
+    public long retries() {
+        return retries.sum();
+    }
+
+    /** @return reloads that put a new version or new settings live */
+    public long reloads() {
+        return reloads.sum();
+    }
+
+    /** @return reloads that failed (the previous version kept serving) */
+    public long reloadFailures() {
+        return reloadFailures.sum();
+    }
+
+    /** @return handler threads that did not stop and were left behind */
+    public long abandoned() {
+        return abandoned.sum();
+    }
+
+    /** @return percentiles over every request so far */
+    public synchronized Percentiles percentiles() {
+        recycled = recorder.getIntervalHistogram(recycled);
+        cumulative.add(recycled);
+        if (cumulative.getTotalCount() == 0) {
+            return new Percentiles(0, 0, 0, 0, 0);
+        }
+        return new Percentiles(cumulative.getTotalCount(), cumulative.getValueAtPercentile(50),
+                cumulative.getValueAtPercentile(95), cumulative.getValueAtPercentile(99), cumulative.getMaxValue());
+    }
+
+    private static LongAdder[] adders(int n) {
+        LongAdder[] a = new LongAdder[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = new LongAdder();
+        }
+        return a;
+    }
+
+    private static long[] nanos(double[] seconds) {
+        long[] n = new long[seconds.length];
+        for (int i = 0; i < n.length; i++) {
+            n[i] = Math.round(seconds[i] * 1e9);
+        }
+        return n;
+    }
+}

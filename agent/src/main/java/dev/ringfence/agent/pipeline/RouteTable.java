@@ -1,0 +1,89 @@
+package dev.ringfence.agent.pipeline;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The routes one server serves, by name, and what they share.
+ *
+ * <p>Thread-safe: lookups are lock-free reads of a {@link ConcurrentHashMap}, so a request never
+ * waits for a reload; {@link #add} and {@link #remove} are meant for the one thread that watches
+ * the routes directory.
+ */
+public final class RouteTable {
+    private final RouteRuntime runtime;
+    private final ConcurrentHashMap<String, Route> routes = new ConcurrentHashMap<>();
+
+    /** @param runtime what the routes share */
+    public RouteTable(RouteRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    /**
+     * @param name a route's name
+     * @return the route, or null when there is none of that name
+     */
+    public Route get(String name) {
+        return routes.get(name);
+    }
+
+    /**
+     * Returns the route of that name, adding an empty one (no version yet) when there is none.
+     *
+     * @param name the route's name
+     * @return the route
+     */
+    public Route getOrAdd(String name) {
+        return routes.computeIfAbsent(name, n -> new Route(n, runtime));
+    }
+
+    /**
+     * Removes a route and closes it: requests running finish on their version, which is then
+     * unloaded.
+     *
+     * @param name the route's name
+     * @return whether there was one
+     */
+    public boolean remove(String name) {
+        Route r = routes.remove(name);
+        if (r != null) {
+            r.close();
+        }
+        return r != null;
+    }
+
+    /** @return every route, by name */
+    public List<Route> all() {
+        List<Route> list = new ArrayList<>(routes.values());
+        list.sort(Comparator.comparing(Route::name));
+        return list;
+    }
+
+    /** @return what the routes share */
+    public RouteRuntime runtime() {
+        return runtime;
+    }
+
+    /**
+     * Scales idle routes to zero ({@link Route#parkIfIdle}).
+     *
+     * @return how many were parked
+     */
+    public int parkIdle() {
+        long now = runtime.clock().getAsLong();
+        int n = 0;
+        for (Route r : routes.values()) {
+            n += r.parkIfIdle(now) ? 1 : 0;
+        }
+        return n;
+    }
+
+    /** Removes and closes every route. */
+    public void closeAll() {
+        for (Route r : all()) {
+            remove(r.name());
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package dev.ringfence.agent.serve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ringfence.agent.pipeline.RouteSettings;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ServeConfigTest {
+    private static final Path DIR = Path.of("routes");
+
+    @Test
+    void shouldDefaultToLoopbackPort8080() {
+        ServeConfig c = ServeConfig.of(DIR, Map.of(), null);
+        assertEquals("127.0.0.1", c.host());
+        assertEquals(8080, c.port());
+        assertEquals(256, c.threads());
+        assertEquals(10_000_000_000L, c.drainNanos());
+    }
+
+    @Test
+    void shouldTakeRouteKeysAsEveryRoutesDefaults() {
+        ServeConfig c = ServeConfig.of(DIR, Map.of("port", "0", "timeout", "2s", "maxQueue", "4"), Path.of("rf.properties"));
+        assertEquals(0, c.port());
+        RouteSettings s = RouteSettings.of(Map.of("handler", "a.B"), null, c.defaults());
+        assertEquals(2_000_000_000L, s.budgets().wallNanos());
+        assertEquals(4, s.maxQueue());
+    }
+
+    @Test
+    void shouldNameTheKeyAndValueAtFault() {
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ServeConfig.of(DIR, Map.of("port", "70000"), null))
+                .getMessage().contains("port=70000"));
+        String typo = assertThrows(IllegalArgumentException.class,
+                () -> ServeConfig.of(DIR, Map.of("maxqueue", "3"), Path.of("rf.properties"))).getMessage();
+        assertTrue(typo.startsWith("rf.properties: maxqueue=3: unknown key (did you mean maxQueue?)"), typo);
+        assertThrows(IllegalArgumentException.class, () -> ServeConfig.of(DIR, Map.of("handler", "a.B"), null));
+    }
+}
