@@ -21,7 +21,9 @@ import java.util.List;
 /**
  * Cold load of a small handler version — read the jar, make its class loader, instrument (or read
  * the cache), create the handler in the sandbox, answer the first request — uncached and cached,
- * alternating in one run so both see the same machine. Prints p50/p90/p99 in milliseconds.
+ * alternating in one run so both see the same machine. Prints p50/p90/p99 in milliseconds. A
+ * cached load finds the jar's content id, its instrumented classes and its bundle in the cache;
+ * an uncached one inflates, hashes and instruments everything.
  *
  * <p>Run: {@code java -Dringfence.allowUngated=true -cp benchmarks/target/ringfence-benchmarks.jar
  * dev.ringfence.benchmarks.ColdLoad [rounds [JAR HANDLER_CLASS]]} (a jar given: every class instrumented at
@@ -78,8 +80,8 @@ public final class ColdLoad {
                 + " first call), " + rounds + " rounds after " + warmup + " warm-up rounds");
         print("uncached", uncached);
         print("cached", cached);
-        System.out.printf("cache: per-class hits=%d misses=%d, version bundle hits=%d%n", cache.hits(), cache.misses(),
-                cache.bundleHits());
+        System.out.printf("cache: per-class hits=%d misses=%d, version bundle hits=%d, content id record hits=%d%n",
+                cache.hits(), cache.misses(), cache.bundleHits(), cache.contentIdHits());
         System.out.printf("ratio uncached/cached p50 = %.2f%n", (double) pct(uncached, 50) / pct(cached, 50));
         System.exit(0);
     }

@@ -14,7 +14,9 @@ import java.util.List;
  *
  * <p>{@link #load} reads every class and resource into memory on the calling thread (the host's),
  * so that loading classes later, on a handler's thread, never touches the file system. Two loads
- * of the same content give the same {@link #id()}.
+ * of the same content give the same {@link #id()}. With a cache that has seen the same jar files
+ * before, the id comes from the cache's record of them and class files stay compressed in memory
+ * until something needs their bytes (see {@link InstrumentedClassCache}).
  *
  * <p>Assumptions and guarantees: thread-safe. {@link #newHandler} runs the handler's constructor
  * (and static initialiser) on the calling thread: call it inside a metered run. After
@@ -47,7 +49,7 @@ public final class HandlerVersion implements AutoCloseable {
      */
     public static HandlerVersion load(List<Path> classpath, LoadOptions options) throws VersionException {
         long start = System.nanoTime();
-        return create(ClasspathContent.read(classpath, options.maxClasspathBytes()), options, start);
+        return create(ClasspathContent.read(classpath, options.maxClasspathBytes(), options.cache()), options, start);
     }
 
     static HandlerVersion create(ClasspathContent content, LoadOptions options, long startNanos) throws VersionException {

@@ -112,7 +112,7 @@ public final class HandlerVersions implements AutoCloseable {
             throw new IllegalStateException("route " + route + " is closed");
         }
         long start = System.nanoTime();
-        ClasspathContent content = ClasspathContent.read(classpath, newOptions.maxClasspathBytes());
+        ClasspathContent content = ClasspathContent.read(classpath, newOptions.maxClasspathBytes(), newOptions.cache());
         Live old = current;
         if (old != null && old.version.id().equals(content.id())
                 && old.version.policy().fingerprint().equals(newOptions.policy().fingerprint())

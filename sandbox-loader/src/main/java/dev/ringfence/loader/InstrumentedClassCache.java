@@ -56,6 +56,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * system supports POSIX permissions. Per-class entries stay the fallback, for classes shared by
  * several versions.
  *
+ * <p>The cache also holds <em>id records</em>, at {@code <dir>/<first two hex digits>/<key>.id}:
+ * the content id of a classpath (see {@link HandlerVersion#id()}), keyed by the SHA-256 of its jar
+ * files' bytes. A classpath whose jars were read before, byte for byte, takes its id from the
+ * record instead of inflating and hashing every entry again, and keeps its class files compressed
+ * in memory until they are needed. A record holds a magic number, a CRC32C, its key and the id; one
+ * that is truncated, corrupt or filed under another key is a miss and is rewritten. It is trusted
+ * as a bundle is, and for the same reason: only the user running ringfence may write here.
+ *
  * <p>The cache is bounded: when the bytes stored pass {@code maxBytes}, entries and bundles are
  * deleted least recently used first (a hit sets the file's modification time when it is more than
  * an hour old) until 90% of the bound is left. A bundle larger than a quarter of the bound is not
@@ -72,6 +80,9 @@ public final class InstrumentedClassCache {
 
     private static final byte[] MAGIC = {'R', 'F', 'I', 'C'};
     private static final byte[] BUNDLE_MAGIC = {'R', 'F', 'I', 'B'};
+    private static final byte[] ID_MAGIC = {'R', 'F', 'C', 'I'};
+    /** An id record: magic, CRC32C of the rest, the key (64 hex digits), the content id (64 hex digits). */
+    private static final int ID_RECORD = ID_MAGIC.length + 4 + 64 + 64;
     private static final int BUNDLE_HEADER = BUNDLE_MAGIC.length + 4;
     private static final long MAX_BUNDLE_BYTES = 512L << 20;
     private static final long TOUCH_AFTER_MILLIS = 60 * 60_000L;
@@ -92,6 +103,10 @@ public final class InstrumentedClassCache {
     private final AtomicLong bundleMisses = new AtomicLong();
     private final AtomicLong bundleStores = new AtomicLong();
     private final AtomicLong corruptBundles = new AtomicLong();
+    private final AtomicLong idHits = new AtomicLong();
+    private final AtomicLong idMisses = new AtomicLong();
+    private final AtomicLong idStores = new AtomicLong();
+    private final AtomicLong corruptIds = new AtomicLong();
     private final AtomicLong size = new AtomicLong(-1);
 
     /**
@@ -207,17 +222,31 @@ public final class InstrumentedClassCache {
      */
     private static Stored read(Path p, long max) {
         long mtime;
+        long size;
         try {
             BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
             mtime = a.lastModifiedTime().toMillis();
-            if (a.size() > max) {
+            size = a.size();
+            if (size > max) {
                 return new Stored(new byte[0], mtime);
             }
         } catch (IOException | RuntimeException e) {
             return null;
         }
         try (InputStream in = new FileInputStream(p.toFile())) {
-            return new Stored(in.readNBytes((int) max + 1), mtime);
+            byte[] bytes = in.readNBytes((int) size); // one array of the right size, in one read
+            int next = in.read();
+            if (next >= 0) { // replaced by a larger file since its size was read: read the rest, within the bound
+                byte[] rest = in.readNBytes((int) (max - bytes.length));
+                if (bytes.length + 1L + rest.length > max) {
+                    return new Stored(new byte[0], mtime);
+                }
+                byte[] all = Arrays.copyOf(bytes, bytes.length + 1 + rest.length);
+                all[bytes.length] = (byte) next;
+                System.arraycopy(rest, 0, all, bytes.length + 1, rest.length);
+                bytes = all;
+            }
+            return new Stored(bytes, mtime);
         } catch (IOException | SecurityException e) {
             return null;
         }
@@ -451,6 +480,87 @@ public final class InstrumentedClassCache {
         }
     }
 
+    /**
+     * Reads the content id recorded for a classpath whose files were read before. A hit marks the
+     * record as recently used (at most once an hour).
+     *
+     * @param key the SHA-256 of the classpath's files as they lie on disk, 64 hex digits (see
+     *     {@link ClasspathContent})
+     * @return the content id (64 lower-case hex digits), or null on a miss (absent, unreadable,
+     *     corrupt, or a record of another key)
+     */
+    String lookupContentId(String key) {
+        Path p = idPathOf(key);
+        Stored stored = read(p, ID_RECORD);
+        String id = stored == null ? null : parseId(key, stored.bytes);
+        if (id == null) {
+            if (stored != null) {
+                corruptIds.incrementAndGet();
+            }
+            idMisses.incrementAndGet();
+            return null;
+        }
+        touchIfOld(p, stored.mtime);
+        idHits.incrementAndGet();
+        return id;
+    }
+
+    private static String parseId(String key, byte[] raw) {
+        if (raw.length != ID_RECORD || !Arrays.equals(raw, 0, ID_MAGIC.length, ID_MAGIC, 0, ID_MAGIC.length)) {
+            return null;
+        }
+        CRC32C c = new CRC32C();
+        c.update(raw, ID_MAGIC.length + 4, raw.length - ID_MAGIC.length - 4);
+        if ((int) c.getValue() != ByteBuffer.wrap(raw).getInt(ID_MAGIC.length)) {
+            return null;
+        }
+        int at = ID_MAGIC.length + 4;
+        if (!key.equals(new String(raw, at, 64, StandardCharsets.US_ASCII))) {
+            return null; // a record moved under another name
+        }
+        String id = new String(raw, at + 64, 64, StandardCharsets.US_ASCII);
+        return isKey(id) ? id : null;
+    }
+
+    /**
+     * Records the content id of a classpath, replacing what was there. Failures are counted
+     * ({@link #writeFailures()}) and otherwise ignored.
+     *
+     * @param key the SHA-256 of the classpath's files as they lie on disk, 64 hex digits
+     * @param contentId the content id computed from those very bytes
+     */
+    void storeContentId(String key, String contentId) {
+        checkKey(contentId);
+        Path p = idPathOf(key);
+        ByteBuffer b = ByteBuffer.allocate(ID_RECORD);
+        b.put(ID_MAGIC).putInt(0).put(key.getBytes(StandardCharsets.US_ASCII))
+                .put(contentId.getBytes(StandardCharsets.US_ASCII));
+        byte[] raw = b.array();
+        CRC32C c = new CRC32C();
+        c.update(raw, ID_MAGIC.length + 4, raw.length - ID_MAGIC.length - 4);
+        ByteBuffer.wrap(raw).putInt(ID_MAGIC.length, (int) c.getValue());
+        File tmp = p.resolveSibling("." + key + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp")
+                .toFile();
+        long before;
+        try {
+            createPrivateDirectories(p.getParent());
+            try (OutputStream out = new FileOutputStream(tmp)) {
+                out.write(raw);
+            }
+            before = Files.exists(p) ? ID_RECORD : 0;
+            moveIntoPlace(tmp, p);
+            idStores.incrementAndGet();
+        } catch (IOException | RuntimeException e) {
+            writeFailures.incrementAndGet();
+            tmp.delete();
+            return;
+        }
+        long now = addSize(raw.length - before);
+        if (now > maxBytes) {
+            evict();
+        }
+    }
+
     private long addSize(long n) {
         if (size.get() < 0) {
             synchronized (this) {
@@ -521,7 +631,7 @@ public final class InstrumentedClassCache {
             BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
             String n = f.getFileName().toString();
             long mtime = a.lastModifiedTime().toMillis();
-            if ((n.endsWith(".class") || n.endsWith(".bundle")) && a.isRegularFile()) {
+            if ((n.endsWith(".class") || n.endsWith(".bundle") || n.endsWith(".id")) && a.isRegularFile()) {
                 out.add(new Entry(f, a.size(), mtime));
             } else if (n.endsWith(".tmp") && now - mtime > STALE_TEMP_MILLIS) {
                 Files.deleteIfExists(f);
@@ -553,10 +663,25 @@ public final class InstrumentedClassCache {
         return dir.resolve(key.substring(0, 2)).resolve(key + ".bundle");
     }
 
+    /**
+     * Where the content id record of a classpath lives.
+     *
+     * @param key the SHA-256 of the classpath's files as they lie on disk
+     * @return its path
+     */
+    Path idPathOf(String key) {
+        checkKey(key);
+        return dir.resolve(key.substring(0, 2)).resolve(key + ".id");
+    }
+
     private static void checkKey(String key) {
-        if (key.length() != 64 || !key.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+        if (!isKey(key)) {
             throw new IllegalArgumentException("not a cache key: " + key);
         }
+    }
+
+    private static boolean isKey(String key) {
+        return key.length() == 64 && key.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
     }
 
     /** A fresh SHA-256 digest, cloned from a prototype (cheaper than a provider lookup per call). */
@@ -634,6 +759,26 @@ public final class InstrumentedClassCache {
     /** @return bundle lookups that found a truncated or corrupt bundle (also counted as bundle misses) */
     public long corruptBundles() {
         return corruptBundles.get();
+    }
+
+    /** @return classpaths whose content id came from an id record, their jars not inflated to hash them */
+    public long contentIdHits() {
+        return idHits.get();
+    }
+
+    /** @return id record lookups that found nothing usable */
+    public long contentIdMisses() {
+        return idMisses.get();
+    }
+
+    /** @return id records written */
+    public long contentIdStores() {
+        return idStores.get();
+    }
+
+    /** @return id record lookups that found a truncated, corrupt or misplaced record (also counted as misses) */
+    public long corruptContentIds() {
+        return corruptIds.get();
     }
 
     @Override

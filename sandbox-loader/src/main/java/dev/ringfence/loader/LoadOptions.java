@@ -9,7 +9,8 @@ import java.util.Objects;
  *
  * @param policy the deny policy of the route: the version's loader reports it to the gates, and
  *     it is part of the cache key of instrumented classes
- * @param cache the on-disk cache of instrumented classes, or null to instrument without one
+ * @param cache the on-disk cache of instrumented classes (and of the content ids of jar files
+ *     read before), or null to instrument, and hash every classpath, without one
  * @param mode when classes are instrumented
  * @param maxClasspathBytes the most bytes a classpath may hold once read into memory
  * @param metering the flavour of the probes at back-edges and method entries: {@link Metering#COUNT}

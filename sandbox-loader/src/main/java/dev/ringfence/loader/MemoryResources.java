@@ -11,7 +11,6 @@ import java.net.URL;
 import java.net.URLConnection;
 import java.net.URLStreamHandler;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 
 /**
  * Serves a version's resources from memory under {@code ringfence-mem://<short id>/<n>/<name>}
@@ -78,9 +77,7 @@ final class MemoryResources extends URLStreamHandler {
         }
         byte[] bytes;
         try {
-            int index = Integer.parseInt(path.substring(1, slash));
-            List<byte[]> copies = c.all(decode(path.substring(slash + 1)));
-            bytes = index >= 0 && index < copies.size() ? copies.get(index) : null;
+            bytes = c.get(decode(path.substring(slash + 1)), Integer.parseInt(path.substring(1, slash)));
         } catch (IllegalArgumentException e) {
             bytes = null;
         }

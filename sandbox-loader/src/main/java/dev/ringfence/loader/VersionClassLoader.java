@@ -50,7 +50,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * of every class it has obtained (from the bundle, the cache or the instrumenter) until it is
  * closed, and writes the bundle back when it holds classes the bundle lacks: at the end of an
  * {@link InstrumentMode#AT_LOAD} load, every {@value #BUNDLE_REWRITE_EVERY} new classes, and at
- * close.
+ * close. An {@link InstrumentMode#AT_LOAD} load whose bundle holds every class has nothing left to
+ * prepare: it defines no class up front, and each class is defined from the bundle when it is
+ * first loaded.
  */
 public final class VersionClassLoader extends ClassLoader implements SandboxedLoader {
     static {
@@ -119,30 +121,46 @@ public final class VersionClassLoader extends ClassLoader implements SandboxedLo
     }
 
     /**
-     * Instruments every class of the version now, on the calling thread, and keeps the result
-     * until the class is defined.
+     * Obtains the instrumented form of every class of the version now, on the calling thread
+     * (instrumenting the classes no cache holds), and keeps it until the class is defined. Classes
+     * the version's bundle already holds need nothing more: they are defined from the bundle, in
+     * memory, when first loaded.
      *
-     * @throws VersionException when a class cannot be instrumented
+     * @throws VersionException when a class cannot be instrumented, or read
      */
     void prepareAll() throws VersionException {
         ClasspathContent c = content;
         preparing = true;
         try {
+            long fromBundle = 0;
             for (String name : c.classNames()) {
+                if (bundle.containsKey(name)) {
+                    fromBundle++; // nothing to front-load: defined from the bundle when first loaded
+                    continue;
+                }
                 try {
-                    prepared.put(name, instrumentedBytes(name, c.first(entryName(name))));
+                    byte[] bytes = instrumentedBytes(name, c);
+                    if (cache == null) {
+                        prepared.put(name, bytes); // with a cache, instrumentedBytes kept them in the bundle
+                    }
+                } catch (UnreadableClassException e) {
+                    forgetBundle();
+                    throw new VersionException(VersionException.Reason.UNREADABLE, e.getMessage(), e);
                 } catch (InstrumentationException e) {
                     forgetBundle(); // a version that fails to load leaves no bundle behind
                     throw new VersionException(VersionException.Reason.INSTRUMENTATION_FAILED,
                             "cannot instrument " + name + ": " + ClasspathContent.oneLine(e), e);
                 }
             }
+            bundleHits.addAndGet(fromBundle);
+            cacheHits.addAndGet(fromBundle);
         } catch (RuntimeException e) {
             forgetBundle();
             throw e;
         } finally {
             preparing = false;
         }
+        eager = true;
         saveBundle();
     }
 
@@ -169,14 +187,18 @@ public final class VersionClassLoader extends ClassLoader implements SandboxedLo
         if (c == null) {
             throw new ClassNotFoundException(name + " (the handler version was closed)");
         }
-        byte[] original = c.first(entryName(name));
-        if (original == null) {
+        if (!c.has(entryName(name))) {
             throw new ClassNotFoundException(name);
         }
         byte[] bytes = prepared.remove(name);
+        if (bytes == null && eager) {
+            bytes = bundle.get(name); // prepared at load, already counted
+        }
         if (bytes == null) {
             try {
-                bytes = instrumentedBytes(name, original);
+                bytes = instrumentedBytes(name, c);
+            } catch (UnreadableClassException e) {
+                throw new ClassFormatError("ringfence: " + e.getMessage());
             } catch (InstrumentationException e) {
                 throw new ClassFormatError("ringfence: cannot instrument " + name + ": " + ClasspathContent.oneLine(e));
             }
@@ -186,9 +208,14 @@ public final class VersionClassLoader extends ClassLoader implements SandboxedLo
         return k;
     }
 
-    private byte[] instrumentedBytes(String name, byte[] original) {
+    /**
+     * The instrumented form of a class: from the bundle, else the per-class cache, else the
+     * instrumenter. The original bytes are read (inflated, when the jar was kept compressed) only
+     * when the bundle lacks the class.
+     */
+    private byte[] instrumentedBytes(String name, ClasspathContent c) {
         if (cache == null) {
-            byte[] out = instrumenter.instrument(original).bytes();
+            byte[] out = instrumenter.instrument(original(name, c)).bytes();
             instrumented.incrementAndGet();
             return out;
         }
@@ -198,6 +225,7 @@ public final class VersionClassLoader extends ClassLoader implements SandboxedLo
             cacheHits.incrementAndGet();
             return fromBundle;
         }
+        byte[] original = original(name, c);
         String key = InstrumentedClassCache.key(original, policy, instrumenter.metering());
         byte[] out = cache.lookup(key);
         if (out != null) {
@@ -215,7 +243,26 @@ public final class VersionClassLoader extends ClassLoader implements SandboxedLo
         return out;
     }
 
+    private static byte[] original(String name, ClasspathContent c) {
+        byte[] b = c.first(entryName(name));
+        if (b == null) {
+            throw new UnreadableClassException("cannot read " + name + ": its class file does not inflate");
+        }
+        return b;
+    }
+
+    /** A class file of the version that cannot be read from memory. */
+    private static final class UnreadableClassException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        UnreadableClassException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
     private volatile boolean preparing;
+    /** Set once {@link #prepareAll} has obtained every class: those in {@link #bundle} need no counting when defined. */
+    private volatile boolean eager;
 
     /**
      * Writes the bundle when it holds classes the one on disk lacks. Failures are the cache's to
@@ -319,7 +366,7 @@ public final class VersionClassLoader extends ClassLoader implements SandboxedLo
     @Override
     protected URL findResource(String name) {
         ClasspathContent c = content;
-        return c == null || c.first(name) == null ? null : resources.url(name, 0);
+        return c == null || !c.has(name) ? null : resources.url(name, 0);
     }
 
     @Override
@@ -328,7 +375,7 @@ public final class VersionClassLoader extends ClassLoader implements SandboxedLo
         if (c == null) {
             return Collections.emptyEnumeration();
         }
-        int n = c.all(name).size();
+        int n = c.count(name);
         List<URL> urls = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             urls.add(resources.url(name, i));

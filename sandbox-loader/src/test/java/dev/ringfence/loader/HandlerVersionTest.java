@@ -102,6 +102,30 @@ class HandlerVersionTest {
     }
 
     @Test
+    void shouldHoldTheBoundExactlyWhicheverWayAJarIsRead() throws Exception {
+        Path plain = Fixtures.jar(tmp.resolve("a.jar"), Fixtures.handlers());
+        byte[] padded = Files.readAllBytes(plain);
+        // bytes after the end record: ZipFile reads this jar, the one-read path leaves it to ZipFile
+        Path viaZipFile = Files.write(tmp.resolve("padded.jar"), java.util.Arrays.copyOf(padded, padded.length + 2));
+        long total = Fixtures.handlers().values().stream().mapToLong(b -> b.length).sum();
+        for (Path jar : List.of(plain, viaZipFile)) {
+            try (HandlerVersion v = HandlerVersion.load(List.of(jar),
+                    LoadOptions.of(Policy.DENY_ALL).withMaxClasspathBytes(total))) {
+                assertEquals("hello", v.newHandler("fix.Hello").handle(Request.builder("r").build(),
+                        new Fixtures.TestContext()).bodyAsString(), jar.toString());
+            }
+            VersionException e = assertThrows(VersionException.class, () -> HandlerVersion.load(List.of(jar),
+                    LoadOptions.of(Policy.DENY_ALL).withMaxClasspathBytes(total - 1)));
+            assertEquals(VersionException.Reason.TOO_LARGE, e.reason(), jar.toString());
+            try (HandlerVersion v = HandlerVersion.load(List.of(jar),
+                    LoadOptions.of(Policy.DENY_ALL).withMaxClasspathBytes(Long.MAX_VALUE))) {
+                assertEquals("hello", v.newHandler("fix.Hello").handle(Request.builder("r").build(),
+                        new Fixtures.TestContext()).bodyAsString(), "no bound at all: " + jar);
+            }
+        }
+    }
+
+    @Test
     void shouldReportAClassNotFound() throws Exception {
         try (HandlerVersion v = load(Fixtures.jar(tmp.resolve("a.jar"), Fixtures.handlers()))) {
             VersionException e = assertThrows(VersionException.class, () -> v.newHandler("fix.Missing"));

@@ -10,8 +10,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.ringfence.api.Budgets;
+import dev.ringfence.api.Outcome;
+import dev.ringfence.api.Request;
+import dev.ringfence.api.Response;
 import dev.ringfence.limiter.Instrumenter;
+import dev.ringfence.limiter.MeteredExecutor;
 import dev.ringfence.limiter.Policy;
+import dev.ringfence.limiter.RunResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -216,6 +222,60 @@ class InstrumentedClassCacheTest {
             warm.newHandler("fix.Hello");
         }
         assertEquals(1, cache.bundleStores());
+    }
+
+    @Test
+    void shouldDefineClassesFromTheBundleOnlyWhenTheyAreLoaded() throws Exception {
+        InstrumentedClassCache cache = new InstrumentedClassCache(tmp.resolve("c"), 1 << 24);
+        LoadOptions options = LoadOptions.of(Policy.DENY_ALL).withCache(cache).withMode(InstrumentMode.AT_LOAD);
+        Path jar = Fixtures.jar(tmp.resolve("h.jar"), Fixtures.handlers());
+        HandlerVersion.load(List.of(jar), options).close();
+        MeteredExecutor executor = new MeteredExecutor("bundle-test", 10_000_000L, 0);
+        try (HandlerVersion warm = HandlerVersion.load(List.of(jar), options)) {
+            assertEquals(warm.classCount(), warm.bundleHits());
+            assertEquals(0, warm.definedClasses(), "a warm eager load defines nothing up front");
+            RunResult<Response> hello = executor.run(Fixtures.generous(), Policy.DENY_ALL, warm.classLoader(),
+                    () -> warm.newHandler("fix.Hello").handle(Request.builder("r").build(), new Fixtures.TestContext()));
+            assertEquals(Outcome.OK, hello.outcome(), hello.message());
+            assertEquals("hello", hello.value().bodyAsString());
+            assertTrue(hello.fuel() > 0, "the class defined from the bundle is the instrumented one");
+            assertEquals(1, warm.definedClasses(), "the first call defines only what it uses");
+            RunResult<Response> spin = executor.run(new Budgets(30_000_000_000L, 0, 2_000_000L, 0), Policy.DENY_ALL,
+                    warm.classLoader(),
+                    () -> warm.newHandler("fix.Spin").handle(Request.builder("r").build(), new Fixtures.TestContext()));
+            assertEquals(Outcome.FUEL_EXCEEDED, spin.outcome(), spin.message());
+            assertEquals(2, warm.definedClasses());
+            assertEquals(warm.classCount(), warm.bundleHits(), "each class counted once, at load");
+            assertEquals(warm.classCount(), warm.cacheHits());
+            assertEquals(0, warm.instrumentedClasses());
+        }
+        assertEquals(1, cache.bundleStores(), "nothing new to write");
+    }
+
+    @Test
+    void shouldPrepareAtLoadWhatAPartialBundleLacks() throws Exception {
+        InstrumentedClassCache cache = new InstrumentedClassCache(tmp.resolve("c"), 1 << 24);
+        LoadOptions lazy = LoadOptions.of(Policy.DENY_ALL).withCache(cache);
+        Path jar = Fixtures.jar(tmp.resolve("h.jar"), Fixtures.handlers());
+        try (HandlerVersion v = HandlerVersion.load(List.of(jar), lazy)) {
+            v.newHandler("fix.Hello");
+        }
+        assertEquals(1, cache.bundleStores(), "a bundle of one class");
+        LoadOptions eager = lazy.withMode(InstrumentMode.AT_LOAD);
+        try (HandlerVersion v = HandlerVersion.load(List.of(jar), eager)) {
+            assertEquals(1, v.bundleHits());
+            assertEquals(v.classCount() - 1, v.instrumentedClasses(), "the rest is instrumented at load");
+            assertEquals(2, cache.bundleStores(), "and the bundle completed");
+            v.newHandler("fix.Hello");
+            v.loadClass("fix.Spin");
+            assertEquals(2, v.definedClasses());
+            assertEquals(1, v.bundleHits());
+            assertEquals(v.classCount() - 1, v.instrumentedClasses(), "loading instruments nothing more");
+        }
+        try (HandlerVersion v = HandlerVersion.load(List.of(jar), eager)) {
+            assertEquals(v.classCount(), v.bundleHits());
+            assertEquals(0, v.instrumentedClasses());
+        }
     }
 
     @Test
