@@ -7,6 +7,7 @@ import dev.ringfence.api.Request;
 import dev.ringfence.api.Response;
 import dev.ringfence.benchmarks.fixtures.TinyHandler;
 import dev.ringfence.limiter.MeteredExecutor;
+import dev.ringfence.limiter.Metering;
 import dev.ringfence.limiter.Policy;
 import dev.ringfence.limiter.RunResult;
 import dev.ringfence.loader.HandlerVersion;
@@ -64,7 +65,9 @@ public final class ColdLoad {
         InstrumentedClassCache cache = new InstrumentedClassCache(dir.resolve("cache"), 64L << 20);
         MeteredExecutor executor = new MeteredExecutor("cold", 20_000_000L, 0);
         Budgets budgets = new Budgets(2_000_000_000L, 0, 0, 0);
-        LoadOptions plain = LoadOptions.of(Policy.DENY_ALL).withMode(mode);
+        // -Dcoldload.metering=guard measures the probes of routes without a fuel budget
+        Metering metering = "guard".equals(System.getProperty("coldload.metering")) ? Metering.GUARD : Metering.COUNT;
+        LoadOptions plain = LoadOptions.of(Policy.DENY_ALL).withMode(mode).withMetering(metering);
         once(jar, plain.withCache(cache), executor, budgets); // warms the cache
         long[] uncached = new long[rounds];
         long[] cached = new long[rounds];
