@@ -64,11 +64,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * that is truncated, corrupt or filed under another key is a miss and is rewritten. It is trusted
  * as a bundle is, and for the same reason: only the user running ringfence may write here.
  *
- * <p>The cache is bounded: when the bytes stored pass {@code maxBytes}, entries and bundles are
- * deleted least recently used first (a hit sets the file's modification time when it is more than
- * an hour old) until 90% of the bound is left. A bundle larger than a quarter of the bound is not
- * written. I/O errors never fail a load: a failed read is a miss, a failed write is counted and
- * ignored.
+ * <p>The cache is bounded: when the bytes stored pass {@code maxBytes}, entries, bundles and id
+ * records are deleted least recently used first (a hit sets the file's modification time when it
+ * is more than an hour old) until 90% of the bound is left. A bundle larger than a quarter of the
+ * bound is not written. I/O errors never fail a load: a failed read is a miss, a failed write is
+ * counted and ignored.
  *
  * <p>Assumptions and guarantees: thread-safe; several processes may share one directory, since
  * every file appears atomically and a reader tolerates an entry vanishing under it; the size the
