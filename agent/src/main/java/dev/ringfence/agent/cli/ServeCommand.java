@@ -28,6 +28,12 @@ final class ServeCommand {
 
     static int run(List<String> args, PrintStream out, PrintStream err) {
         ServeConfig config = parse(args);
+        // the JDK's HTTP server writes headers and body apart: with Nagle's algorithm on, every
+        // keep-alive response waits for the client's delayed ACK (about 40 ms). This is our own
+        // process, so turn it off unless the user chose otherwise (read once, at the server's first use).
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
         ServeRuntime runtime;
         try {
             runtime = ServeRuntime.start(config, new EventLog(err));
