@@ -76,13 +76,14 @@ public final class MeteredExecutor {
      */
     public <T> RunResult<T> run(Budgets budgets, Policy policy, ClassLoader contextLoader, Callable<T> task) {
         GateStatus.requireGates();
-        if (budgets.fuel() > 0 && contextLoader instanceof SandboxedLoader
-                && ((SandboxedLoader) contextLoader).metering() != Metering.COUNT) {
+        boolean guarded = contextLoader instanceof SandboxedLoader
+                && ((SandboxedLoader) contextLoader).metering() == Metering.GUARD;
+        if (budgets.fuel() > 0 && guarded) {
             throw new IllegalArgumentException("a fuel budget needs counting probes: load the version with Metering.COUNT");
         }
         Meter meter = new Meter(budgets, policy);
         meter.useGuard(Guard.of(contextLoader));
-        if (contextLoader instanceof SandboxedLoader && ((SandboxedLoader) contextLoader).metering() == Metering.GUARD) {
+        if (guarded) {
             meter.uncounted();
         }
         Job<T> job = new Job<>(meter, contextLoader, task);

@@ -93,20 +93,11 @@ public final class InstrumentedClassCache {
 
     private final Path dir;
     private final long maxBytes;
-    private final AtomicLong hits = new AtomicLong();
-    private final AtomicLong misses = new AtomicLong();
-    private final AtomicLong stores = new AtomicLong();
+    private final Tally entries = new Tally();
+    private final Tally bundles = new Tally();
+    private final Tally ids = new Tally();
     private final AtomicLong evictions = new AtomicLong();
-    private final AtomicLong corrupt = new AtomicLong();
     private final AtomicLong writeFailures = new AtomicLong();
-    private final AtomicLong bundleHits = new AtomicLong();
-    private final AtomicLong bundleMisses = new AtomicLong();
-    private final AtomicLong bundleStores = new AtomicLong();
-    private final AtomicLong corruptBundles = new AtomicLong();
-    private final AtomicLong idHits = new AtomicLong();
-    private final AtomicLong idMisses = new AtomicLong();
-    private final AtomicLong idStores = new AtomicLong();
-    private final AtomicLong corruptIds = new AtomicLong();
     private final AtomicLong size = new AtomicLong(-1);
 
     /**
@@ -169,16 +160,22 @@ public final class InstrumentedClassCache {
      * @return 64 lower-case hex digits
      */
     public static String key(byte[] classFile, Policy policy, Metering metering) {
+        MessageDigest d = keyDigest("ringfence-instrumented-class\n", policy, metering);
+        d.update(classFile);
+        return HexFormat.of().formatHex(d.digest());
+    }
+
+    /** A digest that has taken in what every key shares: its kind, the instrumenter and the policy. */
+    private static MessageDigest keyDigest(String kind, Policy policy, Metering metering) {
         MessageDigest d = sha256();
-        d.update("ringfence-instrumented-class\n".getBytes(StandardCharsets.UTF_8));
+        d.update(kind.getBytes(StandardCharsets.UTF_8));
         d.update(new Instrumenter(metering).key().getBytes(StandardCharsets.UTF_8));
         d.update((byte) '\n');
         byte[] fp = policy.fingerprint().getBytes(StandardCharsets.UTF_8);
         d.update(Integer.toString(fp.length).getBytes(StandardCharsets.UTF_8));
         d.update((byte) '\n');
         d.update(fp);
-        d.update(classFile);
-        return HexFormat.of().formatHex(d.digest());
+        return d;
     }
 
     /**
@@ -188,21 +185,68 @@ public final class InstrumentedClassCache {
      * @return the instrumented class file, or null on a miss (absent, unreadable or corrupt)
      */
     public byte[] lookup(String key) {
-        Path p = pathOf(key);
-        Stored stored = read(p, MAX_ENTRY_BYTES);
-        byte[] payload = stored == null ? null : payload(stored.bytes);
-        if (payload == null) {
+        return lookupFile(pathOf(key), MAX_ENTRY_BYTES, entries, InstrumentedClassCache::payload);
+    }
+
+    /** What one kind of file (entry, bundle, id record) has seen. */
+    private static final class Tally {
+        final AtomicLong hits = new AtomicLong();
+        final AtomicLong misses = new AtomicLong();
+        final AtomicLong stores = new AtomicLong();
+        final AtomicLong corrupt = new AtomicLong();
+    }
+
+    /**
+     * Reads and parses a cache file, counting the hit, the miss or the corrupt file; a hit marks
+     * the file as recently used.
+     *
+     * @return what {@code parse} made of it, or null on a miss
+     */
+    private static <T> T lookupFile(Path p, long max, Tally tally, java.util.function.Function<byte[], T> parse) {
+        Stored stored = read(p, max);
+        T parsed = stored == null ? null : parse.apply(stored.bytes);
+        if (parsed == null) {
             if (stored != null) {
-                corrupt.incrementAndGet();
+                tally.corrupt.incrementAndGet();
             }
-            misses.incrementAndGet();
+            tally.misses.incrementAndGet();
             return null;
         }
         touchIfOld(p, stored.mtime);
-        hits.incrementAndGet();
-        return payload;
+        tally.hits.incrementAndGet();
+        return parsed;
     }
 
+    /**
+     * Writes a cache file under a temporary name, moves it into place, counts it and evicts old
+     * files when the bound is passed. Failures are counted ({@link #writeFailures()}) and
+     * otherwise ignored.
+     */
+    private void storeFile(Path p, String key, byte[] raw, Tally tally) {
+        File tmp = p.resolveSibling("." + key + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp")
+                .toFile();
+        long before;
+        try {
+            createPrivateDirectories(p.getParent());
+            try (OutputStream out = new FileOutputStream(tmp)) {
+                out.write(raw);
+            }
+            try {
+                before = Files.size(p);
+            } catch (IOException e) {
+                before = 0; // a new file
+            }
+            moveIntoPlace(tmp, p);
+            tally.stores.incrementAndGet();
+        } catch (IOException | RuntimeException e) {
+            writeFailures.incrementAndGet();
+            tmp.delete();
+            return;
+        }
+        if (addSize(raw.length - before) > maxBytes) {
+            evict();
+        }
+    }
     /** A file's bytes and modification time. */
     private static final class Stored {
         final byte[] bytes;
@@ -287,29 +331,12 @@ public final class InstrumentedClassCache {
      * @param instrumented the instrumented class file
      */
     public void store(String key, byte[] instrumented) {
-        Path p = pathOf(key);
-        File tmp = p.resolveSibling("." + key + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp")
-                .toFile();
-        try {
-            createPrivateDirectories(p.getParent());
-            try (OutputStream out = new FileOutputStream(tmp)) {
-                out.write(MAGIC);
-                out.write(sha256().digest(instrumented));
-                out.write(instrumented);
-            }
-            moveIntoPlace(tmp, p);
-            stores.incrementAndGet();
-        } catch (IOException | RuntimeException e) {
-            writeFailures.incrementAndGet();
-            tmp.delete();
-            return;
-        }
-        long now = addSize(HEADER + instrumented.length);
-        if (now > maxBytes) {
-            evict();
-        }
+        byte[] raw = new byte[HEADER + instrumented.length];
+        System.arraycopy(MAGIC, 0, raw, 0, MAGIC.length);
+        System.arraycopy(sha256().digest(instrumented), 0, raw, MAGIC.length, 32);
+        System.arraycopy(instrumented, 0, raw, HEADER, instrumented.length);
+        storeFile(pathOf(key), key, raw, entries);
     }
-
     private static void moveIntoPlace(File tmp, Path p) throws IOException {
         try {
             Files.move(tmp.toPath(), p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -350,14 +377,7 @@ public final class InstrumentedClassCache {
      * @return 64 lower-case hex digits
      */
     public static String bundleKey(String contentId, Policy policy, Metering metering) {
-        MessageDigest d = sha256();
-        d.update("ringfence-instrumented-bundle\n".getBytes(StandardCharsets.UTF_8));
-        d.update(new Instrumenter(metering).key().getBytes(StandardCharsets.UTF_8));
-        d.update((byte) '\n');
-        byte[] fp = policy.fingerprint().getBytes(StandardCharsets.UTF_8);
-        d.update(Integer.toString(fp.length).getBytes(StandardCharsets.UTF_8));
-        d.update((byte) '\n');
-        d.update(fp);
+        MessageDigest d = keyDigest("ringfence-instrumented-bundle\n", policy, metering);
         d.update(contentId.getBytes(StandardCharsets.UTF_8));
         return HexFormat.of().formatHex(d.digest());
     }
@@ -369,21 +389,8 @@ public final class InstrumentedClassCache {
      * @return class name to instrumented class file, or null on a miss (absent, unreadable or corrupt)
      */
     public Map<String, byte[]> lookupBundle(String key) {
-        Path p = bundlePathOf(key);
-        Stored stored = read(p, MAX_BUNDLE_BYTES);
-        Map<String, byte[]> classes = stored == null ? null : parseBundle(key, stored.bytes);
-        if (classes == null) {
-            if (stored != null) {
-                corruptBundles.incrementAndGet();
-            }
-            bundleMisses.incrementAndGet();
-            return null;
-        }
-        touchIfOld(p, stored.mtime);
-        bundleHits.incrementAndGet();
-        return classes;
+        return lookupFile(bundlePathOf(key), MAX_BUNDLE_BYTES, bundles, raw -> parseBundle(key, raw));
     }
-
     private static Map<String, byte[]> parseBundle(String key, byte[] raw) {
         if (raw.length < BUNDLE_HEADER + 4 + 64
                 || !Arrays.equals(raw, 0, BUNDLE_MAGIC.length, BUNDLE_MAGIC, 0, BUNDLE_MAGIC.length)) {
@@ -454,30 +461,7 @@ public final class InstrumentedClassCache {
         CRC32C c = new CRC32C();
         c.update(raw, BUNDLE_HEADER, raw.length - BUNDLE_HEADER);
         ByteBuffer.wrap(raw).putInt(BUNDLE_MAGIC.length, (int) c.getValue());
-        File tmp = p.resolveSibling("." + key + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp")
-                .toFile();
-        long before = 0;
-        try {
-            createPrivateDirectories(p.getParent());
-            try (OutputStream out = new FileOutputStream(tmp)) {
-                out.write(raw);
-            }
-            try {
-                before = Files.size(p);
-            } catch (IOException e) {
-                before = 0; // a new bundle
-            }
-            moveIntoPlace(tmp, p);
-            bundleStores.incrementAndGet();
-        } catch (IOException | RuntimeException e) {
-            writeFailures.incrementAndGet();
-            tmp.delete();
-            return;
-        }
-        long now = addSize(raw.length - before);
-        if (now > maxBytes) {
-            evict();
-        }
+        storeFile(p, key, raw, bundles);
     }
 
     /**
@@ -490,21 +474,8 @@ public final class InstrumentedClassCache {
      *     corrupt, or a record of another key)
      */
     String lookupContentId(String key) {
-        Path p = idPathOf(key);
-        Stored stored = read(p, ID_RECORD);
-        String id = stored == null ? null : parseId(key, stored.bytes);
-        if (id == null) {
-            if (stored != null) {
-                corruptIds.incrementAndGet();
-            }
-            idMisses.incrementAndGet();
-            return null;
-        }
-        touchIfOld(p, stored.mtime);
-        idHits.incrementAndGet();
-        return id;
+        return lookupFile(idPathOf(key), ID_RECORD, ids, raw -> parseId(key, raw));
     }
-
     private static String parseId(String key, byte[] raw) {
         if (raw.length != ID_RECORD || !Arrays.equals(raw, 0, ID_MAGIC.length, ID_MAGIC, 0, ID_MAGIC.length)) {
             return null;
@@ -539,26 +510,7 @@ public final class InstrumentedClassCache {
         CRC32C c = new CRC32C();
         c.update(raw, ID_MAGIC.length + 4, raw.length - ID_MAGIC.length - 4);
         ByteBuffer.wrap(raw).putInt(ID_MAGIC.length, (int) c.getValue());
-        File tmp = p.resolveSibling("." + key + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp")
-                .toFile();
-        long before;
-        try {
-            createPrivateDirectories(p.getParent());
-            try (OutputStream out = new FileOutputStream(tmp)) {
-                out.write(raw);
-            }
-            before = Files.exists(p) ? ID_RECORD : 0;
-            moveIntoPlace(tmp, p);
-            idStores.incrementAndGet();
-        } catch (IOException | RuntimeException e) {
-            writeFailures.incrementAndGet();
-            tmp.delete();
-            return;
-        }
-        long now = addSize(raw.length - before);
-        if (now > maxBytes) {
-            evict();
-        }
+        storeFile(p, key, raw, ids);
     }
 
     private long addSize(long n) {
@@ -713,17 +665,17 @@ public final class InstrumentedClassCache {
 
     /** @return lookups that found a valid entry */
     public long hits() {
-        return hits.get();
+        return entries.hits.get();
     }
 
     /** @return lookups that found nothing usable */
     public long misses() {
-        return misses.get();
+        return entries.misses.get();
     }
 
     /** @return entries written */
     public long stores() {
-        return stores.get();
+        return entries.stores.get();
     }
 
     /** @return entries deleted to keep within the bound */
@@ -733,7 +685,7 @@ public final class InstrumentedClassCache {
 
     /** @return lookups that found a truncated or corrupt entry (also counted as misses) */
     public long corruptEntries() {
-        return corrupt.get();
+        return entries.corrupt.get();
     }
 
     /** @return writes that failed (the class was used without being cached) */
@@ -743,42 +695,42 @@ public final class InstrumentedClassCache {
 
     /** @return bundle lookups that found a valid bundle */
     public long bundleHits() {
-        return bundleHits.get();
+        return bundles.hits.get();
     }
 
     /** @return bundle lookups that found nothing usable */
     public long bundleMisses() {
-        return bundleMisses.get();
+        return bundles.misses.get();
     }
 
     /** @return bundles written */
     public long bundleStores() {
-        return bundleStores.get();
+        return bundles.stores.get();
     }
 
     /** @return bundle lookups that found a truncated or corrupt bundle (also counted as bundle misses) */
     public long corruptBundles() {
-        return corruptBundles.get();
+        return bundles.corrupt.get();
     }
 
     /** @return classpaths whose content id came from an id record, their jars not inflated to hash them */
     public long contentIdHits() {
-        return idHits.get();
+        return ids.hits.get();
     }
 
     /** @return id record lookups that found nothing usable */
     public long contentIdMisses() {
-        return idMisses.get();
+        return ids.misses.get();
     }
 
     /** @return id records written */
     public long contentIdStores() {
-        return idStores.get();
+        return ids.stores.get();
     }
 
     /** @return id record lookups that found a truncated, corrupt or misplaced record (also counted as misses) */
     public long corruptContentIds() {
-        return corruptIds.get();
+        return ids.corrupt.get();
     }
 
     @Override

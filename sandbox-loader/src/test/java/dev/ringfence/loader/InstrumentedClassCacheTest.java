@@ -51,6 +51,7 @@ class InstrumentedClassCacheTest {
         assertEquals(k, InstrumentedClassCache.key(hello().clone(), Policy.DENY_ALL));
         assertNotEquals(k, InstrumentedClassCache.key(hello(), other));
         assertNotEquals(k, InstrumentedClassCache.key(Fixtures.handlers().get("fix/Spin.class"), Policy.DENY_ALL));
+        assertNotEquals(k, InstrumentedClassCache.key(hello(), Policy.DENY_ALL, dev.ringfence.limiter.Metering.GUARD));
         assertTrue(k.matches("[0-9a-f]{64}"));
     }
 
