@@ -490,8 +490,10 @@ public final class ServeLoad {
                     + " mvn package, or pass --agent)");
         }
         Path cache = Files.createDirectories(work.resolve("cache"));
-        ChildServer s = ChildServer.start("ringfence serve", List.of(ChildServer.java(), "-Xmx" + opts.getOrDefault("xmx",
-                "512m"), nodelay(), "-jar", agent.toString(), "serve", routes.toString(), "--port", "0"),
+        List<String> cmd = new ArrayList<>(List.of(ChildServer.java(), "-Xmx" + opts.getOrDefault("xmx", "512m"), nodelay()));
+        cmd.addAll(serverArgs());
+        cmd.addAll(List.of("-jar", agent.toString(), "serve", routes.toString(), "--port", "0"));
+        ChildServer s = ChildServer.start("ringfence serve", cmd,
                 Map.of("XDG_CACHE_HOME", cache.toString()), work.resolve("serve.log"), Duration.ofSeconds(60));
         children.add(s);
         return s;
@@ -503,6 +505,12 @@ public final class ServeLoad {
                 work.resolve("plain.log"), Duration.ofSeconds(60));
         children.add(s);
         return s;
+    }
+
+    /** Extra JVM options for the ringfence server ({@code --serverArgs "-XX:… -XX:…"}), to profile it, say. */
+    private List<String> serverArgs() {
+        String a = opts.getOrDefault("serverArgs", "").trim();
+        return a.isEmpty() ? List.of() : List.of(a.split("\\s+"));
     }
 
     /**
