@@ -5,10 +5,14 @@ import dev.ringfence.api.Outcome;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * Runs tasks (handler calls) on {@link SandboxThread}s under a {@link Meter}, and answers how each
@@ -22,16 +26,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * cleared between invocations.
  */
 public final class MeteredExecutor {
-    private static final long SAMPLE_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+    static final long SAMPLE_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     /**
      * How far ahead of its CPU budget or deadline guarded code is watched closely: its own guard
      * checks then stop it at the limit, even when this caller is not scheduled in time.
      */
-    private static final long WATCH_AHEAD_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    static final long WATCH_AHEAD_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     /** The shortest sleep between two samples, near the end of a CPU budget. */
-    private static final long MIN_SAMPLE_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
+    static final long MIN_SAMPLE_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
     /** How often a caller without a CPU budget looks for a trip the handler's own thread made. */
-    private static final long TRIP_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    static final long TRIP_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
     private final String name;
     private final long graceNanos;
@@ -40,6 +44,7 @@ public final class MeteredExecutor {
     private final ConcurrentLinkedDeque<Worker> idle = new ConcurrentLinkedDeque<>();
     private final AtomicInteger serial = new AtomicInteger();
     private final AtomicLong abandoned = new AtomicLong();
+    private volatile Watchdog watchdog;
 
     /**
      * Creates an executor.
@@ -54,6 +59,19 @@ public final class MeteredExecutor {
         this.stackSize = stackSize;
         this.group = new ThreadGroup(name);
         ThreadClock.init();
+    }
+
+    /**
+     * Threads for a host's own pool (an HTTP front's, say) on which {@link #runHere} runs
+     * invocations without handing them to a worker: daemon {@link SandboxThread}s that run host
+     * code ungated and unmetered between invocations.
+     *
+     * @param prefix their names' prefix; a serial number follows
+     * @return the factory
+     */
+    public ThreadFactory hostThreads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> new SandboxThread(group, r, prefix + n.incrementAndGet(), stackSize, this);
     }
 
     /** @return how many worker threads were left behind because they did not stop */
@@ -91,6 +109,88 @@ public final class MeteredExecutor {
         Worker w = take();
         w.submit(job);
         return await(job, w, budgets, start);
+    }
+
+    /**
+     * Runs a task under budgets and a policy on the calling thread when it is one of
+     * {@link #hostThreads}' and idle, else like {@link #run}. Running here saves the hand-off to a
+     * worker and back (two thread wake-ups); the watchdog then does what a waiting caller does:
+     * the deadline, CPU and allocation samples, interruption after a trip. The thread's thread
+     * locals, context class loader, name, priority, uncaught-exception handler and interrupt
+     * status are stashed before the task and put back after it, so neither side sees the other's.
+     *
+     * <p>When the task's thread does not stop within the grace after a trip, the watchdog abandons
+     * it and hands the answer to {@code onAbandon} on another thread. If the thread comes back
+     * later, this method throws {@link HandedOffException} instead of returning: the caller must
+     * then unwind without answering, recording or releasing anything for the invocation (the
+     * callback did). Without the thread ever coming back, {@code onAbandon} is the only answer.
+     *
+     * @param budgets the budgets
+     * @param policy the deny policy
+     * @param contextLoader the context class loader while the task runs (the handler's loader)
+     * @param task the task
+     * @param onAbandon takes the answer when the invocation is abandoned (never called otherwise;
+     *     not called when this falls back to {@link #run}, which answers abandonment itself)
+     * @param <T> the result type
+     * @return how it ended
+     * @throws HandedOffException when the answer went to {@code onAbandon}
+     * @throws IllegalStateException when the capability gates are not installed
+     * @throws IllegalArgumentException as {@link #run} does for a fuel budget on guarded probes
+     */
+    public <T> RunResult<T> runHere(Budgets budgets, Policy policy, ClassLoader contextLoader, Callable<T> task,
+            Consumer<RunResult<T>> onAbandon) {
+        Thread current = Thread.currentThread();
+        if (!(current instanceof SandboxThread) || ((SandboxThread) current).host != this
+                || ((SandboxThread) current).meter != null || !ThreadReset.supported()) {
+            return run(budgets, policy, contextLoader, task);
+        }
+        SandboxThread t = (SandboxThread) current;
+        GateStatus.requireGates();
+        boolean guarded = contextLoader instanceof SandboxedLoader
+                && ((SandboxedLoader) contextLoader).metering() == Metering.GUARD;
+        if (budgets.fuel() > 0 && guarded) {
+            throw new IllegalArgumentException("a fuel budget needs counting probes: load the version with Metering.COUNT");
+        }
+        Meter meter = new Meter(budgets, policy);
+        meter.useGuard(Guard.of(contextLoader));
+        if (guarded) {
+            meter.uncounted();
+        }
+        Job<T> job = new Job<>(meter, contextLoader, task);
+        Watchdog.Watched<T> w = new Watchdog.Watched<>(job, t, budgets, System.nanoTime(), onAbandon);
+        Watchdog dog = watchdog();
+        ThreadReset.HostState host = ThreadReset.stash(t);
+        try {
+            dog.watch(w);
+            job.runOn(t);
+        } finally {
+            job.end();
+            dog.unwatch(w);
+            host.restore(t);
+        }
+        if (!job.answeredHere) {
+            throw new HandedOffException();
+        }
+        return job.result;
+    }
+
+    private Watchdog watchdog() {
+        Watchdog d = watchdog;
+        if (d == null) {
+            synchronized (this) {
+                d = watchdog;
+                if (d == null) {
+                    ExecutorService answers = Executors.newCachedThreadPool(r -> {
+                        Thread a = new Thread(r, name + "-abandoned-answer");
+                        a.setDaemon(true);
+                        return a;
+                    });
+                    d = new Watchdog(name + "-watchdog", graceNanos, answers, abandoned::incrementAndGet);
+                    watchdog = d;
+                }
+            }
+        }
+        return d;
     }
 
     private <T> RunResult<T> await(Job<T> job, Worker w, Budgets budgets, long start) {
@@ -184,7 +284,7 @@ public final class MeteredExecutor {
     }
 
     /** One task and its answer. */
-    private static final class Job<T> {
+    static final class Job<T> {
         final Meter meter;
         final ClassLoader loader;
         final Callable<T> task;
@@ -192,6 +292,10 @@ public final class MeteredExecutor {
         final AtomicInteger claimed = new AtomicInteger();
         volatile boolean started;
         volatile RunResult<T> result;
+        /** Whether the task's own thread gave the answer (it was not abandoned first). */
+        volatile boolean answeredHere;
+        /** Set once the task's thread has left it; guarded by this. */
+        private boolean ended;
 
         Job(Meter meter, ClassLoader loader, Callable<T> task) {
             this.meter = meter;
@@ -201,6 +305,22 @@ public final class MeteredExecutor {
 
         boolean claim() {
             return claimed.compareAndSet(0, 1);
+        }
+
+        /**
+         * Interrupts the task's thread unless it has left the task: an interrupt must never
+         * reach the host code a {@link #runHere} thread goes back to (an interrupted NIO
+         * channel closes).
+         */
+        synchronized void interruptIfRunning(Thread t) {
+            if (!ended) {
+                t.interrupt();
+            }
+        }
+
+        /** Marks the task left; interrupts sent before are cleared by the caller after this. */
+        synchronized void end() {
+            ended = true;
         }
 
         void runOn(SandboxThread t) {
@@ -258,7 +378,7 @@ public final class MeteredExecutor {
                 r = new RunResult<>(Outcome.OK, value, null, null, wall, cpu, alloc, meter.fuelUsed(), false);
             }
             result = r;
-            claim();
+            answeredHere = claim();
             done.countDown();
         }
 

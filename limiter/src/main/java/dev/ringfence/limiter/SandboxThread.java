@@ -12,6 +12,11 @@ package dev.ringfence.limiter;
 public final class SandboxThread extends Thread {
     /** The meter of the invocation running on this thread, or null between invocations. */
     Meter meter;
+    /**
+     * The executor whose {@link MeteredExecutor#runHere} may run handler code on this thread
+     * between its own host work (an HTTP front's thread, say), or null for a pooled worker.
+     */
+    final MeteredExecutor host;
 
     /**
      * Creates a worker thread.
@@ -22,7 +27,12 @@ public final class SandboxThread extends Thread {
      * @param stackSize requested stack size in bytes, 0 for the default
      */
     public SandboxThread(ThreadGroup group, Runnable task, String name, long stackSize) {
+        this(group, task, name, stackSize, null);
+    }
+
+    SandboxThread(ThreadGroup group, Runnable task, String name, long stackSize, MeteredExecutor host) {
         super(group, task, name, stackSize);
+        this.host = host;
         setDaemon(true);
     }
 

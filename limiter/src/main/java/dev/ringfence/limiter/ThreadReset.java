@@ -31,6 +31,68 @@ final class ThreadReset {
         return THREAD_LOCALS != null && INHERITABLE != null;
     }
 
+    /**
+     * What a host thread carries into an invocation run on it: stashed before, put back after,
+     * so the handler sees none of the host's thread locals and leaves none of its own behind.
+     */
+    static final class HostState {
+        private final Object locals;
+        private final Object inheritable;
+        private final ClassLoader contextLoader;
+        private final String name;
+        private final int priority;
+        private final Thread.UncaughtExceptionHandler handler;
+        private final boolean interrupted;
+
+        private HostState(SandboxThread t) throws IllegalAccessException {
+            locals = THREAD_LOCALS.get(t);
+            inheritable = INHERITABLE.get(t);
+            contextLoader = t.getContextClassLoader();
+            name = t.getName();
+            priority = t.getPriority();
+            handler = t.getUncaughtExceptionHandler() == t.getThreadGroup() ? null : t.getUncaughtExceptionHandler();
+            interrupted = Thread.interrupted();
+            THREAD_LOCALS.set(t, null);
+            INHERITABLE.set(t, null);
+        }
+
+        /** Puts back the host's state, dropping what the invocation left; called on {@code t}. */
+        void restore(SandboxThread t) {
+            try {
+                THREAD_LOCALS.set(t, locals);
+                INHERITABLE.set(t, inheritable);
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+            t.setContextClassLoader(contextLoader);
+            if (!t.getName().equals(name)) {
+                t.setName(name);
+            }
+            if (t.getPriority() != priority) {
+                t.setPriority(priority);
+            }
+            t.setUncaughtExceptionHandler(handler);
+            Thread.interrupted();
+            if (interrupted) {
+                t.interrupt();
+            }
+        }
+    }
+
+    /**
+     * Stashes the current (host) thread's state and leaves it bare for an invocation.
+     *
+     * @param t the current thread
+     * @return what to restore afterwards
+     */
+    static HostState stash(SandboxThread t) {
+        try {
+            return new HostState(t);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     static void reset(SandboxThread t, String name) {
         try {
             THREAD_LOCALS.set(t, null);

@@ -51,6 +51,14 @@ abstract class BudgetEnforcementTest {
 
     private static final Map<Metering, Class<?>> LOADED = new java.util.concurrent.ConcurrentHashMap<>();
 
+    /**
+     * Runs a task the way this class tests: handed to a worker ({@link MeteredExecutor#run}) here,
+     * on the caller's own thread in the {@code Inline…} subclasses.
+     */
+    <T> RunResult<T> execute(Budgets b, Policy policy, ClassLoader loader, Callable<T> task) {
+        return EXECUTOR.run(b, policy, loader, task);
+    }
+
     /** @return the flavour of probes this class tests */
     abstract Metering metering();
 
@@ -78,13 +86,13 @@ abstract class BudgetEnforcementTest {
             }
             throw new NoSuchMethodException(method);
         };
-        return EXECUTOR.run(b, Policy.DENY_ALL, hostileClass.getClassLoader(), task);
+        return execute(b, Policy.DENY_ALL, hostileClass.getClassLoader(), task);
     }
 
     /** Runs a static method of {@link Crafted} in a version of its own. */
     final RunResult<Object> runCrafted(Budgets b, String method) {
         ClassLoader loader = new Compiler.InstrumentingLoader(Map.of(Crafted.NAME, Crafted.bytes()), metering());
-        return EXECUTOR.run(b, Policy.DENY_ALL, loader, () -> {
+        return execute(b, Policy.DENY_ALL, loader, () -> {
             try {
                 return loader.loadClass(Crafted.NAME).getMethod(method).invoke(null);
             } catch (java.lang.reflect.InvocationTargetException e) {
@@ -220,7 +228,7 @@ abstract class BudgetEnforcementTest {
 
     @Test
     void shouldDenyAnOverrideCalledBackFromInsideThePrivilegedWindow() {
-        RunResult<Object> r = EXECUTOR.run(wall(10_000), Policy.DENY_ALL, hostile().getClassLoader(), () -> {
+        RunResult<Object> r = execute(wall(10_000), Policy.DENY_ALL, hostile().getClassLoader(), () -> {
             Object handlerObject = hostile().getMethod("callback").invoke(null);
             Meter m = SandboxThread.currentMeter();
             boolean was = m.setPrivileged(true); // as a gate does before it asks an argument for its path
@@ -236,7 +244,7 @@ abstract class BudgetEnforcementTest {
 
     @Test
     void shouldLetTheSameOverrideRunOutsideThePrivilegedWindow() {
-        RunResult<Object> r = EXECUTOR.run(wall(10_000), Policy.DENY_ALL, hostile().getClassLoader(),
+        RunResult<Object> r = execute(wall(10_000), Policy.DENY_ALL, hostile().getClassLoader(),
                 () -> hostile().getMethod("callback").invoke(null).toString());
         assertEquals(Outcome.OK, r.outcome(), r.message());
         assertEquals("called", r.value());

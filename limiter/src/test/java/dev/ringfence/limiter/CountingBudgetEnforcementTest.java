@@ -48,7 +48,7 @@ class CountingBudgetEnforcementTest extends BudgetEnforcementTest {
 
     @Test
     void shouldDenyAnyHandlerCodeCalledBackFromInsideThePrivilegedWindow() {
-        RunResult<Object> r = EXECUTOR.run(wall(10_000), Policy.DENY_ALL, hostile().getClassLoader(), () -> {
+        RunResult<Object> r = execute(wall(10_000), Policy.DENY_ALL, hostile().getClassLoader(), () -> {
             Meter m = SandboxThread.currentMeter();
             boolean was = m.setPrivileged(true); // as a gate does before it asks an argument for its path
             try {

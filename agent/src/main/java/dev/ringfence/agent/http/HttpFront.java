@@ -9,6 +9,7 @@ import dev.ringfence.agent.pipeline.Route;
 import dev.ringfence.agent.pipeline.RouteSettings;
 import dev.ringfence.agent.pipeline.RouteTable;
 import dev.ringfence.api.Outcome;
+import dev.ringfence.limiter.HandedOffException;
 import dev.ringfence.api.Request;
 import dev.ringfence.api.Response;
 import java.io.IOException;
@@ -86,11 +87,15 @@ public final class HttpFront {
     private final MetricsPage metrics;
     private final StatusPage status;
     private final AtomicInteger active = new AtomicInteger();
+    private final int threads;
+    /** Threads stuck in abandoned handler code: the pool may make as many more. Guarded by itself. */
+    private final AtomicInteger stuck = new AtomicInteger();
     private volatile boolean draining;
 
     private HttpFront(HttpServer server, ThreadPoolExecutor executor, RouteTable routes) {
         this.server = server;
         this.executor = executor;
+        this.threads = executor.getMaximumPoolSize();
         this.routes = routes;
         this.metrics = new MetricsPage(routes);
         this.status = new StatusPage(routes);
@@ -108,15 +113,11 @@ public final class HttpFront {
      */
     public static HttpFront start(InetSocketAddress bind, int threads, RouteTable routes) throws IOException {
         HttpServer server = HttpServer.create(bind, 128);
-        AtomicInteger serial = new AtomicInteger();
         // threads are made when no idle one takes the exchange, up to the bound, and end after 30 s idle;
-        // beyond the bound the dispatcher waits for a free thread (back-pressure) rather than drop it
+        // beyond the bound the dispatcher waits for a free thread (back-pressure) rather than drop it.
+        // They are host threads of the routes' executor: handlers run on them in place (no hand-off)
         ThreadPoolExecutor executor = new ThreadPoolExecutor(0, threads, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
-                r -> {
-                    Thread t = new Thread(r, "ringfence-http-" + serial.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                }, (r, pool) -> {
+                routes.runtime().hostThreads("ringfence-http-"), (r, pool) -> {
                     if (pool.isShutdown()) {
                         throw new RejectedExecutionException("the HTTP front is stopped");
                     }
@@ -147,6 +148,7 @@ public final class HttpFront {
     private void handle(HttpExchange ex) {
         active.incrementAndGet();
         String requestId = requestId(ex.getRequestHeaders().getFirst(REQUEST_ID_HEADER));
+        boolean handedOff = false;
         try {
             if (draining) {
                 ex.getResponseHeaders().set("Connection", "close");
@@ -166,6 +168,11 @@ public final class HttpFront {
                 error(ex, 404, "NOT_FOUND", "nothing at " + path + ": routes are at /fn/<route>; see /status and /metrics",
                         requestId);
             }
+        } catch (HandedOffException e) {
+            // this thread ran a handler that was abandoned; the request was answered on another
+            // thread (see answerAbandoned) and this one has just come back
+            handedOff = true;
+            unstuck();
         } catch (IOException e) {
             // the caller went away
         } catch (RuntimeException | Error e) {
@@ -175,8 +182,39 @@ public final class HttpFront {
                 // headers were sent already: the connection is closed below
             }
         } finally {
+            if (!handedOff) {
+                ex.close();
+                active.decrementAndGet();
+            }
+        }
+    }
+
+    /**
+     * Answers a request whose handler thread (one of this front's) was abandoned: on the
+     * abandoning thread, while the stuck one keeps its pool slot; the pool may grow by one
+     * thread until the stuck one comes back.
+     */
+    private void answerAbandoned(HttpExchange ex, Route route, InvocationResult r, String requestId) {
+        stuck();
+        try {
+            respond(ex, route, r, requestId);
+        } catch (IOException | RuntimeException e) {
+            // the caller went away, or headers were sent already
+        } finally {
             ex.close();
             active.decrementAndGet();
+        }
+    }
+
+    private void stuck() {
+        synchronized (stuck) {
+            executor.setMaximumPoolSize(threads + stuck.incrementAndGet());
+        }
+    }
+
+    private void unstuck() {
+        synchronized (stuck) {
+            executor.setMaximumPoolSize(threads + Math.max(0, stuck.decrementAndGet()));
         }
     }
 
@@ -200,7 +238,25 @@ public final class HttpFront {
                     + " bytes", requestId);
             return;
         }
-        InvocationResult r = route.invoke(request(ex, name, requestId, body));
+        Thread here = Thread.currentThread();
+        IOException[] failed = new IOException[1];
+        route.invoke(request(ex, name, requestId, body), r -> {
+            if (Thread.currentThread() != here) {
+                answerAbandoned(ex, route, r, requestId);
+                return;
+            }
+            try {
+                respond(ex, route, r, requestId);
+            } catch (IOException e) {
+                failed[0] = e;
+            }
+        });
+        if (failed[0] != null) {
+            throw failed[0];
+        }
+    }
+
+    private void respond(HttpExchange ex, Route route, InvocationResult r, String requestId) throws IOException {
         Headers h = ex.getResponseHeaders();
         h.set(VERSION_HEADER, r.version());
         Response resp = r.response();

@@ -54,8 +54,8 @@ public final class MetricsPage {
         all.forEach(r -> p.sample(r.inflight(), "route", r.name()));
         p.gauge("ringfence_queued", "Requests waiting for a slot now.");
         all.forEach(r -> p.sample(r.queued(), "route", r.name()));
-        p.gauge("ringfence_pool_size", "In-process workers the route may use at once (maxInflight).");
-        all.forEach(r -> p.sample(r.settings() == null ? 0 : r.settings().maxInflight(), "route", r.name()));
+        p.gauge("ringfence_pool_size", "Invocations of the route that may run at once now: its pool, resized between pool.min and pool.max.");
+        all.forEach(r -> p.sample(r.poolSize(), "route", r.name()));
         p.gauge("ringfence_breaker_state", "1 for the circuit breaker's current state, 0 for the others.");
         for (Route r : all) {
             CircuitBreaker.State now = r.breakerState();
@@ -74,6 +74,8 @@ public final class MetricsPage {
             p.sample(r.stats().reloads(), "route", r.name(), "result", "ok");
             p.sample(r.stats().reloadFailures(), "route", r.name(), "result", "failed");
         }
+        p.counter("ringfence_pool_resizes_total", "Changes of the route's pool size.");
+        all.forEach(r -> p.sample(r.stats().poolResizes(), "route", r.name()));
         p.counter("ringfence_cold_starts_total", "Requests that found the route scaled to zero and loaded it again.");
         all.forEach(r -> p.sample(r.stats().coldStarts(), "route", r.name()));
         p.gauge("ringfence_last_cold_start_seconds", "How long the last cold start took (0 before the first).");

@@ -59,7 +59,7 @@ public final class StatusPage {
         JsonText reload = last == null ? null : new JsonText().put("ok", last.ok()).put("at", last.at().toString())
                 .put("version", last.version()).put("message", last.message());
         return new JsonText().put("name", r.name()).put("handler", s == null ? null : s.handler())
-                .put("version", r.version()).put("tier", Route.TIER).put("poolSize", s == null ? 0 : s.maxInflight())
+                .put("version", r.version()).put("tier", Route.TIER).put("poolSize", r.poolSize())
                 .put("inflight", r.inflight()).put("queued", r.queued()).put("draining", r.draining())
                 .put("breaker", r.breakerState().name()).put("parked", r.parked())
                 .put("coldStarts", stats.coldStarts()).put("lastColdStartMs", stats.lastColdStartNanos() / 1e6)

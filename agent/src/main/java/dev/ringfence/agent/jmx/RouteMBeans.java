@@ -144,8 +144,7 @@ public final class RouteMBeans {
 
         @Override
         public int getPoolSize() {
-            RouteSettings s = route.settings();
-            return s == null ? 0 : s.maxInflight();
+            return route.poolSize();
         }
 
         @Override

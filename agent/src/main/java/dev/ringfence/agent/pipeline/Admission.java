@@ -55,6 +55,11 @@ public final class Admission {
 
     private volatile int inflight;
     private volatile int queued;
+    /** The pool size: invocations that may run at once now, at most {@code maxInflight}. */
+    private volatile int limit;
+    /** The integral of in-flight plus queued over time, up to {@link #accountedAt}; under the lock. */
+    private long occupancy;
+    private long accountedAt;
     private Waiter head;
     private Waiter tail;
     private Waiter free;
@@ -72,6 +77,8 @@ public final class Admission {
         this.maxInflight = maxInflight;
         this.maxQueue = maxQueue;
         this.clock = clock;
+        this.limit = maxInflight;
+        this.accountedAt = clock.getAsLong();
         for (int i = 0; i < maxQueue; i++) {
             Waiter w = new Waiter();
             w.next = free;
@@ -93,7 +100,8 @@ public final class Admission {
     public Result tryAcquire(long deadlineNanos) throws InterruptedException {
         Waiter w;
         synchronized (lock) {
-            if (inflight < maxInflight && head == null) {
+            account();
+            if (inflight < limit && head == null) {
                 inflight++;
                 return Result.ADMITTED;
             }
@@ -136,6 +144,7 @@ public final class Admission {
                 if (w.state == WAITING) {
                     remaining = w.deadline - clock.getAsLong();
                     if (remaining <= 0 || interrupted) {
+                        account();
                         unlink(w);
                         recycle(w);
                         if (interrupted) {
@@ -171,8 +180,9 @@ public final class Admission {
             if (inflight == 0) {
                 throw new IllegalStateException("release() without an admitted invocation");
             }
-            long now = head == null ? 0 : clock.getAsLong();
-            while (head != null) {
+            long now = account();
+            // after the pool shrank, a released slot above the new size is not passed on
+            while (head != null && inflight <= limit) {
                 Waiter w = head;
                 unlink(w);
                 if (w.deadline - now > 0) {
@@ -198,7 +208,7 @@ public final class Admission {
     public int expireOverdue() {
         int n = 0;
         synchronized (lock) {
-            long now = clock.getAsLong();
+            long now = account();
             for (Waiter w = head; w != null;) {
                 Waiter next = w.next;
                 if (w.deadline - now <= 0) {
@@ -222,9 +232,63 @@ public final class Admission {
         return queued;
     }
 
-    /** @return the most invocations that run at once */
+    /** @return the most invocations that run at once: the {@code maxInflight} setting */
     public int maxInflight() {
         return maxInflight;
+    }
+
+    /** @return the pool size: invocations that may run at once now (at most {@link #maxInflight()}) */
+    public int limit() {
+        return limit;
+    }
+
+    /**
+     * Resizes the pool. Growing passes the new slots to the oldest waiters at once; shrinking
+     * lets the invocations running finish, and passes no slot on until fewer than the new size
+     * run.
+     *
+     * @param size the new size, from 1 to {@link #maxInflight()}
+     */
+    public void setLimit(int size) {
+        if (size < 1 || size > maxInflight) {
+            throw new IllegalArgumentException("pool size must be 1 to " + maxInflight + ", not " + size);
+        }
+        synchronized (lock) {
+            long now = account();
+            limit = size;
+            while (head != null && inflight < limit) {
+                Waiter w = head;
+                unlink(w);
+                if (w.deadline - now > 0) {
+                    w.state = GRANTED;
+                    inflight++;
+                    LockSupport.unpark(w.thread);
+                } else {
+                    evict(w);
+                }
+            }
+        }
+    }
+
+    /**
+     * The integral over time of the callers admitted or queued: divided by the pool size and a
+     * span of time, the pool's utilisation over that span (above 1 when callers waited).
+     *
+     * @return caller-nanoseconds since this admission was made
+     */
+    public long occupancyNanos() {
+        synchronized (lock) {
+            account();
+            return occupancy;
+        }
+    }
+
+    /** Adds the occupancy since the last change; holds the lock. @return the clock's reading */
+    private long account() {
+        long now = clock.getAsLong();
+        occupancy += (long) (inflight + queued) * (now - accountedAt);
+        accountedAt = now;
+        return now;
     }
 
     /** @return the most callers that wait */

@@ -6,12 +6,15 @@ import dev.ringfence.api.Outcome;
 import dev.ringfence.api.Request;
 import dev.ringfence.api.Response;
 import dev.ringfence.jfr.RingfenceEvents;
+import dev.ringfence.limiter.HandedOffException;
 import dev.ringfence.limiter.MeteredExecutor;
 import dev.ringfence.limiter.RunResult;
 import dev.ringfence.loader.HandlerVersion;
 import dev.ringfence.loader.VersionException;
 import java.io.PrintStream;
 import java.lang.reflect.Modifier;
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 
 /**
  * One route's handler on the in-process tier: a loaded {@link HandlerVersion}, one handler
@@ -120,9 +123,9 @@ public final class InProcessRoute {
     }
 
     /**
-     * Runs one attempt of a request under the given budgets. Emits a {@code ringfence.BudgetExceeded}
-     * or {@code ringfence.Denied} event when the attempt tripped one, but no
-     * {@code ringfence.Invocation} event: the caller records one per request
+     * Runs one attempt of a request under the given budgets, on a sandbox worker. Emits a
+     * {@code ringfence.BudgetExceeded} or {@code ringfence.Denied} event when the attempt tripped
+     * one, but no {@code ringfence.Invocation} event: the caller records one per request
      * ({@link #recordInvocation}), however many attempts it made.
      *
      * @param request the request
@@ -132,15 +135,42 @@ public final class InProcessRoute {
      * @throws IllegalArgumentException when a fuel budget is given and the version has guarded probes
      */
     public InvocationResult attempt(Request request, Budgets attemptBudgets) {
+        return attempt(request, attemptBudgets, null);
+    }
+
+    /**
+     * Like {@link #attempt(Request, Budgets)}, but on the calling thread when it is one of the
+     * executor's host threads ({@link MeteredExecutor#runHere}), which saves two thread
+     * wake-ups. If the handler's thread then does not stop within the grace after a trip, the
+     * attempt is abandoned: {@code onAbandon} gets its result on another thread, and this call,
+     * if its thread ever comes back, throws {@link HandedOffException}.
+     *
+     * @param request the request
+     * @param attemptBudgets the budgets of this attempt
+     * @param onAbandon takes an abandoned attempt's result, or null to always hand the attempt to a worker
+     * @return how it ended
+     * @throws HandedOffException when the attempt was abandoned and answered through {@code onAbandon}
+     * @throws IllegalStateException when the capability gates are not installed
+     * @throws IllegalArgumentException when a fuel budget is given and the version has guarded probes
+     */
+    public InvocationResult attempt(Request request, Budgets attemptBudgets, Consumer<InvocationResult> onAbandon) {
         long start = System.nanoTime();
         InvocationContext ctx = new InvocationContext(route, request.requestId(), attemptBudgets, start, log);
-        RunResult<Response> r = executor.run(attemptBudgets, version.policy(), version.classLoader(), () -> {
+        Callable<Response> call = () -> {
             Response resp = handler.handle(request, ctx);
             if (resp == null) {
                 throw new IllegalStateException("the handler returned no response");
             }
             return resp;
-        });
+        };
+        RunResult<Response> r = onAbandon == null
+                ? executor.run(attemptBudgets, version.policy(), version.classLoader(), call)
+                : executor.runHere(attemptBudgets, version.policy(), version.classLoader(), call,
+                        abandoned -> onAbandon.accept(result(request, abandoned, attemptBudgets)));
+        return result(request, r, attemptBudgets);
+    }
+
+    private InvocationResult result(Request request, RunResult<Response> r, Budgets attemptBudgets) {
         recordTrip(route, version.shortId(), request.requestId(), r, attemptBudgets);
         return new InvocationResult(request.requestId(), r.outcome(), r.value(), r.message(), r.wallNanos(),
                 r.cpuNanos(), r.allocatedBytes(), r.fuel(), version.shortId(), r.abandoned());

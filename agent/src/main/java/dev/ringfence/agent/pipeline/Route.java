@@ -6,6 +6,7 @@ import dev.ringfence.api.Budgets;
 import dev.ringfence.api.Outcome;
 import dev.ringfence.api.Request;
 import dev.ringfence.jfr.RingfenceEvents;
+import dev.ringfence.limiter.HandedOffException;
 import dev.ringfence.limiter.Metering;
 import dev.ringfence.limiter.Policy;
 import dev.ringfence.loader.HandlerVersion;
@@ -15,7 +16,10 @@ import dev.ringfence.loader.VersionException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -67,7 +71,25 @@ public final class Route implements AutoCloseable {
     }
 
     /** The parts built from one set of settings; replaced whole when the settings change. */
-    private record Serving(RouteSettings settings, Admission admission, CircuitBreaker breaker, RetryPolicy retry) {
+    private record Serving(RouteSettings settings, Admission admission, CircuitBreaker breaker, RetryPolicy retry,
+            Pool pool) {
+    }
+
+    /**
+     * The route's pool: how many of its invocations run at once (the admission's limit), resized
+     * every {@code pool.interval} from the utilisation since the last look. Touched by the one
+     * resizing task only (and replaced whole with new pool settings).
+     */
+    private static final class Pool {
+        final PoolSizer sizer;
+        long lookedAt;
+        long occupancyAt;
+
+        Pool(PoolSizer sizer, long now, long occupancy) {
+            this.sizer = sizer;
+            this.lookedAt = now;
+            this.occupancyAt = occupancy;
+        }
     }
 
     /**
@@ -160,7 +182,14 @@ public final class Route implements AutoCloseable {
                 && old.settings().maxQueue() == s.maxQueue() ? old.admission() : new Admission(s.maxInflight(), s.maxQueue(), clock);
         CircuitBreaker breaker = old != null && old.settings().breaker().equals(s.breaker()) ? old.breaker()
                 : CircuitBreaker.of(s.breaker(), clock, this::breakerMoved);
-        return new Serving(s, admission, breaker, RetryPolicy.of(s.retry()));
+        Pool pool = old != null && old.admission() == admission && old.settings().pool().equals(s.pool()) ? old.pool()
+                : null;
+        if (pool == null) {
+            // a new pool starts at its smallest and grows with the load it sees
+            admission.setLimit(s.pool().min());
+            pool = new Pool(PoolSizer.of(s.pool(), clock), clock.getAsLong(), admission.occupancyNanos());
+        }
+        return new Serving(s, admission, breaker, RetryPolicy.of(s.retry()), pool);
     }
 
     private void breakerMoved(CircuitBreaker.State from, CircuitBreaker.State to, long atNanos) {
@@ -179,36 +208,54 @@ public final class Route implements AutoCloseable {
     }
 
     /**
-     * Serves one request: breaker, admission, deadline, attempts with retries, record.
+     * Serves one request: breaker, admission, deadline, attempts with retries, record. Blocks
+     * until it is answered, also when its attempt was abandoned on this thread and answered on
+     * another.
      *
      * @param request the request
      * @return how it ended; its wall time runs from this call to the answer
      */
     public InvocationResult invoke(Request request) {
+        CompletableFuture<InvocationResult> answer = new CompletableFuture<>();
+        try {
+            invoke(request, answer::complete);
+        } catch (HandedOffException e) {
+            // the attempt was abandoned and answered on another thread before this one came back
+        }
+        return answer.join();
+    }
+
+    /**
+     * Serves one request and gives {@code answer} its result exactly once, after recording it.
+     * Normally that happens on this thread before the call returns. When the attempt ran on this
+     * thread (an HTTP front's host thread, see {@link dev.ringfence.limiter.MeteredExecutor#runHere})
+     * and the handler did not stop within the grace after its deadline or budget, the request is
+     * answered on another thread at once and this thread is abandoned; if it ever comes back,
+     * this call throws {@link HandedOffException}, and the caller must not answer again.
+     *
+     * @param request the request
+     * @param answer takes the result (its wall time runs from this call to the answer)
+     * @throws HandedOffException when the answer was given on another thread
+     */
+    public void invoke(Request request, Consumer<InvocationResult> answer) {
         LongSupplier clock = runtime.clock();
         long start = clock.getAsLong();
         lastUsedNanos = start;
         Serving s = serving;
-        InvocationResult r;
+        Call call = new Call(s, start, answer);
         if (s == null) {
             ReloadReport last = lastReload;
-            r = InvocationResult.refused(request.requestId(), Outcome.ERROR, null, "route " + name
-                    + " has no handler version loaded" + (last == null ? "" : ": " + last.message()), 0, NO_VERSION);
-        } else {
-            r = admitAndRun(request, s, start);
+            call.complete(InvocationResult.refused(request.requestId(), Outcome.ERROR, null, "route " + name
+                    + " has no handler version loaded" + (last == null ? "" : ": " + last.message()), 0, NO_VERSION));
+            return;
         }
-        r = r.withWallNanos(clock.getAsLong() - start);
-        finish(r, s);
-        return r;
-    }
-
-    private InvocationResult admitAndRun(Request request, Serving s, long start) {
         long deadline = start + s.settings().budgets().wallNanos();
         long permit = s.breaker().tryAcquire();
         if (permit == CircuitBreaker.NOT_PERMITTED) {
             RouteSettings.Fallback f = s.settings().fallback();
-            return InvocationResult.refused(request.requestId(), Outcome.CIRCUIT_OPEN, f == null ? null : f.response(),
-                    "the circuit breaker of route " + name + " is open", 0, currentVersion());
+            call.complete(InvocationResult.refused(request.requestId(), Outcome.CIRCUIT_OPEN, f == null ? null : f.response(),
+                    "the circuit breaker of route " + name + " is open", 0, currentVersion()));
+            return;
         }
         Admission.Result admitted;
         try {
@@ -219,24 +266,70 @@ public final class Route implements AutoCloseable {
         }
         if (admitted != Admission.Result.ADMITTED) {
             s.breaker().record(permit, Outcome.REJECTED);
-            return admitted == Admission.Result.REJECTED
+            call.complete(admitted == Admission.Result.REJECTED
                     ? InvocationResult.refused(request.requestId(), Outcome.REJECTED, null, "route " + name + " is full: "
                             + s.settings().maxInflight() + " running and " + s.settings().maxQueue() + " waiting", 0,
                             currentVersion())
                     : InvocationResult.refused(request.requestId(), Outcome.TIMEOUT, null, "the deadline of "
-                            + millis(s.settings().budgets().wallNanos()) + " passed while queued", 0, currentVersion());
+                            + millis(s.settings().budgets().wallNanos()) + " passed while queued", 0, currentVersion()));
+            return;
         }
-        InvocationResult r = null;
+        call.admitted(permit);
+        InvocationResult r;
         try {
-            r = runWithRetries(request, s, deadline);
-        } finally {
-            s.breaker().record(permit, r == null ? Outcome.ERROR : r.outcome());
-            s.admission().release();
+            r = runWithRetries(request, call, deadline);
+        } catch (HandedOffException e) {
+            throw e;
+        } catch (RuntimeException | Error e) {
+            call.complete(InvocationResult.refused(request.requestId(), Outcome.ERROR, null, "the pipeline failed: " + e,
+                    0, currentVersion()));
+            if (e instanceof Error) {
+                throw e;
+            }
+            return;
         }
-        return r;
+        call.complete(r);
     }
 
-    private InvocationResult runWithRetries(Request request, Serving s, long deadline) {
+    /**
+     * One request's way out: releases what admission gave it, records it and answers it, once,
+     * whichever thread gets there first (its own, or the one answering for an abandoned attempt).
+     */
+    private final class Call {
+        private final Serving serving;
+        private final long start;
+        private final Consumer<InvocationResult> answer;
+        private final AtomicBoolean answered = new AtomicBoolean();
+        private long permit = CircuitBreaker.NOT_PERMITTED;
+        private volatile boolean admitted;
+
+        Call(Serving serving, long start, Consumer<InvocationResult> answer) {
+            this.serving = serving;
+            this.start = start;
+            this.answer = answer;
+        }
+
+        void admitted(long breakerPermit) {
+            permit = breakerPermit;
+            admitted = true;
+        }
+
+        void complete(InvocationResult result) {
+            if (!answered.compareAndSet(false, true)) {
+                return;
+            }
+            if (admitted) {
+                serving.breaker().record(permit, result.outcome());
+                serving.admission().release();
+            }
+            InvocationResult r = result.withWallNanos(runtime.clock().getAsLong() - start);
+            finish(r, serving);
+            answer.accept(r);
+        }
+    }
+
+    private InvocationResult runWithRetries(Request request, Call call, long deadline) {
+        Serving s = call.serving;
         LongSupplier clock = runtime.clock();
         for (int retries = 0;; retries++) {
             long remaining = deadline - clock.getAsLong();
@@ -249,7 +342,8 @@ public final class Route implements AutoCloseable {
             boolean started;
             try (HandlerVersions.Lease lease = acquire()) {
                 InProcessRoute entry = (InProcessRoute) lease.prepared();
-                r = entry.attempt(request, attemptBudgets(s.settings().budgets(), remaining, lease.version()));
+                r = entry.attempt(request, attemptBudgets(s.settings().budgets(), remaining, lease.version()),
+                        abandoned -> call.complete(afterAttempt(abandoned, s)));
                 started = true;
             } catch (VersionException | IllegalStateException | IllegalArgumentException e) {
                 // no version (the route was removed, or a parked one would not load again), or no
@@ -257,17 +351,8 @@ public final class Route implements AutoCloseable {
                 r = InvocationResult.refused(request.requestId(), Outcome.ERROR, null, e.getMessage(), 0, NO_VERSION);
                 started = false;
             }
-            if (started && r.outcome() == Outcome.TIMEOUT) {
-                // the attempt's budget was what was left of the deadline: name the route's
-                r = new InvocationResult(r.requestId(), r.outcome(), r.response(), "the deadline of "
-                        + millis(s.settings().budgets().wallNanos()) + " passed" + (r.abandoned()
-                        ? " (the handler thread did not stop and was abandoned)" : ""), r.wallNanos(), r.cpuNanos(),
-                        r.allocatedBytes(), r.fuel(), r.version(), r.abandoned());
-            }
-            if (r.abandoned()) {
-                stats.countAbandoned();
-                EventLog log = runtime.log();
-                log.emit(invocationLine("abandoned", r));
+            if (started) {
+                r = afterAttempt(r, s);
             }
             if (r.outcome() == Outcome.OK) {
                 return r;
@@ -284,6 +369,23 @@ public final class Route implements AutoCloseable {
                 return r;
             }
         }
+    }
+
+    /** Names the route's deadline in a timed-out attempt's message, and counts and logs an abandoned thread. */
+    private InvocationResult afterAttempt(InvocationResult r, Serving s) {
+        if (r.outcome() == Outcome.TIMEOUT) {
+            // the attempt's budget was what was left of the deadline: name the route's
+            r = new InvocationResult(r.requestId(), r.outcome(), r.response(), "the deadline of "
+                    + millis(s.settings().budgets().wallNanos()) + " passed" + (r.abandoned()
+                    ? " (the handler thread did not stop and was abandoned)" : ""), r.wallNanos(), r.cpuNanos(),
+                    r.allocatedBytes(), r.fuel(), r.version(), r.abandoned());
+        }
+        if (r.abandoned()) {
+            stats.countAbandoned();
+            EventLog log = runtime.log();
+            log.emit(invocationLine("abandoned", r));
+        }
+        return r;
     }
 
     private HandlerVersions.Lease acquire() throws VersionException {
@@ -333,6 +435,47 @@ public final class Route implements AutoCloseable {
                     .put("idleMs", TimeUnit.NANOSECONDS.toMillis(nowNanos - lastUsedNanos)));
         }
         return parked;
+    }
+
+    /**
+     * Resizes the route's pool when {@code pool.interval} has passed since the last look: from
+     * the utilisation in between (the callers running or queued, over the pool size), by
+     * {@link PoolSizer}'s rule. Called by one periodic task.
+     *
+     * @param nowNanos the runtime clock's reading now
+     * @return whether the size changed
+     */
+    public synchronized boolean resizePool(long nowNanos) {
+        Serving s = serving;
+        if (s == null) {
+            return false;
+        }
+        Pool p = s.pool();
+        long span = nowNanos - p.lookedAt;
+        if (span < s.settings().pool().intervalNanos()) {
+            return false;
+        }
+        long occupancy = s.admission().occupancyNanos();
+        int size = s.admission().limit();
+        double utilisation = (occupancy - p.occupancyAt) / ((double) size * span);
+        p.lookedAt = nowNanos;
+        p.occupancyAt = occupancy;
+        int next = p.sizer.decide(size, utilisation);
+        if (next == size) {
+            return false;
+        }
+        s.admission().setLimit(next);
+        stats.countPoolResize();
+        EventLog log = runtime.log();
+        log.emit(log.line("pool-resize").put("route", name).put("from", size).put("to", next)
+                .put("utilisation", Math.round(utilisation * 1000) / 1000.0));
+        return true;
+    }
+
+    /** @return the pool size: how many of the route's invocations may run at once now (0 before a version) */
+    public int poolSize() {
+        Serving s = serving;
+        return s == null ? 0 : s.admission().limit();
     }
 
     /** @return whether the route is scaled to zero: no version loaded until the next request */

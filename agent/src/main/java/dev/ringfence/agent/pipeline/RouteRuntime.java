@@ -5,6 +5,7 @@ import dev.ringfence.limiter.MeteredExecutor;
 import dev.ringfence.loader.InstrumentedClassCache;
 import dev.ringfence.loader.UnloadWatch;
 import java.util.Objects;
+import java.util.concurrent.ThreadFactory;
 import java.util.function.LongSupplier;
 
 /**
@@ -57,6 +58,17 @@ public final class RouteRuntime {
 
     MeteredExecutor executor() {
         return executor;
+    }
+
+    /**
+     * Threads for a front's own pool on which routes run their handlers in place, without a
+     * hand-off to a sandbox worker ({@link MeteredExecutor#hostThreads}).
+     *
+     * @param prefix the threads' name prefix
+     * @return the factory
+     */
+    public ThreadFactory hostThreads(String prefix) {
+        return executor.hostThreads(prefix);
     }
 
     /** @return the unload watch (loaders retired and not yet collected, leaks) */

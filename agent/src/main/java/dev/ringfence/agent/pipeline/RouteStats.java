@@ -34,6 +34,7 @@ public final class RouteStats {
     private final LongAdder reloadFailures = new LongAdder();
     private final LongAdder abandoned = new LongAdder();
     private final LongAdder coldStarts = new LongAdder();
+    private final LongAdder poolResizes = new LongAdder();
     private volatile long lastColdStartNanos;
     private final Recorder recorder = new Recorder(3);
     private final Histogram cumulative = new Histogram(3);
@@ -93,6 +94,16 @@ public final class RouteStats {
     /** @return how long the last cold start took, in nanoseconds; 0 before the first */
     public long lastColdStartNanos() {
         return lastColdStartNanos;
+    }
+
+    /** Counts one change of the pool's size. */
+    public void countPoolResize() {
+        poolResizes.increment();
+    }
+
+    /** @return changes of the pool's size so far */
+    public long poolResizes() {
+        return poolResizes.sum();
     }
 
     /** Counts one handler thread left behind. */

@@ -67,6 +67,20 @@ public final class RouteTable {
     }
 
     /**
+     * Resizes the routes' pools that are due ({@link Route#resizePool}).
+     *
+     * @return how many changed size
+     */
+    public int resizePools() {
+        long now = runtime.clock().getAsLong();
+        int n = 0;
+        for (Route r : routes.values()) {
+            n += r.resizePool(now) ? 1 : 0;
+        }
+        return n;
+    }
+
+    /**
      * Scales idle routes to zero ({@link Route#parkIfIdle}).
      *
      * @return how many were parked

@@ -58,6 +58,7 @@ public final class ServeRuntime implements AutoCloseable {
     private void parkIdle() {
         try {
             routes.parkIdle();
+            routes.resizePools();
         } catch (RuntimeException e) {
             log.emit(log.line("idle-check-failed").put("message", String.valueOf(e)));
         }

@@ -274,4 +274,44 @@ class AdmissionTest {
         assertEquals(0, a.inflight());
         assertEquals(0, a.queued());
     }
+
+    @Test
+    void shouldPassNewSlotsToWaitersWhenThePoolGrowsAndHoldThemBackWhenItShrinks() throws Exception {
+        Admission a = new Admission(4, 4, clock);
+        a.setLimit(1);
+        assertEquals(Result.ADMITTED, a.tryAcquire(FAR));
+        Future<Result> second = queue(a, FAR);
+        Future<Result> third = queue(a, FAR);
+        a.setLimit(3);
+        assertEquals(Result.ADMITTED, second.get());
+        assertEquals(Result.ADMITTED, third.get());
+        assertEquals(3, a.inflight());
+        a.setLimit(1); // the three running finish; no slot is passed on until fewer than one run
+        Future<Result> fourth = queue(a, FAR);
+        a.release();
+        a.release();
+        assertEquals(1, a.queued(), "two released above the new size: nothing passed on");
+        a.release();
+        assertEquals(Result.ADMITTED, fourth.get());
+        assertEquals(1, a.inflight());
+        assertThrows(IllegalArgumentException.class, () -> a.setLimit(5));
+        assertThrows(IllegalArgumentException.class, () -> a.setLimit(0));
+    }
+
+    @Test
+    void shouldIntegrateTheCallersRunningAndQueuedOverTime() throws Exception {
+        Admission a = new Admission(2, 2, clock);
+        a.setLimit(1);
+        long start = a.occupancyNanos();
+        assertEquals(Result.ADMITTED, a.tryAcquire(FAR));
+        clock.advance(100); // one running for 100 ns
+        Future<Result> queued = queue(a, FAR);
+        clock.advance(50); // one running and one queued for 50 ns
+        a.release();
+        assertEquals(Result.ADMITTED, queued.get());
+        clock.advance(10); // one running for 10 ns
+        a.release();
+        clock.advance(1_000); // none
+        assertEquals(100 + 2 * 50 + 10, a.occupancyNanos() - start);
+    }
 }

@@ -254,4 +254,42 @@ class RouteTest {
         Route r = route("handler=dev.ringfence.samples.Hello\nidle=0\n");
         assertFalse(r.parkIfIdle(System.nanoTime() + TimeUnit.DAYS.toNanos(1)));
     }
+
+    @Test
+    void shouldGrowThePoolFromItsUtilisationAfterAnIntervalAndLetTheQueuedRun() throws Exception {
+        ManualClock clock = new ManualClock(0);
+        RouteRuntime manual = new RouteRuntime(new MeteredExecutor("pool-test", 20_000_000L, 0), watch, null, eventLog,
+                HandlerLog.events(eventLog), clock);
+        Route r = new Route("r", manual);
+        assertTrue(r.update(settings("pool", "handler=dev.ringfence.samples.budget.SleepForever\ntimeout=2s\n"
+                + "maxInflight=4\nmaxQueue=8\npool.min=1\npool.max=4\npool.interval=1s\npool.cooldown=0s\n"),
+                List.of(jar("v1")), RouteDefaults.NONE).ok());
+        assertEquals(1, r.poolSize(), "a new pool starts at pool.min");
+        List<Future<InvocationResult>> calls = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            calls.add(callers.submit(() -> r.invoke(request("c"))));
+        }
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while ((r.inflight() != 1 || r.queued() != 2) && System.nanoTime() < until) {
+            Thread.sleep(2);
+        }
+        assertEquals(2, r.queued(), "two wait for the one slot");
+        assertFalse(r.resizePool(clock.getAsLong() + 1), "not before an interval has passed");
+        clock.advance(TimeUnit.SECONDS.toNanos(1));
+        assertTrue(r.resizePool(clock.getAsLong()));
+        assertEquals(4, r.poolSize(), "utilisation 3 (one running, two waiting) grows it to pool.max");
+        assertTrue(log().contains("\"event\":\"pool-resize\",\"route\":\"r\",\"from\":1,\"to\":4"), log());
+        assertEquals(1, r.stats().poolResizes());
+        int letIn = 0;
+        for (Future<InvocationResult> c : calls) {
+            InvocationResult res = c.get(20, TimeUnit.SECONDS);
+            assertEquals(Outcome.TIMEOUT, res.outcome());
+            letIn += res.message().contains("while queued") ? 0 : 1;
+        }
+        assertEquals(3, letIn, "the two queued were let in at the resize, not left to expire in the queue");
+        clock.advance(TimeUnit.SECONDS.toNanos(1));
+        assertTrue(r.resizePool(clock.getAsLong()));
+        assertEquals(2, r.poolSize(), "idle for an interval: halved, no further");
+        r.close();
+    }
 }
