@@ -38,7 +38,8 @@ public final class InvocationEvent extends jdk.jfr.Event {
     String requestId;
 
     @Label("Outcome")
-    @Description("How the invocation ended (a dev.ringfence.api.Outcome name)")
+    @Description("How the invocation ended: a dev.ringfence.api.Outcome name, or NOT_FOUND (no such route) or"
+            + " BODY_TOO_LARGE (a body over the route's bound) for a request the HTTP front answered before any route ran")
     String outcome;
 
     @Label("Wall Time")

@@ -251,4 +251,33 @@ public final class RingfenceEvents {
             event.commit();
         }
     }
+
+    /**
+     * Emits {@code ringfence.Quarantined}.
+     *
+     * @param route the route
+     * @param version the quarantined handler version
+     * @param requestId the request whose handler thread was abandoned last
+     * @param outcome the {@link dev.ringfence.api.Outcome} name that request ended with
+     * @param abandonedThreads handler threads of this version abandoned so far
+     * @param releaseAfterNanos how long the quarantine lasts, 0 until a new version loads
+     * @param message detail, or {@code null}
+     */
+    public static void quarantined(String route, String version, String requestId, String outcome,
+            long abandonedThreads, long releaseAfterNanos, String message) {
+        if (!FlightRecorder.isInitialized()) {
+            return;
+        }
+        QuarantinedEvent event = new QuarantinedEvent();
+        if (event.shouldCommit()) {
+            event.route = route;
+            event.version = version;
+            event.requestId = requestId;
+            event.outcome = outcome;
+            event.abandonedThreads = abandonedThreads;
+            event.releaseAfterNanos = releaseAfterNanos;
+            event.message = message;
+            event.commit();
+        }
+    }
 }

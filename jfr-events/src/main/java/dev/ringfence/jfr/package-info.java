@@ -6,6 +6,7 @@
  * {@code .jfr} file ({@link dev.ringfence.jfr.RecordingReport}).
  *
  * <p>Event fields are primitives and strings only; outcomes are the stable names of
- * {@link dev.ringfence.api.Outcome}.
+ * {@link dev.ringfence.api.Outcome}, and for a request the HTTP front answers before any route runs,
+ * its error code ({@code NOT_FOUND}, {@code BODY_TOO_LARGE}).
  */
 package dev.ringfence.jfr;

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 class JfcTest {
     private static final String[] RINGFENCE_EVENTS = {InvocationEvent.NAME,
         BudgetExceededEvent.NAME, DeniedEvent.NAME, VersionLoadedEvent.NAME,
-        VersionUnloadedEvent.NAME, LoaderLeakedEvent.NAME, BreakerTransitionEvent.NAME};
+        VersionUnloadedEvent.NAME, LoaderLeakedEvent.NAME, BreakerTransitionEvent.NAME,
+        QuarantinedEvent.NAME};
 
     @Test
     void shouldParseWithConfigurationCreate() throws Exception {

@@ -172,6 +172,22 @@ class RingfenceEventsTest {
     }
 
     @Test
+    void shouldRecordQuarantinedFields() throws Exception {
+        Path file = JfrFiles.record(dir.resolve("quarantined.jfr"), () ->
+                RingfenceEvents.quarantined("orders", "v1", "req-9", "TIMEOUT", 1, 60_000_000_000L,
+                        "the handler thread did not stop"));
+
+        RecordedEvent event = JfrFiles.only(file, QuarantinedEvent.NAME);
+        assertEquals("orders", event.getString("route"));
+        assertEquals("v1", event.getString("version"));
+        assertEquals("req-9", event.getString("requestId"));
+        assertEquals("TIMEOUT", event.getString("outcome"));
+        assertEquals(1L, event.getLong("abandonedThreads"));
+        assertEquals(Duration.ofMinutes(1), event.getDuration("releaseAfterNanos"));
+        assertEquals("the handler thread did not stop", event.getString("message"));
+    }
+
+    @Test
     void shouldPlaceEveryEventInTheRingfenceCategory() throws Exception {
         Configuration settings = Jfc.configuration();
         Path file = JfrFiles.record(dir.resolve("categories.jfr"), settings, () -> {
@@ -182,11 +198,12 @@ class RingfenceEventsTest {
             RingfenceEvents.versionUnloaded("r", "v", 1);
             RingfenceEvents.loaderLeaked("r", "v", "c", 1);
             RingfenceEvents.breakerTransition("r", "CLOSED", "OPEN");
+            RingfenceEvents.quarantined("r", "v", "q", "TIMEOUT", 1, 0, null);
         });
 
         for (String name : new String[] {InvocationEvent.NAME, BudgetExceededEvent.NAME,
             DeniedEvent.NAME, VersionLoadedEvent.NAME, VersionUnloadedEvent.NAME,
-            LoaderLeakedEvent.NAME, BreakerTransitionEvent.NAME}) {
+            LoaderLeakedEvent.NAME, BreakerTransitionEvent.NAME, QuarantinedEvent.NAME}) {
             RecordedEvent event = JfrFiles.only(file, name);
             assertEquals("ringfence", event.getEventType().getCategoryNames().get(0), name);
             assertNotNull(event.getEventType().getLabel(), name);

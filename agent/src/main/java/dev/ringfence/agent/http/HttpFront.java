@@ -44,7 +44,8 @@ import java.util.regex.Pattern;
  *       with the outcome's status ({@link InvocationResult#statusOf}) and, for 503,
  *       {@code Retry-After}. An unknown route is 404 {@code NOT_FOUND}; a body over the route's
  *       {@code maxBodyBytes} is 413 {@code BODY_TOO_LARGE}, read no further than one byte past
- *       the bound.</li>
+ *       the bound. Both are recorded like a route's requests ({@link FrontRefusals}): one
+ *       {@code ringfence.Invocation} event each, and a count.</li>
  *   <li>{@code GET /metrics}: {@link MetricsPage}; {@code GET /status}: {@link StatusPage}.</li>
  *   <li>Every response carries {@code X-Ringfence-Outcome} and {@code X-Request-Id}; route
  *       responses also {@code X-Ringfence-Version}.</li>
@@ -86,6 +87,7 @@ public final class HttpFront {
     private final RouteTable routes;
     private final MetricsPage metrics;
     private final StatusPage status;
+    private final FrontRefusals refusals = new FrontRefusals();
     private final AtomicInteger active = new AtomicInteger();
     private final int threads;
     /** Threads stuck in abandoned handler code: the pool may make as many more. Guarded by itself. */
@@ -97,7 +99,7 @@ public final class HttpFront {
         this.executor = executor;
         this.threads = executor.getMaximumPoolSize();
         this.routes = routes;
-        this.metrics = new MetricsPage(routes);
+        this.metrics = new MetricsPage(routes, refusals);
         this.status = new StatusPage(routes);
     }
 
@@ -224,18 +226,22 @@ public final class HttpFront {
     }
 
     private void serveRoute(HttpExchange ex, String name, String requestId) throws IOException {
+        long start = System.nanoTime();
         Route route = routes.get(name);
         if (route == null) {
-            error(ex, 404, "NOT_FOUND", "no route named " + name, requestId);
+            String message = "no route named " + name;
+            refusals.notFound(name, requestId, System.nanoTime() - start, message);
+            error(ex, 404, FrontRefusals.NOT_FOUND, message, requestId);
             return;
         }
         RouteSettings settings = route.settings();
         long max = settings == null ? 1L << 20 : settings.maxBodyBytes(); // no version yet: the answer is an error anyway
         byte[] body = readBody(ex, max);
         if (body == null) {
+            String message = "the body is larger than route " + name + "'s maxBodyBytes of " + max + " bytes";
+            refusals.bodyTooLarge(route, requestId, System.nanoTime() - start, message);
             ex.getResponseHeaders().set("Connection", "close");
-            error(ex, 413, "BODY_TOO_LARGE", "the body is larger than route " + name + "'s maxBodyBytes of " + max
-                    + " bytes", requestId);
+            error(ex, 413, FrontRefusals.BODY_TOO_LARGE, message, requestId);
             return;
         }
         Thread here = Thread.currentThread();

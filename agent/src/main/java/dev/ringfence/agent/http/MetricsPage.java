@@ -12,18 +12,24 @@ import java.util.List;
 /**
  * Renders {@code GET /metrics}: per route (label {@code route}) requests by outcome, a latency
  * histogram, p50/p95/p99, in-flight, queued, pool size, breaker state, rejections, timeouts,
- * retries, reloads, cold starts, parked and abandoned threads; for the server, loaders alive, unloaded and leaked, and
- * the JVM's heap, Metaspace and loaded classes. Times are in seconds, sizes in bytes.
+ * retries, reloads, cold starts, parked, abandoned threads, quarantined and quarantines; for the
+ * server, requests that named no route, loaders alive, unloaded and leaked, and the JVM's heap,
+ * Metaspace and loaded classes. Times are in seconds, sizes in bytes.
  *
  * <p>Thread-safe; every render reads the live figures, which may move while it reads.
  */
 public final class MetricsPage {
     private static final double NANOS = 1e9;
     private final RouteTable routes;
+    private final FrontRefusals refusals;
 
-    /** @param routes the routes to report */
-    public MetricsPage(RouteTable routes) {
+    /**
+     * @param routes the routes to report
+     * @param refusals what the HTTP front answered itself
+     */
+    public MetricsPage(RouteTable routes, FrontRefusals refusals) {
         this.routes = routes;
+        this.refusals = refusals;
     }
 
     /** @return the Prometheus text exposition (format 0.0.4) */
@@ -31,11 +37,13 @@ public final class MetricsPage {
         List<Route> all = routes.all();
         StringBuilder sb = new StringBuilder(4096);
         PrometheusText p = new PrometheusText(sb);
-        p.counter("ringfence_requests_total", "Requests by route and outcome.");
+        p.counter("ringfence_requests_total",
+                "Requests by route and outcome (BODY_TOO_LARGE: answered 413 before the pipeline ran).");
         for (Route r : all) {
             for (Outcome o : Outcome.values()) {
                 p.sample(r.stats().requests(o), "route", r.name(), "outcome", o.name());
             }
+            p.sample(r.stats().bodyTooLarge(), "route", r.name(), "outcome", FrontRefusals.BODY_TOO_LARGE);
         }
         p.histogram("ringfence_request_duration_seconds", "Request latency from arrival to answer, every outcome.");
         for (Route r : all) {
@@ -84,11 +92,18 @@ public final class MetricsPage {
         all.forEach(r -> p.sample(r.parked() ? 1 : 0, "route", r.name()));
         p.counter("ringfence_abandoned_threads_total", "Handler threads that did not stop after a trip and were left behind.");
         all.forEach(r -> p.sample(r.stats().abandoned(), "route", r.name()));
+        p.gauge("ringfence_quarantined", "1 while the route's version is quarantined: its requests end CIRCUIT_OPEN.");
+        all.forEach(r -> p.sample(r.quarantine().quarantined() ? 1 : 0, "route", r.name()));
+        p.counter("ringfence_quarantines_total", "Versions of the route quarantined after their handler threads were abandoned.");
+        all.forEach(r -> p.sample(r.quarantine().quarantines(), "route", r.name()));
         serverFamilies(p, all);
         return sb.toString();
     }
 
     private void serverFamilies(PrometheusText p, List<Route> all) {
+        p.counter("ringfence_unrouted_requests_total",
+                "Requests to /fn/<route> that reached no route, by reason (NOT_FOUND: no route of that name).");
+        p.sample(refusals.notFound(), "reason", FrontRefusals.NOT_FOUND);
         UnloadWatch watch = routes.runtime().watch();
         long current = all.stream().filter(r -> r.version() != null).count();
         long draining = all.stream().mapToLong(Route::draining).sum();

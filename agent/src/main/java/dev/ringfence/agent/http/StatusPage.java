@@ -2,20 +2,20 @@ package dev.ringfence.agent.http;
 
 import dev.ringfence.agent.log.JsonText;
 import dev.ringfence.agent.pipeline.JvmMemory;
+import dev.ringfence.agent.pipeline.Quarantine;
 import dev.ringfence.agent.pipeline.ReloadReport;
 import dev.ringfence.agent.pipeline.Route;
 import dev.ringfence.agent.pipeline.RouteSettings;
 import dev.ringfence.agent.pipeline.RouteStats;
 import dev.ringfence.agent.pipeline.RouteTable;
-import dev.ringfence.api.Outcome;
 import dev.ringfence.loader.UnloadWatch;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Renders {@code GET /status}: one JSON object with every route (name, handler, version, tier,
- * pool size, in-flight, queued, breaker state, parked, cold starts, request count, p99, last
- * reload result), the
+ * pool size, in-flight, queued, breaker state, parked, quarantine, cold starts, request count, p99,
+ * last reload result), the
  * loaders (alive, unloaded, leaked) and the JVM (heap, Metaspace, loaded classes).
  *
  * <p>Thread-safe; every render reads the live figures.
@@ -51,17 +51,20 @@ public final class StatusPage {
     private static JsonText route(Route r) {
         RouteSettings s = r.settings();
         RouteStats stats = r.stats();
-        long requests = 0;
-        for (Outcome o : Outcome.values()) {
-            requests += stats.requests(o);
-        }
+        long requests = stats.requests();
         ReloadReport last = r.lastReload();
+        Quarantine.Status q = r.quarantine().status();
+        JsonText quarantine = q == null ? null : new JsonText().put("version", q.version())
+                .put("since", q.since().toString()).put("reason", q.reason()).put("requestId", q.requestId())
+                .put("outcome", q.outcome().name()).put("abandonedThreads", q.abandonedThreads())
+                .put("releaseAt", q.releaseAt() == null ? null : q.releaseAt().toString());
         JsonText reload = last == null ? null : new JsonText().put("ok", last.ok()).put("at", last.at().toString())
                 .put("version", last.version()).put("message", last.message());
         return new JsonText().put("name", r.name()).put("handler", s == null ? null : s.handler())
                 .put("version", r.version()).put("tier", Route.TIER).put("poolSize", r.poolSize())
                 .put("inflight", r.inflight()).put("queued", r.queued()).put("draining", r.draining())
                 .put("breaker", r.breakerState().name()).put("parked", r.parked())
+                .put("quarantined", q != null).put("quarantine", quarantine).put("quarantines", r.quarantine().quarantines())
                 .put("coldStarts", stats.coldStarts()).put("lastColdStartMs", stats.lastColdStartNanos() / 1e6)
                 .put("requests", requests)
                 .put("p99Ms", stats.percentiles().p99Nanos() / 1e6).put("lastReload", reload);

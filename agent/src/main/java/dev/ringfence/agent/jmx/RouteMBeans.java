@@ -1,5 +1,6 @@
 package dev.ringfence.agent.jmx;
 
+import dev.ringfence.agent.pipeline.Quarantine;
 import dev.ringfence.agent.pipeline.ReloadReport;
 import dev.ringfence.agent.pipeline.Route;
 import dev.ringfence.agent.pipeline.RouteSettings;
@@ -169,11 +170,7 @@ public final class RouteMBeans {
 
         @Override
         public long getRequests() {
-            long n = 0;
-            for (Outcome o : Outcome.values()) {
-                n += route.stats().requests(o);
-            }
-            return n;
+            return route.stats().requests();
         }
 
         @Override
@@ -230,6 +227,28 @@ public final class RouteMBeans {
         public long getAbandonedThreads() {
             RouteStats s = route.stats();
             return s.abandoned();
+        }
+
+        @Override
+        public boolean isQuarantined() {
+            return route.quarantine().quarantined();
+        }
+
+        @Override
+        public String getQuarantinedSince() {
+            Quarantine.Status q = route.quarantine().status();
+            return q == null ? null : q.since().toString();
+        }
+
+        @Override
+        public String getQuarantineReason() {
+            Quarantine.Status q = route.quarantine().status();
+            return q == null ? null : q.reason();
+        }
+
+        @Override
+        public long getQuarantines() {
+            return route.quarantine().quarantines();
         }
 
         @Override

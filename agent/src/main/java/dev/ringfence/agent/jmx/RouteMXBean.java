@@ -68,6 +68,18 @@ public interface RouteMXBean {
     /** @return handler threads left behind */
     long getAbandonedThreads();
 
+    /** @return whether the route's version is quarantined (its requests end {@code CIRCUIT_OPEN}) */
+    boolean isQuarantined();
+
+    /** @return when the quarantine in force began (ISO-8601), or null when none is */
+    String getQuarantinedSince();
+
+    /** @return why the version is quarantined, one line, or null when it is not */
+    String getQuarantineReason();
+
+    /** @return quarantines begun so far, on every version of the route */
+    long getQuarantines();
+
     /** @return the last reload's result, one line ({@code ok: …} or {@code failed: …}), or null */
     String getLastReload();
 }

@@ -13,6 +13,9 @@ import java.time.Instant;
  *       version, requestId, outcome, wallMs, cpuMs, allocatedBytes, message); {@code slow} is for an
  *       invocation longer than its route's {@code slow} that tripped no budget and was not denied</li>
  *   <li>{@code breaker}: a circuit breaker transition (route, from, to)</li>
+ *   <li>{@code quarantined}: a version quarantined after its handler threads were abandoned (route,
+ *       version, requestId and outcome of the request that did it, abandonedThreads, releaseAt,
+ *       message); {@code quarantine-lifted}: its end (route, version, since, message)</li>
  *   <li>{@code reload}, {@code reload-failed}, {@code route-added}, {@code route-removed}: the
  *       routes directory (route, version, previous, loadMs, metaspaceDeltaBytes across the load,
  *       message)</li>

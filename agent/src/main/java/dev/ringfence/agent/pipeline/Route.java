@@ -43,6 +43,8 @@ import java.util.function.LongSupplier;
  *   <li>Scale-to-zero: {@link #parkIfIdle} retires an idle route's version; the next request loads
  *       the same classpath again on its own thread (a cold start, counted and logged), others
  *       arriving meanwhile wait for that load.</li>
+ *   <li>A version whose handler threads were abandoned is quarantined ({@link Quarantine}): its
+ *       requests end {@code CIRCUIT_OPEN} at once until a new version loads.</li>
  *   <li>A request runs on the version current when it started an attempt, under a lease, so a
  *       reload never breaks it; settings are read once per request. Settings that change with a
  *       new version may meet the old version for the requests in between: a fuel budget on a
@@ -59,6 +61,7 @@ public final class Route implements AutoCloseable {
     private final RouteRuntime runtime;
     private final HandlerVersions versions;
     private final RouteStats stats = new RouteStats();
+    private final Quarantine quarantine;
     private volatile Serving serving;
     private volatile ReloadReport lastReload;
     /** What the last successful update loaded: what a parked route loads again. */
@@ -104,6 +107,7 @@ public final class Route implements AutoCloseable {
         this.runtime = runtime;
         this.versions = new HandlerVersions(name, LoadOptions.of(Policy.DENY_ALL), runtime.watch(),
                 runtime.versionEvents());
+        this.quarantine = new Quarantine(name, runtime.clock(), this::settings, new QuarantineEvents(name, runtime.log()));
     }
 
     /** @return the route's name */
@@ -133,6 +137,7 @@ public final class Route implements AutoCloseable {
             boolean newVersion = versions.reload(jars, options, s.handler(), v -> prepare(v, s));
             loaded = new Loaded(List.copyOf(jars), options, s);
             parked = false;
+            quarantine.track(version());
             lastUsedNanos = runtime.clock().getAsLong();
             Serving old = serving;
             boolean settingsChanged = old == null || !same(old.settings(), s);
@@ -204,7 +209,7 @@ public final class Route implements AutoCloseable {
             return false;
         }
         return new RouteSettings(a.handler(), a.budgets(), a.slowNanos(), a.maxInflight(), a.maxQueue(), a.maxBodyBytes(),
-                a.idleNanos(), a.breaker(), a.retry(), a.pool(), a.fallback(), b.policy()).equals(b);
+                a.idleNanos(), a.breaker(), a.retry(), a.pool(), a.fallback(), a.quarantine(), b.policy()).equals(b);
     }
 
     /**
@@ -247,6 +252,11 @@ public final class Route implements AutoCloseable {
             ReloadReport last = lastReload;
             call.complete(InvocationResult.refused(request.requestId(), Outcome.ERROR, null, "route " + name
                     + " has no handler version loaded" + (last == null ? "" : ": " + last.message()), 0, NO_VERSION));
+            return;
+        }
+        InvocationResult held = quarantine.refusal(request.requestId());
+        if (held != null) {
+            call.complete(held);
             return;
         }
         long deadline = start + s.settings().budgets().wallNanos();
@@ -338,6 +348,10 @@ public final class Route implements AutoCloseable {
                         + millis(s.settings().budgets().wallNanos()) + " passed before attempt " + (retries + 1), 0,
                         currentVersion());
             }
+            InvocationResult held = quarantine.refusal(request.requestId()); // quarantined while it waited
+            if (held != null) {
+                return held;
+            }
             InvocationResult r;
             boolean started;
             try (HandlerVersions.Lease lease = acquire()) {
@@ -384,6 +398,7 @@ public final class Route implements AutoCloseable {
             stats.countAbandoned();
             EventLog log = runtime.log();
             log.emit(invocationLine("abandoned", r));
+            quarantine.abandoned(r);
         }
         return r;
     }
@@ -404,6 +419,7 @@ public final class Route implements AutoCloseable {
         long start = System.nanoTime();
         versions.reload(l.jars(), l.options(), l.settings().handler(), v -> prepare(v, l.settings()));
         parked = false;
+        quarantine.track(version()); // the same content is the same version: a quarantine stays
         long took = System.nanoTime() - start;
         stats.countColdStart(took);
         EventLog log = runtime.log();
@@ -513,12 +529,14 @@ public final class Route implements AutoCloseable {
      * The {@code Retry-After} of a refused request.
      *
      * @param outcome {@code REJECTED} or {@code CIRCUIT_OPEN}
-     * @return whole seconds, at least 1: the time until an open breaker lets a trial through, else 1
+     * @return whole seconds, at least 1: the time until a quarantine ends ({@link Quarantine#retryAfterNanos})
+     *     or an open breaker lets a trial through, else 1
      */
     public long retryAfterSeconds(Outcome outcome) {
         Serving s = serving;
         if (outcome == Outcome.CIRCUIT_OPEN && s != null) {
-            long n = s.breaker().retryAfterNanos();
+            long q = quarantine.retryAfterNanos();
+            long n = q >= 0 ? q : s.breaker().retryAfterNanos();
             return Math.max(1, (n + 999_999_999L) / 1_000_000_000L);
         }
         return 1;
@@ -562,6 +580,11 @@ public final class Route implements AutoCloseable {
     public CircuitBreaker.State breakerState() {
         Serving s = serving;
         return s == null ? CircuitBreaker.State.CLOSED : s.breaker().state();
+    }
+
+    /** @return the quarantine of the route's version: whether one is in force, since when and why */
+    public Quarantine quarantine() {
+        return quarantine;
     }
 
     /** @return what the route has done */

@@ -43,6 +43,10 @@ import java.util.Set;
  *   <tr><td>{@code fallback.status}</td><td>none</td><td>200 to 599: answer this instead of 503 while the breaker
  *       is open; {@code fallback.body} (default empty) and {@code fallback.contentType}
  *       (default {@code text/plain; charset=utf-8}) need it</td></tr>
+ *   <tr><td>{@code quarantine.after}</td><td>{@code 1}</td><td>abandoned handler threads of one version that
+ *       quarantine it (see {@link Quarantine}); 0 never</td></tr>
+ *   <tr><td>{@code quarantine.for}</td><td>{@code 0}</td><td>how long a quarantine lasts; 0 until a new version
+ *       loads</td></tr>
  *   <tr><td>{@code policy.read}, {@code policy.write}</td><td>none</td><td>directories; a relative one is resolved
  *       against the folder of the file that names it</td></tr>
  *   <tr><td>{@code policy.hosts}, {@code policy.env}</td><td>none</td><td>{@code host} or {@code host:port};
@@ -64,11 +68,13 @@ import java.util.Set;
  * @param breaker the circuit breaker's settings
  * @param retry the retry settings
  * @param pool the worker pool's settings
- * @param fallback the response while the breaker is open, or null for 503
+ * @param fallback the response while the breaker is open (or the version is quarantined), or null for 503
+ * @param quarantine when a version whose handler threads were abandoned stops running, and for how long
  * @param policy what the handler may do beyond computing
  */
 public record RouteSettings(String handler, Budgets budgets, long slowNanos, int maxInflight, int maxQueue,
-        long maxBodyBytes, long idleNanos, Breaker breaker, Retry retry, Pool pool, Fallback fallback, Policy policy) {
+        long maxBodyBytes, long idleNanos, Breaker breaker, Retry retry, Pool pool, Fallback fallback,
+        QuarantineSettings quarantine, Policy policy) {
 
     /** The file in a route's folder that holds its settings. */
     public static final String FILE_NAME = "route.properties";
@@ -81,8 +87,8 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
             "timeout", "cpu", "fuel", "alloc", "slow", "maxInflight", "maxQueue", "maxBodyBytes", "idle",
             "breaker.failures", "breaker.successes", "breaker.openFor", "retry.max", "retry.base", "retry.cap",
             "idempotent", "pool.min", "pool.max", "pool.interval", "pool.cooldown", "fallback.status",
-            "fallback.body", "fallback.contentType", "policy.read", "policy.write", "policy.hosts", "policy.env",
-            "policy.threads", "policy.native")));
+            "fallback.body", "fallback.contentType", "quarantine.after", "quarantine.for", "policy.read",
+            "policy.write", "policy.hosts", "policy.env", "policy.threads", "policy.native")));
 
     static final SettingValues BUILT_IN = SettingValues.builtIn(builtIn());
 
@@ -108,6 +114,8 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
         m.put("idempotent", "false");
         m.put("pool.interval", "10s");
         m.put("pool.cooldown", "30s");
+        m.put("quarantine.after", "1");
+        m.put("quarantine.for", "0");
         m.put("policy.threads", "false");
         m.put("policy.native", "false");
         return m;
@@ -164,6 +172,29 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
     }
 
     /**
+     * When a version whose handler threads were abandoned is quarantined, and for how long.
+     *
+     * @param after abandoned handler threads of one version that quarantine it; 0 never
+     * @param forNanos how long a quarantine lasts; 0 until a new version loads
+     */
+    public record QuarantineSettings(int after, long forNanos) {
+        /** Never quarantines. */
+        public static final QuarantineSettings NEVER = new QuarantineSettings(0, 0);
+
+        /** @throws IllegalArgumentException on a negative value */
+        public QuarantineSettings {
+            if (after < 0 || forNanos < 0) {
+                throw new IllegalArgumentException("quarantine needs after >= 0, for >= 0");
+            }
+        }
+
+        /** @return whether abandoned threads ever quarantine a version */
+        public boolean enabled() {
+            return after > 0;
+        }
+    }
+
+    /**
      * The response a route answers with while its breaker is open (degradation).
      *
      * @param status 200 to 599
@@ -196,6 +227,7 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
         Objects.requireNonNull(breaker, "breaker");
         Objects.requireNonNull(retry, "retry");
         Objects.requireNonNull(pool, "pool");
+        Objects.requireNonNull(quarantine, "quarantine");
         Objects.requireNonNull(policy, "policy");
         if (handler == null || handler.isBlank()) {
             throw new IllegalArgumentException("a route needs a handler class");
@@ -264,7 +296,9 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
                 (int) v.count("breaker.successes", 1, 10_000), v.duration("breaker.openFor", 1));
         return new RouteSettings(handler, budgets, v.duration("slow", 0), maxInflight,
                 (int) v.count("maxQueue", 0, 100_000), v.size("maxBodyBytes", MAX_BODY_LIMIT), v.duration("idle", 0),
-                breaker, retry(v), pool(v, maxInflight), fallback(v), PolicySettings.policy(v));
+                breaker, retry(v), pool(v, maxInflight), fallback(v),
+                new QuarantineSettings((int) v.count("quarantine.after", 0, 1_000_000), v.duration("quarantine.for", 0)),
+                PolicySettings.policy(v));
     }
 
     private static String className(SettingValues v) {

@@ -8,7 +8,9 @@ import org.HdrHistogram.Recorder;
 /**
  * What one route has done since it was added: requests by outcome, a latency histogram with fixed
  * buckets (for Prometheus), latency percentiles (HdrHistogram, three significant digits), and
- * counts of retries, reloads, cold starts and abandoned handler threads.
+ * counts of retries, reloads, cold starts and abandoned handler threads. Requests the HTTP front
+ * refused for their body ({@link #recordBodyTooLarge}) are requests too: counted on their own
+ * (they have no {@link Outcome}) and in the latencies.
  *
  * <h2>Assumptions and guarantees</h2>
  * <ul>
@@ -27,6 +29,7 @@ public final class RouteStats {
     private static final long[] BUCKETS_NANOS = nanos(BUCKETS_SECONDS);
 
     private final LongAdder[] outcomes = adders(Outcome.values().length);
+    private final LongAdder bodyTooLarge = new LongAdder();
     private final LongAdder[] buckets = adders(BUCKETS_SECONDS.length + 1);
     private final LongAdder sumNanos = new LongAdder();
     private final LongAdder retries = new LongAdder();
@@ -51,8 +54,22 @@ public final class RouteStats {
      * @param wallNanos its latency, from arrival to answer
      */
     public void record(Outcome outcome, long wallNanos) {
-        long v = Math.max(0, wallNanos);
         outcomes[outcome.ordinal()].increment();
+        recordLatency(wallNanos);
+    }
+
+    /**
+     * Counts one request the HTTP front answered 413 {@code BODY_TOO_LARGE} before the pipeline ran.
+     *
+     * @param wallNanos its latency, from arrival to answer
+     */
+    public void recordBodyTooLarge(long wallNanos) {
+        bodyTooLarge.increment();
+        recordLatency(wallNanos);
+    }
+
+    private void recordLatency(long wallNanos) {
+        long v = Math.max(0, wallNanos);
         int i = 0;
         while (i < BUCKETS_NANOS.length && v > BUCKETS_NANOS[i]) {
             i++;
@@ -117,6 +134,20 @@ public final class RouteStats {
      */
     public long requests(Outcome outcome) {
         return outcomes[outcome.ordinal()].sum();
+    }
+
+    /** @return requests answered 413 {@code BODY_TOO_LARGE} */
+    public long bodyTooLarge() {
+        return bodyTooLarge.sum();
+    }
+
+    /** @return every request, whatever its outcome, those answered 413 included */
+    public long requests() {
+        long n = bodyTooLarge.sum();
+        for (LongAdder a : outcomes) {
+            n += a.sum();
+        }
+        return n;
     }
 
     /** @return requests per latency bucket, not cumulative; the last entry is above the largest bound */

@@ -47,6 +47,7 @@ class RouteSettingsTest {
         assertEquals(new RouteSettings.Retry(2, 25 * MS, S, false), s.retry());
         assertEquals(new RouteSettings.Pool(2, 16, 10 * S, 30 * S), s.pool());
         assertNull(s.fallback());
+        assertEquals(new RouteSettings.QuarantineSettings(1, 0), s.quarantine());
         assertFalse(s.policy().anyNetwork());
         assertFalse(s.policy().threadsAllowed());
         assertFalse(s.policy().mayRead(Path.of("/etc/passwd")));
@@ -59,7 +60,8 @@ class RouteSettingsTest {
                 "idle=0", "breaker.failures=2", "breaker.successes=1", "breaker.openFor=5s", "retry.max=0",
                 "retry.base=10ms", "retry.cap=80ms", "idempotent=true", "pool.min=3", "pool.max=6",
                 "pool.interval=1s", "pool.cooldown=0", "fallback.status=200", "fallback.body={\"cached\":true}",
-                "fallback.contentType=application/json", "policy.read=/srv/data", "policy.write=/srv/out",
+                "fallback.contentType=application/json", "quarantine.after=3", "quarantine.for=10m",
+                "policy.read=/srv/data", "policy.write=/srv/out",
                 "policy.hosts=api.example.com:443", "policy.env=HOME", "policy.threads=true", "policy.native=true"));
         RouteSettings s = RouteSettings.read(file, RouteDefaults.NONE);
         assertEquals("com.example.Hello$Inner", s.handler());
@@ -73,6 +75,7 @@ class RouteSettingsTest {
         assertEquals(new RouteSettings.Retry(0, 10 * MS, 80 * MS, true), s.retry());
         assertEquals(new RouteSettings.Pool(3, 6, S, 0), s.pool());
         assertEquals(new RouteSettings.Fallback(200, "application/json", "{\"cached\":true}"), s.fallback());
+        assertEquals(new RouteSettings.QuarantineSettings(3, 600 * S), s.quarantine());
         assertTrue(s.policy().mayRead(Path.of("/srv/data/x")));
         assertTrue(s.policy().mayWrite(Path.of("/srv/out/y")));
         assertFalse(s.policy().mayWrite(Path.of("/srv/data/x")));
@@ -132,6 +135,8 @@ class RouteSettingsTest {
         "policy.hosts=a:http | policy.hosts=a:http: 'a:http' is not a host or host:port",
         "policy.env=A=B      | policy.env=A=B: 'A=B' is not an environment variable name",
         "fallback.status=150 | fallback.status=150: must be between 200 and 599",
+        "quarantine.after=-1 | quarantine.after=-1: not a whole number",
+        "quarantine.for=ever | quarantine.for=ever: not a duration",
         "timeout=            | timeout=: no value",
         "handler=9lives      | handler=9lives: not a class name",
     })

@@ -17,6 +17,7 @@ import dev.ringfence.samples.budget.SpinLoop;
 import fixtures.serve.Fails;
 import fixtures.serve.FailsEveryOtherCall;
 import fixtures.serve.Logs;
+import fixtures.serve.Uninterruptible;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -56,7 +57,7 @@ class RouteTest {
 
     private Path jar(String marker) {
         return TestJars.jar(tmp.resolve(marker + "/handler.jar"), marker, Hello.class, SpinLoop.class, SleepForever.class,
-                Fails.class, FailsEveryOtherCall.class, Logs.class);
+                Fails.class, FailsEveryOtherCall.class, Logs.class, Uninterruptible.class);
     }
 
     private Path settings(String name, String text) throws Exception {
@@ -161,6 +162,36 @@ class RouteTest {
         assertEquals("degraded", open.response().bodyAsString());
         assertTrue(r.retryAfterSeconds(Outcome.CIRCUIT_OPEN) > 1);
         assertTrue(log().contains("\"event\":\"breaker\",\"route\":\"r\",\"from\":\"CLOSED\",\"to\":\"OPEN\""), log());
+    }
+
+    @Test
+    void shouldQuarantineAVersionWhoseHandlerThreadWasAbandonedUntilANewVersionLoads() throws Exception {
+        Path settings = settings("stuck", "handler=fixtures.serve.Uninterruptible\ntimeout=200ms\n");
+        Route r = new Route("r", runtime);
+        assertTrue(r.update(settings, List.of(jar("v1")), RouteDefaults.NONE).ok());
+        String v1 = r.version();
+        InvocationResult stuck = r.invoke(Request.builder("stuck-1").query("stuck", "").build());
+        assertEquals(Outcome.TIMEOUT, stuck.outcome(), stuck.message());
+        assertTrue(stuck.abandoned(), stuck.message());
+
+        InvocationResult held = r.invoke(request("after"));
+        assertEquals(Outcome.CIRCUIT_OPEN, held.outcome());
+        assertEquals(503, held.status());
+        assertTrue(held.message().contains("quarantined") && held.message().contains("stuck-1"), held.message());
+        assertTrue(r.quarantine().quarantined());
+        assertEquals(v1, r.quarantine().status().version());
+        assertEquals(1, r.quarantine().quarantines());
+        assertTrue(r.retryAfterSeconds(Outcome.CIRCUIT_OPEN) >= 1);
+        assertTrue(log().contains("\"event\":\"quarantined\",\"route\":\"r\",\"version\":\"" + v1 + "\""), log());
+
+        assertTrue(r.update(settings, List.of(jar("v1")), RouteDefaults.NONE).ok());
+        assertTrue(r.quarantine().quarantined(), "the same content is the same version");
+        assertTrue(r.update(settings, List.of(jar("v2")), RouteDefaults.NONE).ok());
+        assertFalse(r.quarantine().quarantined(), "a new version lifts it");
+        InvocationResult free = r.invoke(request("free"));
+        assertEquals(Outcome.OK, free.outcome(), free.message());
+        assertEquals("free", free.response().bodyAsString());
+        assertTrue(log().contains("\"event\":\"quarantine-lifted\""), log());
     }
 
     @Test
