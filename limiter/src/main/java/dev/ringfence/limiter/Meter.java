@@ -67,6 +67,8 @@ public final class Meter {
 
     // --- the guard of the code this meter runs (Metering.GUARD), armed by the first trip
     private Guard guard;
+    private CpuQuota quota;
+    private long quotaCharged; // guarded by this
     private boolean guardArmed; // guarded by this
     private boolean guardReleased; // guarded by this
 
@@ -141,6 +143,61 @@ public final class Meter {
     }
 
     /**
+     * Sets the CPU quota this invocation shares with others, or null for none. Called before
+     * {@link #start}.
+     */
+    void useQuota(CpuQuota q) {
+        this.quota = q;
+    }
+
+    /** @return the CPU quota, or null */
+    CpuQuota quota() {
+        return quota;
+    }
+
+    /**
+     * Charges the CPU time this invocation has used so far to its quota (the part not charged
+     * before). Called by whoever samples the owner and by the owner at the end.
+     *
+     * @param cpuSoFar CPU nanoseconds since {@link #start}
+     * @param now {@link System#nanoTime()}
+     * @return true when the quota is throttled now
+     */
+    boolean chargeQuota(long cpuSoFar, long now) {
+        CpuQuota q = quota;
+        if (q == null) {
+            return false;
+        }
+        long delta;
+        synchronized (this) {
+            delta = cpuSoFar - quotaCharged;
+            if (delta > 0) {
+                quotaCharged = cpuSoFar;
+            }
+        }
+        return q.charge(delta, now);
+    }
+
+    /**
+     * Makes the owner's guarded probes check this meter from now on (once per invocation): used
+     * when the quota is throttled, so the owner pauses at its next probe.
+     */
+    void armForQuota() {
+        armGuard();
+    }
+
+    /** Pauses the owner while its quota is throttled; on the owner's thread, outside any window. */
+    private void pauseForQuota() {
+        CpuQuota q = quota;
+        if (q != null && q.mayBeThrottled()) {
+            q.pause(this);
+            if (state != 0) {
+                throw abort;
+            }
+        }
+    }
+
+    /**
      * Called once the owner has left the handler's code for good: a guard this meter armed is
      * disarmed, and a later trip arms nothing.
      */
@@ -210,6 +267,7 @@ public final class Meter {
         if (privileged) {
             throw calledBack();
         }
+        pauseForQuota();
         if (fuelLimit > 0 && used >= fuelLimit) {
             throw tripOwn(Outcome.FUEL_EXCEEDED, "fuel budget of " + fuelLimit + " ticks used up");
         }
@@ -296,6 +354,7 @@ public final class Meter {
         if (privileged) {
             throw calledBack();
         }
+        pauseForQuota();
         if (watching && ++watchPolls % WATCH_EVERY == 0) {
             checkLimits();
         }

@@ -93,6 +93,23 @@ public final class MeteredExecutor {
      *     {@link Metering#GUARD} probes, which count no fuel
      */
     public <T> RunResult<T> run(Budgets budgets, Policy policy, ClassLoader contextLoader, Callable<T> task) {
+        return run(budgets, policy, contextLoader, null, task);
+    }
+
+    /**
+     * Like {@link #run(Budgets, Policy, ClassLoader, Callable)}, with the task's CPU time charged
+     * to a quota it shares with others, which pauses it while throttled.
+     *
+     * @param budgets the budgets
+     * @param policy the deny policy
+     * @param contextLoader the task thread's context class loader (the handler's loader)
+     * @param quota the CPU quota, or null for none
+     * @param task the task
+     * @param <T> its result type
+     * @return how it ended
+     */
+    public <T> RunResult<T> run(Budgets budgets, Policy policy, ClassLoader contextLoader, CpuQuota quota,
+            Callable<T> task) {
         GateStatus.requireGates();
         boolean guarded = contextLoader instanceof SandboxedLoader
                 && ((SandboxedLoader) contextLoader).metering() == Metering.GUARD;
@@ -101,6 +118,7 @@ public final class MeteredExecutor {
         }
         Meter meter = new Meter(budgets, policy);
         meter.useGuard(Guard.of(contextLoader));
+        meter.useQuota(quota);
         if (guarded) {
             meter.uncounted();
         }
@@ -139,10 +157,29 @@ public final class MeteredExecutor {
      */
     public <T> RunResult<T> runHere(Budgets budgets, Policy policy, ClassLoader contextLoader, Callable<T> task,
             Consumer<RunResult<T>> onAbandon) {
+        return runHere(budgets, policy, contextLoader, null, task, onAbandon);
+    }
+
+    /**
+     * Like {@link #runHere(Budgets, Policy, ClassLoader, Callable, Consumer)}, with the task's CPU
+     * time charged to a quota it shares with others, which pauses it while throttled.
+     *
+     * @param budgets the budgets
+     * @param policy the deny policy
+     * @param contextLoader the context class loader while the task runs
+     * @param quota the CPU quota, or null for none
+     * @param task the task
+     * @param onAbandon takes the answer when the invocation is abandoned
+     * @param <T> the result type
+     * @return how it ended
+     * @throws HandedOffException when the answer went to {@code onAbandon}
+     */
+    public <T> RunResult<T> runHere(Budgets budgets, Policy policy, ClassLoader contextLoader, CpuQuota quota,
+            Callable<T> task, Consumer<RunResult<T>> onAbandon) {
         Thread current = Thread.currentThread();
         if (!(current instanceof SandboxThread) || ((SandboxThread) current).host != this
                 || ((SandboxThread) current).meter != null || !ThreadReset.supported()) {
-            return run(budgets, policy, contextLoader, task);
+            return run(budgets, policy, contextLoader, quota, task);
         }
         SandboxThread t = (SandboxThread) current;
         GateStatus.requireGates();
@@ -153,6 +190,7 @@ public final class MeteredExecutor {
         }
         Meter meter = new Meter(budgets, policy);
         meter.useGuard(Guard.of(contextLoader));
+        meter.useQuota(quota);
         if (guarded) {
             meter.uncounted();
         }
@@ -198,7 +236,8 @@ public final class MeteredExecutor {
         long deadline = budgets.wallNanos() == 0 ? Long.MAX_VALUE : start + budgets.wallNanos();
         boolean sampleCpu = budgets.cpuNanos() > 0;
         boolean sampleAlloc = budgets.allocBytes() > 0;
-        boolean sample = sampleCpu || sampleAlloc;
+        boolean charge = m.quota() != null;
+        boolean sample = sampleCpu || sampleAlloc || charge;
         // the thread cannot use CPU faster than the clock runs: sleep no longer than the CPU left
         long nextSample = SAMPLE_NANOS;
         // guarded code is watched closely from a little before its deadline (see Meter#watchClosely)
@@ -223,6 +262,10 @@ public final class MeteredExecutor {
                     m.trip(Outcome.TIMEOUT, "wall-clock deadline of " + Meter.ms(budgets.wallNanos()) + " passed");
                 }
                 // sampled from here because guarded probes count nothing: a trip arms the guard
+                if (!m.tripped() && charge && job.started
+                        && m.chargeQuota(ThreadClock.cpuNanos(w.thread.getId()) - m.cpuBase(), now)) {
+                    m.armForQuota(); // its next probe pauses it
+                }
                 if (!m.tripped() && sampleCpu && job.started) {
                     long cpu = ThreadClock.cpuNanos(w.thread.getId()) - m.cpuBase();
                     if (cpu > budgets.cpuNanos()) {
@@ -335,7 +378,13 @@ public final class MeteredExecutor {
             int cause = 0;
             t.attach(meter);
             try {
-                value = task.call();
+                CpuQuota quota = meter.quota();
+                if (quota != null) {
+                    quota.pause(meter); // a throttled route's new invocations wait their turn too
+                }
+                if (!meter.tripped()) {
+                    value = task.call();
+                }
             } catch (Throwable e) {
                 error = e;
             }
@@ -353,6 +402,7 @@ public final class MeteredExecutor {
             long wall = System.nanoTime() - start;
             long cpu = ThreadClock.cpuNanos() - meter.cpuBase();
             long alloc = ThreadClock.allocatedBytes() - meter.allocBase();
+            meter.chargeQuota(cpu, System.nanoTime());
             finish(value, error == null ? null : error.getClass().getName(), described, cause, wall, cpu, alloc);
         }
 

@@ -64,7 +64,7 @@ final class Watchdog implements Runnable {
             if (deadline != Long.MAX_VALUE) {
                 due = job.meter.counted() ? deadline : deadline - MeteredExecutor.WATCH_AHEAD_NANOS;
             }
-            if (budgetCpu > 0 || budgetAlloc > 0) {
+            if (budgetCpu > 0 || budgetAlloc > 0 || job.meter.quota() != null) {
                 due = Math.min(due, nextSample);
             }
             return due;
@@ -139,12 +139,15 @@ final class Watchdog implements Runnable {
         if (!m.tripped() && now - w.deadline >= 0) {
             m.trip(Outcome.TIMEOUT, "wall-clock deadline of " + Meter.ms(w.wallNanos) + " passed");
         }
-        boolean sample = w.budgetCpu > 0 || w.budgetAlloc > 0;
+        boolean sample = w.budgetCpu > 0 || w.budgetAlloc > 0 || m.quota() != null;
         if (!m.tripped() && sample && job.started && now - w.nextSample >= 0) {
             long tid = w.thread.getId();
             long next = MeteredExecutor.SAMPLE_NANOS;
+            long cpu = w.budgetCpu > 0 || m.quota() != null ? ThreadClock.cpuNanos(tid) - m.cpuBase() : 0;
+            if (m.chargeQuota(cpu, now)) {
+                m.armForQuota(); // its next probe pauses it
+            }
             if (w.budgetCpu > 0) {
-                long cpu = ThreadClock.cpuNanos(tid) - m.cpuBase();
                 if (cpu > w.budgetCpu) {
                     m.trip(Outcome.CPU_EXCEEDED, "used " + Meter.ms(cpu) + " of CPU, budget " + Meter.ms(w.budgetCpu));
                 } else if (guarded && w.budgetCpu - cpu < MeteredExecutor.WATCH_AHEAD_NANOS) {

@@ -56,7 +56,12 @@ abstract class BudgetEnforcementTest {
      * on the caller's own thread in the {@code Inline…} subclasses.
      */
     <T> RunResult<T> execute(Budgets b, Policy policy, ClassLoader loader, Callable<T> task) {
-        return EXECUTOR.run(b, policy, loader, task);
+        return execute(b, policy, loader, null, task);
+    }
+
+    /** Like {@link #execute(Budgets, Policy, ClassLoader, Callable)}, on a CPU quota. */
+    <T> RunResult<T> execute(Budgets b, Policy policy, ClassLoader loader, CpuQuota quota, Callable<T> task) {
+        return EXECUTOR.run(b, policy, loader, quota, task);
     }
 
     /** @return the flavour of probes this class tests */
@@ -73,6 +78,10 @@ abstract class BudgetEnforcementTest {
     }
 
     final RunResult<Object> run(Budgets b, String method, Object... args) {
+        return run(b, null, method, args);
+    }
+
+    final RunResult<Object> run(Budgets b, CpuQuota quota, String method, Object... args) {
         Class<?> hostileClass = hostile();
         Callable<Object> task = () -> {
             for (java.lang.reflect.Method m : hostileClass.getDeclaredMethods()) {
@@ -86,7 +95,7 @@ abstract class BudgetEnforcementTest {
             }
             throw new NoSuchMethodException(method);
         };
-        return execute(b, Policy.DENY_ALL, hostileClass.getClassLoader(), task);
+        return execute(b, Policy.DENY_ALL, hostileClass.getClassLoader(), quota, task);
     }
 
     /** Runs a static method of {@link Crafted} in a version of its own. */
@@ -248,5 +257,29 @@ abstract class BudgetEnforcementTest {
                 () -> hostile().getMethod("callback").invoke(null).toString());
         assertEquals(Outcome.OK, r.outcome(), r.message());
         assertEquals("called", r.value());
+    }
+
+    @Test
+    void shouldHoldInvocationsSharingAQuotaToTheirShareOfTheCpu() throws Exception {
+        CpuQuota quota = CpuQuota.of(0.1);
+        java.util.concurrent.ExecutorService two = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            java.util.List<java.util.concurrent.Future<RunResult<Object>>> spinners = new java.util.ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                spinners.add(two.submit(() -> run(wall(400), quota, "spin")));
+            }
+            long cpu = 0;
+            for (java.util.concurrent.Future<RunResult<Object>> f : spinners) {
+                RunResult<Object> r = f.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                assertEquals(Outcome.TIMEOUT, r.outcome(), r.message());
+                assertFalse(r.abandoned(), "a paused invocation still ends at its deadline: " + r.message());
+                cpu += r.cpuNanos();
+            }
+            assertTrue(quota.throttles() > 0 && quota.pausedNanos() > 0, "the quota paused them");
+            // 0.1 core over 400 ms is 40 ms; allow a period, the samples' lag and the last pause's wake-up
+            assertTrue(cpu < 120 * MS, "two spinners used " + cpu / MS + " ms of CPU in 400 ms on a 0.1-core share");
+        } finally {
+            two.shutdownNow();
+        }
     }
 }

@@ -21,11 +21,11 @@ final class OnHostThread {
         this.hosts = Executors.newCachedThreadPool(executor.hostThreads("test-host-"));
     }
 
-    <T> RunResult<T> run(Budgets b, Policy policy, ClassLoader loader, Callable<T> task) {
+    <T> RunResult<T> run(Budgets b, Policy policy, ClassLoader loader, CpuQuota quota, Callable<T> task) {
         CompletableFuture<RunResult<T>> answer = new CompletableFuture<>();
         hosts.execute(() -> {
             try {
-                answer.complete(executor.runHere(b, policy, loader, task, answer::complete));
+                answer.complete(executor.runHere(b, policy, loader, quota, task, answer::complete));
             } catch (HandedOffException e) {
                 // answered by the callback already
             } catch (RuntimeException | Error e) {
