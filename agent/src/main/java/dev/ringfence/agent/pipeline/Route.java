@@ -39,6 +39,9 @@ import java.util.function.LongSupplier;
  *   <li>Scale-to-zero: {@link #parkIfIdle} retires an idle route's version; the next request loads
  *       the same classpath again on its own thread (a cold start, counted and logged), others
  *       arriving meanwhile wait for that load.</li>
+ *   <li>Memory pressure ({@link MemoryWatch}): while {@link #pauseForMemory paused} new requests
+ *       end {@code REJECTED} at once (requests running or queued go on); {@link #recycle} retires
+ *       the version like a park, whatever the route's idle time.</li>
  *   <li>A request runs on the version current when it started an attempt, under a lease, so a
  *       reload never breaks it; settings are read once per request. Settings that change with a
  *       new version may meet the old version for the requests in between: a fuel budget on a
@@ -61,9 +64,15 @@ public final class Route implements AutoCloseable {
     private volatile Loaded loaded;
     private volatile boolean parked;
     private volatile long lastUsedNanos;
+    /** Why new requests are refused for memory, or null while they are admitted. */
+    private volatile MemoryPause memoryPause;
 
     /** A classpath and the options and settings it was loaded with. */
     private record Loaded(List<Path> jars, LoadOptions options, RouteSettings settings) {
+    }
+
+    /** A pause for memory pressure: the refusal's message and its {@code Retry-After}. */
+    private record MemoryPause(String message, long retryAfterSeconds) {
     }
 
     /** The parts built from one set of settings; replaced whole when the settings change. */
@@ -203,6 +212,12 @@ public final class Route implements AutoCloseable {
     }
 
     private InvocationResult admitAndRun(Request request, Serving s, long start) {
+        MemoryPause pause = memoryPause;
+        if (pause != null) {
+            stats.countMemoryRejection();
+            return InvocationResult.refused(request.requestId(), Outcome.REJECTED, null, pause.message(), 0,
+                    currentVersion());
+        }
         long deadline = start + s.settings().budgets().wallNanos();
         long permit = s.breaker().tryAcquire();
         if (permit == CircuitBreaker.NOT_PERMITTED) {
@@ -335,6 +350,55 @@ public final class Route implements AutoCloseable {
         return parked;
     }
 
+    /**
+     * Memory pressure: refuses new requests ({@code REJECTED}, 503) until {@link #resumeForMemory};
+     * requests running or already queued go on, so the route drains.
+     *
+     * @param message the refusals' message (names the memory pressure)
+     * @param retryAfterSeconds the refusals' {@code Retry-After}, at least 1
+     */
+    public void pauseForMemory(String message, long retryAfterSeconds) {
+        memoryPause = new MemoryPause(message, Math.max(1, retryAfterSeconds));
+    }
+
+    /**
+     * Admits new requests again after {@link #pauseForMemory}.
+     *
+     * @return whether the route was paused
+     */
+    public boolean resumeForMemory() {
+        boolean was = memoryPause != null;
+        memoryPause = null;
+        return was;
+    }
+
+    /** @return whether new requests are refused for memory pressure */
+    public boolean pausedForMemory() {
+        return memoryPause != null;
+    }
+
+    /**
+     * Memory pressure past the hard limit: retires the current version as {@link #parkIfIdle} does
+     * (requests running finish on it, then it is unloaded with everything its classes hold), whether
+     * or not the route is idle. The next request admitted loads it again (a cold start).
+     *
+     * @return the short id of the version retired, or null when none was loaded
+     */
+    public synchronized String recycle() {
+        HandlerVersion v = versions.current();
+        if (v == null || parked) {
+            return null;
+        }
+        runtime.versionEvents().retiring(v.info());
+        String id = v.shortId();
+        parked = versions.park();
+        if (!parked) {
+            return null;
+        }
+        stats.countRecycle();
+        return id;
+    }
+
     /** @return whether the route is scaled to zero: no version loaded until the next request */
     public boolean parked() {
         return parked;
@@ -348,6 +412,7 @@ public final class Route implements AutoCloseable {
 
     private void finish(InvocationResult r, Serving s) {
         stats.record(r.outcome(), r.wallNanos());
+        stats.countAllocated(r.allocatedBytes());
         InProcessRoute.recordInvocation(name, r);
         EventLog log = runtime.log();
         if (r.outcome().isBudget()) {
@@ -370,13 +435,18 @@ public final class Route implements AutoCloseable {
      * The {@code Retry-After} of a refused request.
      *
      * @param outcome {@code REJECTED} or {@code CIRCUIT_OPEN}
-     * @return whole seconds, at least 1: the time until an open breaker lets a trial through, else 1
+     * @return whole seconds, at least 1: the time until an open breaker lets a trial through, the
+     *     memory watch's interval while paused for memory, else 1
      */
     public long retryAfterSeconds(Outcome outcome) {
         Serving s = serving;
         if (outcome == Outcome.CIRCUIT_OPEN && s != null) {
             long n = s.breaker().retryAfterNanos();
             return Math.max(1, (n + 999_999_999L) / 1_000_000_000L);
+        }
+        MemoryPause pause = memoryPause;
+        if (outcome == Outcome.REJECTED && pause != null) {
+            return pause.retryAfterSeconds();
         }
         return 1;
     }
