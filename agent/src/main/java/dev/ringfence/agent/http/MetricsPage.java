@@ -1,7 +1,9 @@
 package dev.ringfence.agent.http;
 
 import dev.ringfence.agent.pipeline.CircuitBreaker;
+import dev.ringfence.agent.pipeline.HeapGauge;
 import dev.ringfence.agent.pipeline.JvmMemory;
+import dev.ringfence.agent.pipeline.MemoryWatch;
 import dev.ringfence.agent.pipeline.Route;
 import dev.ringfence.agent.pipeline.RouteStats;
 import dev.ringfence.agent.pipeline.RouteTable;
@@ -12,9 +14,10 @@ import java.util.List;
 /**
  * Renders {@code GET /metrics}: per route (label {@code route}) requests by outcome, a latency
  * histogram, p50/p95/p99, in-flight, queued, pool size, breaker state, rejections, timeouts,
- * retries, reloads, cold starts, parked, abandoned threads, quarantined and quarantines; for the
- * server, requests that named no route, loaders alive, unloaded and leaked, and the JVM's heap,
- * Metaspace and loaded classes. Times are in seconds, sizes in bytes.
+ * retries, reloads, cold starts, parked, abandoned threads, quarantined and quarantines, bytes
+ * allocated, memory rejections, recycles and paused for memory; for the server, requests that
+ * named no route, loaders alive, unloaded and leaked, the JVM's heap, Metaspace and loaded
+ * classes, and the memory watch's state, live heap and limits. Times are in seconds, sizes in bytes.
  *
  * <p>Thread-safe; every render reads the live figures, which may move while it reads.
  */
@@ -71,7 +74,8 @@ public final class MetricsPage {
                 p.sample(st == now ? 1 : 0, "route", r.name(), "state", st.name());
             }
         }
-        p.counter("ringfence_rejections_total", "Requests refused at once: the route's slots and queue were full.");
+        p.counter("ringfence_rejections_total",
+                "Requests refused at once (REJECTED): the route's slots and queue were full, or it was paused for memory.");
         all.forEach(r -> p.sample(r.stats().requests(Outcome.REJECTED), "route", r.name()));
         p.counter("ringfence_timeouts_total", "Requests that passed their deadline, queued or running.");
         all.forEach(r -> p.sample(r.stats().requests(Outcome.TIMEOUT), "route", r.name()));
@@ -96,8 +100,44 @@ public final class MetricsPage {
         all.forEach(r -> p.sample(r.quarantine().quarantined() ? 1 : 0, "route", r.name()));
         p.counter("ringfence_quarantines_total", "Versions of the route quarantined after their handler threads were abandoned.");
         all.forEach(r -> p.sample(r.quarantine().quarantines(), "route", r.name()));
+        memoryFamilies(p, all);
         serverFamilies(p, all);
         return sb.toString();
+    }
+
+    private void memoryFamilies(PrometheusText p, List<Route> all) {
+        p.counter("ringfence_allocated_bytes_total", "Bytes allocated by the route's handlers.");
+        all.forEach(r -> p.sample(r.stats().allocatedBytes(), "route", r.name()));
+        p.counter("ringfence_memory_rejections_total",
+                "Requests refused because the route was paused for memory (also in ringfence_rejections_total).");
+        all.forEach(r -> p.sample(r.stats().memoryRejections(), "route", r.name()));
+        p.counter("ringfence_recycles_total",
+                "Times the route's version was unloaded because the heap passed its hard limit.");
+        all.forEach(r -> p.sample(r.stats().recycles(), "route", r.name()));
+        p.gauge("ringfence_paused_for_memory",
+                "1 while the route refuses new requests because the heap is over its soft limit.");
+        all.forEach(r -> p.sample(r.pausedForMemory() ? 1 : 0, "route", r.name()));
+        MemoryWatch watch = routes.memoryWatch();
+        if (watch == null) {
+            return;
+        }
+        MemoryWatch.Status s = watch.status();
+        HeapGauge.Reading h = s.reading();
+        p.gauge("ringfence_memory_state", "1 for the memory watch's current state, 0 for the others.");
+        for (MemoryWatch.State st : MemoryWatch.State.values()) {
+            p.sample(st == s.state() ? 1 : 0, "state", st.name());
+        }
+        p.gauge("ringfence_memory_heap_live_bytes",
+                "Heap that survived collection (old generation and survivors), as of the watch's last reading.");
+        p.sample(h.liveBytes());
+        if (s.softBytes() >= 0) {
+            p.gauge("ringfence_memory_soft_limit_bytes", "Live heap at which the busiest route stops admitting requests.");
+            p.sample(s.softBytes());
+        }
+        if (s.hardBytes() >= 0) {
+            p.gauge("ringfence_memory_hard_limit_bytes", "Live heap at which a route is recycled.");
+            p.sample(s.hardBytes());
+        }
     }
 
     private void serverFamilies(PrometheusText p, List<Route> all) {
@@ -116,6 +156,8 @@ public final class MetricsPage {
         JvmMemory m = JvmMemory.now();
         p.gauge("ringfence_jvm_heap_used_bytes", "Heap in use.");
         p.sample(m.heapUsedBytes());
+        p.gauge("ringfence_jvm_heap_committed_bytes", "Heap the JVM holds from the operating system.");
+        p.sample(m.heapCommittedBytes());
         p.gauge("ringfence_jvm_heap_max_bytes", "The heap's maximum (-1 when undefined).");
         p.sample(m.heapMaxBytes());
         p.gauge("ringfence_jvm_metaspace_used_bytes", "Metaspace in use.");

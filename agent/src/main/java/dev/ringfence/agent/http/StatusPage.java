@@ -1,8 +1,10 @@
 package dev.ringfence.agent.http;
 
 import dev.ringfence.agent.log.JsonText;
+import dev.ringfence.agent.pipeline.HeapGauge;
 import dev.ringfence.agent.pipeline.JvmMemory;
 import dev.ringfence.agent.pipeline.Quarantine;
+import dev.ringfence.agent.pipeline.MemoryWatch;
 import dev.ringfence.agent.pipeline.ReloadReport;
 import dev.ringfence.agent.pipeline.Route;
 import dev.ringfence.agent.pipeline.RouteSettings;
@@ -15,8 +17,9 @@ import java.util.List;
 /**
  * Renders {@code GET /status}: one JSON object with every route (name, handler, version, tier,
  * pool size, in-flight, queued, breaker state, parked, quarantine, cold starts, request count, p99,
- * last reload result), the
- * loaders (alive, unloaded, leaked) and the JVM (heap, Metaspace, loaded classes).
+ * last reload result, paused for memory, memory rejections, recycles), the
+ * loaders (alive, unloaded, leaked), the JVM (heap, Metaspace, loaded classes) and the memory
+ * watch (state, live heap and limits as of its last reading; null when it is off).
  *
  * <p>Thread-safe; every render reads the live figures.
  */
@@ -43,9 +46,24 @@ public final class StatusPage {
                 .put("loaders", new JsonText().put("alive", alive + watch.watching()).put("unloaded", watch.unloaded())
                         .put("leaked", watch.leaked()))
                 .put("abandonedThreads", routes.runtime().abandonedThreads())
-                .put("jvm", new JsonText().put("heapUsedBytes", m.heapUsedBytes()).put("heapMaxBytes", m.heapMaxBytes())
+                .put("jvm", new JsonText().put("heapUsedBytes", m.heapUsedBytes())
+                        .put("heapCommittedBytes", m.heapCommittedBytes()).put("heapMaxBytes", m.heapMaxBytes())
                         .put("metaspaceUsedBytes", m.metaspaceUsedBytes()).put("loadedClasses", m.loadedClasses()))
+                .put("memory", memory(routes.memoryWatch()))
                 + "\n";
+    }
+
+    private static JsonText memory(MemoryWatch watch) {
+        if (watch == null) {
+            return null;
+        }
+        MemoryWatch.Status s = watch.status();
+        HeapGauge.Reading r = s.reading();
+        return new JsonText().put("state", s.state().name()).put("heapLiveBytes", r.liveBytes())
+                .put("heapUsedBytes", r.usedBytes()).put("heapCommittedBytes", r.committedBytes())
+                .put("softLimitBytes", s.softBytes() < 0 ? null : s.softBytes())
+                .put("hardLimitBytes", s.hardBytes() < 0 ? null : s.hardBytes())
+                .put("intervalMs", watch.limits().intervalNanos() / 1_000_000);
     }
 
     private static JsonText route(Route r) {
@@ -66,7 +84,8 @@ public final class StatusPage {
                 .put("breaker", r.breakerState().name()).put("parked", r.parked())
                 .put("quarantined", q != null).put("quarantine", quarantine).put("quarantines", r.quarantine().quarantines())
                 .put("coldStarts", stats.coldStarts()).put("lastColdStartMs", stats.lastColdStartNanos() / 1e6)
-                .put("requests", requests)
+                .put("requests", requests).put("pausedForMemory", r.pausedForMemory())
+                .put("memoryRejections", stats.memoryRejections()).put("recycles", stats.recycles())
                 .put("p99Ms", stats.percentiles().p99Nanos() / 1e6).put("lastReload", reload);
     }
 }

@@ -23,6 +23,14 @@ import java.time.Instant;
  *       afterMs, metaspaceUsedBytes and metaspaceDeltaSinceRetireBytes; cause for a leak)</li>
  *   <li>{@code handler-log}: a line a handler wrote through {@code Context.logger()} (route,
  *       requestId, level, message)</li>
+ *   <li>{@code memory}: the heap, every {@code memory.interval} (state, heapLiveBytes,
+ *       heapUsedBytes, heapCommittedBytes, heapMaxBytes, softLimitBytes, hardLimitBytes,
+ *       metaspaceUsedBytes, loadedClasses, paused); {@code memory-soft}, {@code memory-hard},
+ *       {@code memory-normal}: its state changed (from, heapLiveBytes, the limits; resumed routes);
+ *       {@code memory-paused}: a route stopped admitting requests (route, reason, allocatedBytes in
+ *       the last interval, inflight, queued); {@code recycled}: a route's version was unloaded past
+ *       the hard limit (route, version, allocatedByVersionBytes, heapLiveBeforeBytes,
+ *       heapLiveAfterBytes); {@code memory-check-failed}</li>
  *   <li>{@code listening}, {@code draining}, {@code stopped}, {@code route-ignored},
  *       {@code poll-failed}: the server and its routes directory</li>
  * </ul>

@@ -45,6 +45,9 @@ import java.util.function.LongSupplier;
  *       arriving meanwhile wait for that load.</li>
  *   <li>A version whose handler threads were abandoned is quarantined ({@link Quarantine}): its
  *       requests end {@code CIRCUIT_OPEN} at once until a new version loads.</li>
+ *   <li>Memory pressure ({@link MemoryWatch}): while {@link #pauseForMemory paused} new requests
+ *       end {@code REJECTED} at once (requests running or queued go on); {@link #recycle} retires
+ *       the version like a park, whatever the route's idle time.</li>
  *   <li>A request runs on the version current when it started an attempt, under a lease, so a
  *       reload never breaks it; settings are read once per request. Settings that change with a
  *       new version may meet the old version for the requests in between: a fuel budget on a
@@ -68,9 +71,15 @@ public final class Route implements AutoCloseable {
     private volatile Loaded loaded;
     private volatile boolean parked;
     private volatile long lastUsedNanos;
+    /** Why new requests are refused for memory, or null while they are admitted. */
+    private volatile MemoryPause memoryPause;
 
     /** A classpath and the options and settings it was loaded with. */
     private record Loaded(List<Path> jars, LoadOptions options, RouteSettings settings) {
+    }
+
+    /** A pause for memory pressure: the refusal's message and its {@code Retry-After}. */
+    private record MemoryPause(String message, long retryAfterSeconds) {
     }
 
     /** The parts built from one set of settings; replaced whole when the settings change. */
@@ -257,6 +266,13 @@ public final class Route implements AutoCloseable {
         InvocationResult held = quarantine.refusal(request.requestId());
         if (held != null) {
             call.complete(held);
+            return;
+        }
+        MemoryPause pause = memoryPause;
+        if (pause != null) {
+            stats.countMemoryRejection();
+            call.complete(InvocationResult.refused(request.requestId(), Outcome.REJECTED, null, pause.message(), 0,
+                    currentVersion()));
             return;
         }
         long deadline = start + s.settings().budgets().wallNanos();
@@ -494,6 +510,55 @@ public final class Route implements AutoCloseable {
         return s == null ? 0 : s.admission().limit();
     }
 
+    /**
+     * Memory pressure: refuses new requests ({@code REJECTED}, 503) until {@link #resumeForMemory};
+     * requests running or already queued go on, so the route drains.
+     *
+     * @param message the refusals' message (names the memory pressure)
+     * @param retryAfterSeconds the refusals' {@code Retry-After}, at least 1
+     */
+    public void pauseForMemory(String message, long retryAfterSeconds) {
+        memoryPause = new MemoryPause(message, Math.max(1, retryAfterSeconds));
+    }
+
+    /**
+     * Admits new requests again after {@link #pauseForMemory}.
+     *
+     * @return whether the route was paused
+     */
+    public boolean resumeForMemory() {
+        boolean was = memoryPause != null;
+        memoryPause = null;
+        return was;
+    }
+
+    /** @return whether new requests are refused for memory pressure */
+    public boolean pausedForMemory() {
+        return memoryPause != null;
+    }
+
+    /**
+     * Memory pressure past the hard limit: retires the current version as {@link #parkIfIdle} does
+     * (requests running finish on it, then it is unloaded with everything its classes hold), whether
+     * or not the route is idle. The next request admitted loads it again (a cold start).
+     *
+     * @return the short id of the version retired, or null when none was loaded
+     */
+    public synchronized String recycle() {
+        HandlerVersion v = versions.current();
+        if (v == null || parked) {
+            return null;
+        }
+        runtime.versionEvents().retiring(v.info());
+        String id = v.shortId();
+        parked = versions.park();
+        if (!parked) {
+            return null;
+        }
+        stats.countRecycle();
+        return id;
+    }
+
     /** @return whether the route is scaled to zero: no version loaded until the next request */
     public boolean parked() {
         return parked;
@@ -507,6 +572,7 @@ public final class Route implements AutoCloseable {
 
     private void finish(InvocationResult r, Serving s) {
         stats.record(r.outcome(), r.wallNanos());
+        stats.countAllocated(r.allocatedBytes());
         InProcessRoute.recordInvocation(name, r);
         EventLog log = runtime.log();
         if (r.outcome().isBudget()) {
@@ -529,8 +595,6 @@ public final class Route implements AutoCloseable {
      * The {@code Retry-After} of a refused request.
      *
      * @param outcome {@code REJECTED} or {@code CIRCUIT_OPEN}
-     * @return whole seconds, at least 1: the time until a quarantine ends ({@link Quarantine#retryAfterNanos})
-     *     or an open breaker lets a trial through, else 1
      */
     public long retryAfterSeconds(Outcome outcome) {
         Serving s = serving;
@@ -538,6 +602,10 @@ public final class Route implements AutoCloseable {
             long q = quarantine.retryAfterNanos();
             long n = q >= 0 ? q : s.breaker().retryAfterNanos();
             return Math.max(1, (n + 999_999_999L) / 1_000_000_000L);
+        }
+        MemoryPause pause = memoryPause;
+        if (outcome == Outcome.REJECTED && pause != null) {
+            return pause.retryAfterSeconds();
         }
         return 1;
     }

@@ -7,10 +7,11 @@ import org.HdrHistogram.Recorder;
 
 /**
  * What one route has done since it was added: requests by outcome, a latency histogram with fixed
- * buckets (for Prometheus), latency percentiles (HdrHistogram, three significant digits), and
- * counts of retries, reloads, cold starts and abandoned handler threads. Requests the HTTP front
- * refused for their body ({@link #recordBodyTooLarge}) are requests too: counted on their own
- * (they have no {@link Outcome}) and in the latencies.
+ * buckets (for Prometheus), latency percentiles (HdrHistogram, three significant digits),
+ * counts of retries, reloads, cold starts, pool resizes and abandoned handler threads, the bytes
+ * its invocations allocated, and what memory pressure did to it (requests refused while paused,
+ * recycles). Requests the HTTP front refused for their body ({@link #recordBodyTooLarge}) are
+ * requests too: counted on their own (they have no {@link Outcome}) and in the latencies.
  *
  * <h2>Assumptions and guarantees</h2>
  * <ul>
@@ -38,6 +39,9 @@ public final class RouteStats {
     private final LongAdder abandoned = new LongAdder();
     private final LongAdder coldStarts = new LongAdder();
     private final LongAdder poolResizes = new LongAdder();
+    private final LongAdder allocatedBytes = new LongAdder();
+    private final LongAdder memoryRejections = new LongAdder();
+    private final LongAdder recycles = new LongAdder();
     private volatile long lastColdStartNanos;
     private final Recorder recorder = new Recorder(3);
     private final Histogram cumulative = new Histogram(3);
@@ -126,6 +130,42 @@ public final class RouteStats {
     /** Counts one handler thread left behind. */
     public void countAbandoned() {
         abandoned.increment();
+    }
+
+    /**
+     * Adds what one request's handler allocated (its last attempt's, as the result reports).
+     *
+     * @param bytes bytes allocated; negative values count as 0
+     */
+    public void countAllocated(long bytes) {
+        if (bytes > 0) {
+            allocatedBytes.add(bytes);
+        }
+    }
+
+    /** @return bytes allocated by the route's handlers since the route was added */
+    public long allocatedBytes() {
+        return allocatedBytes.sum();
+    }
+
+    /** Counts one request refused because the route was paused for memory (it also ends {@code REJECTED}). */
+    public void countMemoryRejection() {
+        memoryRejections.increment();
+    }
+
+    /** @return requests refused while the route was paused for memory */
+    public long memoryRejections() {
+        return memoryRejections.sum();
+    }
+
+    /** Counts one recycle: the route's version retired and unloaded because the heap passed its hard limit. */
+    public void countRecycle() {
+        recycles.increment();
+    }
+
+    /** @return recycles so far */
+    public long recycles() {
+        return recycles.sum();
     }
 
     /**

@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class RouteTable {
     private final RouteRuntime runtime;
     private final ConcurrentHashMap<String, Route> routes = new ConcurrentHashMap<>();
+    private volatile MemoryWatch memoryWatch;
 
     /** @param runtime what the routes share */
     public RouteTable(RouteRuntime runtime) {
@@ -92,6 +93,16 @@ public final class RouteTable {
             n += r.parkIfIdle(now) ? 1 : 0;
         }
         return n;
+    }
+
+    /** @return the watch holding the heap under the server's memory limits, or null when there is none */
+    public MemoryWatch memoryWatch() {
+        return memoryWatch;
+    }
+
+    /** @param watch the watch holding the heap under the server's memory limits, or null for none */
+    public void memoryWatch(MemoryWatch watch) {
+        this.memoryWatch = watch;
     }
 
     /** Removes and closes every route. */

@@ -10,7 +10,9 @@
  * ({@link dev.ringfence.agent.pipeline.CircuitBreaker}), the quarantine of a version whose handler
  * threads were abandoned ({@link dev.ringfence.agent.pipeline.Quarantine}), retries
  * ({@link dev.ringfence.agent.pipeline.RetryPolicy}, {@link dev.ringfence.agent.pipeline.Backoff})
- * and pool sizing ({@link dev.ringfence.agent.pipeline.PoolSizer}). Every time these read comes
- * from an injected clock of nanoseconds.
+ * and pool sizing ({@link dev.ringfence.agent.pipeline.PoolSizer}) — and the server's memory
+ * limits ({@link dev.ringfence.agent.pipeline.MemoryWatch}: which route to pause or recycle when the
+ * heap, read by a {@link dev.ringfence.agent.pipeline.HeapGauge}, passes them). Every time these
+ * read comes from an injected clock of nanoseconds.
  */
 package dev.ringfence.agent.pipeline;

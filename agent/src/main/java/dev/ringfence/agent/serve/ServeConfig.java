@@ -1,19 +1,21 @@
 package dev.ringfence.agent.serve;
 
 import dev.ringfence.agent.config.Units;
+import dev.ringfence.agent.pipeline.MemoryLimits;
 import dev.ringfence.agent.pipeline.RouteDefaults;
 import dev.ringfence.agent.pipeline.RouteSettings;
 import dev.ringfence.agent.pipeline.SettingsException;
 import java.io.IOException;
 import java.io.Reader;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The server's settings: where the routes are, where to listen, and the defaults every route
@@ -28,6 +30,9 @@ import java.util.Set;
  *   <tr><td>{@code threads}</td><td>{@code 256}</td><td>HTTP worker threads, 1 to 10000 (queued
  *       requests hold one while they wait, so allow for every route's maxInflight + maxQueue)</td></tr>
  *   <tr><td>{@code drain}</td><td>{@code 10s}</td><td>how long a stop waits for requests in flight</td></tr>
+ *   <tr><td>{@code memory.soft}, {@code memory.hard}, {@code memory.interval}</td><td>{@code 80%},
+ *       {@code 95%}, {@code 5s}</td><td>the heap's limits and how often it is read ({@link MemoryLimits});
+ *       sizes must fit this JVM's maximum heap</td></tr>
  * </table>
  *
  * @param routesDir the routes directory
@@ -36,10 +41,13 @@ import java.util.Set;
  * @param threads HTTP worker threads
  * @param drainNanos how long a stop waits for requests in flight
  * @param defaults the global route defaults
+ * @param memory the heap's limits
  */
-public record ServeConfig(Path routesDir, String host, int port, int threads, long drainNanos, RouteDefaults defaults) {
+public record ServeConfig(Path routesDir, String host, int port, int threads, long drainNanos, RouteDefaults defaults,
+        MemoryLimits memory) {
     /** The keys that configure the server rather than a route. */
-    public static final Set<String> SERVER_KEYS = Set.of("port", "host", "threads", "drain");
+    public static final Set<String> SERVER_KEYS = Set.of("port", "host", "threads", "drain", "memory.soft", "memory.hard",
+            "memory.interval");
 
     /**
      * Reads server settings.
@@ -71,17 +79,19 @@ public record ServeConfig(Path routesDir, String host, int port, int threads, lo
         } catch (IllegalArgumentException | ArithmeticException e) {
             throw new IllegalArgumentException(where + "drain=" + values.get("drain") + ": not a duration (like 10s)");
         }
+        MemoryLimits memory = MemoryLimits.of(values, where)
+                .check(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getMax(), where);
         RouteDefaults defaults;
         try {
             defaults = RouteDefaults.of(routeKeys, origin);
         } catch (SettingsException e) {
             if (e.key() != null && !RouteSettings.KEYS.contains(e.key())) {
                 throw new IllegalArgumentException(e.getMessage() + "; the server's own keys are "
-                        + String.join(", ", List.of("port", "host", "threads", "drain")), e);
+                        + String.join(", ", new TreeSet<>(SERVER_KEYS)), e);
             }
             throw e;
         }
-        return new ServeConfig(routesDir, host, port, threads, drain, defaults);
+        return new ServeConfig(routesDir, host, port, threads, drain, defaults, memory);
     }
 
     /**

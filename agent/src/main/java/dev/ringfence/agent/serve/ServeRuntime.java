@@ -3,6 +3,9 @@ package dev.ringfence.agent.serve;
 import dev.ringfence.agent.http.HttpFront;
 import dev.ringfence.agent.jmx.RouteMBeans;
 import dev.ringfence.agent.log.EventLog;
+import dev.ringfence.agent.pipeline.HeapGauge;
+import dev.ringfence.agent.pipeline.MemoryLimits;
+import dev.ringfence.agent.pipeline.MemoryWatch;
 import dev.ringfence.agent.pipeline.Route;
 import dev.ringfence.agent.pipeline.RouteDefaults;
 import dev.ringfence.agent.pipeline.RouteRuntime;
@@ -23,8 +26,11 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Lifecycle: {@link #start} loads the routes already in the directory, binds, then polls the
  * directory every {@link RouteDirectory#POLL_MILLIS} and scales routes idle for their {@code idle}
- * setting to zero (checked every second); {@link #stop} drains (bounded) and releases everything. Thread-safe; {@code stop} is idempotent. The directory and HTTP threads are daemon
- * threads when {@code start} is called from a daemon thread (the HTTP dispatcher inherits it).
+ * setting to zero (checked every second), and holds the heap under the {@code memory.*} limits
+ * ({@link MemoryWatch}, every {@code memory.interval}, on the same thread); {@link #stop} drains
+ * (bounded) and releases everything. Thread-safe; {@code stop} is idempotent. The directory and
+ * HTTP threads are daemon threads when {@code start} is called from a daemon thread (the HTTP
+ * dispatcher inherits it).
  */
 public final class ServeRuntime implements AutoCloseable {
     /** How often idle routes are looked for (scale-to-zero). */
@@ -53,6 +59,21 @@ public final class ServeRuntime implements AutoCloseable {
             return t;
         });
         idleCheck.scheduleWithFixedDelay(this::parkIdle, IDLE_CHECK_MILLIS, IDLE_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+        MemoryLimits limits = config.memory();
+        if (!limits.off()) {
+            MemoryWatch watch = new MemoryWatch(routes, limits, HeapGauge.jvm(), log);
+            routes.memoryWatch(watch);
+            idleCheck.scheduleWithFixedDelay(() -> watchMemory(watch), limits.intervalNanos(), limits.intervalNanos(),
+                    TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void watchMemory(MemoryWatch watch) {
+        try {
+            watch.tick();
+        } catch (RuntimeException e) {
+            log.emit(log.line("memory-check-failed").put("message", String.valueOf(e)));
+        }
     }
 
     private void parkIdle() {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ringfence.agent.pipeline.MemoryLimits;
 import dev.ringfence.agent.pipeline.RouteSettings;
 import java.nio.file.Path;
 import java.util.Map;
@@ -19,6 +20,19 @@ class ServeConfigTest {
         assertEquals(8080, c.port());
         assertEquals(256, c.threads());
         assertEquals(10_000_000_000L, c.drainNanos());
+        assertEquals(MemoryLimits.DEFAULT, c.memory());
+    }
+
+    @Test
+    void shouldTakeMemoryLimitsAsServerKeys() {
+        ServeConfig c = ServeConfig.of(DIR, Map.of("memory.soft", "70%", "memory.hard", "off", "memory.interval", "1s"),
+                null);
+        assertEquals("70%", c.memory().soft().toString());
+        assertTrue(c.memory().hard().off());
+        assertEquals(1_000_000_000L, c.memory().intervalNanos());
+        String tooBig = assertThrows(IllegalArgumentException.class,
+                () -> ServeConfig.of(DIR, Map.of("memory.soft", "100000g"), Path.of("rf.properties"))).getMessage();
+        assertTrue(tooBig.startsWith("rf.properties: memory.soft=100000g: larger than the heap's maximum"), tooBig);
     }
 
     @Test
