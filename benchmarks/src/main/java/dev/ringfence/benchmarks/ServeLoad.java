@@ -248,7 +248,10 @@ public final class ServeLoad {
         long measure = secondsOpt("seconds", 15);
         Path routes = Files.createDirectories(work.resolve("routes"));
         sampleRoute(routes, "hello", "handler=dev.ringfence.samples.Hello\nmaxInflight=64\nmaxQueue=64\n");
-        String hostileLimits = "maxInflight=2\nmaxQueue=2\nbreaker.failures=1000000\n";
+        // --hostileSettings "cpu.share=0.25;quarantine.after=0" adds settings to each hostile route
+        String extra = opts.getOrDefault("hostileSettings", "").trim();
+        String hostileLimits = "maxInflight=2\nmaxQueue=2\nbreaker.failures=1000000\n"
+                + (extra.isEmpty() ? "" : extra.replace(';', '\n') + "\n");
         sampleRoute(routes, "spin", "handler=dev.ringfence.samples.budget.SpinLoop\ncpu=200ms\n" + hostileLimits);
         sampleRoute(routes, "bomb", "handler=dev.ringfence.samples.budget.AllocInJdk\nalloc=32m\ncpu=1s\n" + hostileLimits);
         sampleRoute(routes, "sleep", "handler=dev.ringfence.samples.budget.SleepForever\ntimeout=1s\n" + hostileLimits);
@@ -256,8 +259,8 @@ public final class ServeLoad {
         check(rf, "/fn/hello?name=ada", "hello, ada");
         System.out.printf(Locale.ROOT, "hostile: hello at %d connections, closed loop, %d s warm-up + %d s; then the same"
                 + " beside spin (SpinLoop, cpu=200ms), bomb (AllocInJdk, alloc=32m) and sleep (SleepForever, timeout=1s),"
-                + " each maxInflight=2, maxQueue=2, breaker off, %d closed-loop connections each%n%n", conns, warm / 1000,
-                measure / 1000, hostileConns);
+                + " each maxInflight=2, maxQueue=2, breaker off%s, %d closed-loop connections each%n%n", conns, warm / 1000,
+                measure / 1000, extra.isEmpty() ? "" : ", " + extra, hostileConns);
         String la1 = loadAverage();
         long cpu0 = rf.cpuNanos();
         LoadRun.Result alone = LoadRun.run(rf.address(), "/fn/hello?name=ada", conns, 0, warm, measure, 10_000, null);

@@ -100,6 +100,10 @@ public final class MetricsPage {
         all.forEach(r -> p.sample(r.quarantine().quarantined() ? 1 : 0, "route", r.name()));
         p.counter("ringfence_quarantines_total", "Versions of the route quarantined after their handler threads were abandoned.");
         all.forEach(r -> p.sample(r.quarantine().quarantines(), "route", r.name()));
+        p.gauge("ringfence_cpu_share_cores", "The route's cpu.share: cores its invocations may use together (0: no limit).");
+        all.forEach(r -> p.sample(r.cpuQuota() == null ? 0 : r.cpuQuota().cores(), "route", r.name()));
+        p.counter("ringfence_cpu_paused_seconds_total", "Time the route's invocations spent paused by its cpu.share.");
+        all.forEach(r -> p.sample(r.cpuQuota() == null ? 0 : r.cpuQuota().pausedNanos() / NANOS, "route", r.name()));
         memoryFamilies(p, all);
         serverFamilies(p, all);
         return sb.toString();

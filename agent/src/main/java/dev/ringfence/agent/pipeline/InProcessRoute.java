@@ -6,6 +6,7 @@ import dev.ringfence.api.Outcome;
 import dev.ringfence.api.Request;
 import dev.ringfence.api.Response;
 import dev.ringfence.jfr.RingfenceEvents;
+import dev.ringfence.limiter.CpuQuota;
 import dev.ringfence.limiter.HandedOffException;
 import dev.ringfence.limiter.MeteredExecutor;
 import dev.ringfence.limiter.RunResult;
@@ -135,7 +136,7 @@ public final class InProcessRoute {
      * @throws IllegalArgumentException when a fuel budget is given and the version has guarded probes
      */
     public InvocationResult attempt(Request request, Budgets attemptBudgets) {
-        return attempt(request, attemptBudgets, null);
+        return attempt(request, attemptBudgets, null, null);
     }
 
     /**
@@ -147,13 +148,15 @@ public final class InProcessRoute {
      *
      * @param request the request
      * @param attemptBudgets the budgets of this attempt
+     * @param quota the route's CPU quota, or null
      * @param onAbandon takes an abandoned attempt's result, or null to always hand the attempt to a worker
      * @return how it ended
      * @throws HandedOffException when the attempt was abandoned and answered through {@code onAbandon}
      * @throws IllegalStateException when the capability gates are not installed
      * @throws IllegalArgumentException when a fuel budget is given and the version has guarded probes
      */
-    public InvocationResult attempt(Request request, Budgets attemptBudgets, Consumer<InvocationResult> onAbandon) {
+    public InvocationResult attempt(Request request, Budgets attemptBudgets, CpuQuota quota,
+            Consumer<InvocationResult> onAbandon) {
         long start = System.nanoTime();
         InvocationContext ctx = new InvocationContext(route, request.requestId(), attemptBudgets, start, log);
         Callable<Response> call = () -> {
@@ -164,8 +167,8 @@ public final class InProcessRoute {
             return resp;
         };
         RunResult<Response> r = onAbandon == null
-                ? executor.run(attemptBudgets, version.policy(), version.classLoader(), call)
-                : executor.runHere(attemptBudgets, version.policy(), version.classLoader(), call,
+                ? executor.run(attemptBudgets, version.policy(), version.classLoader(), quota, call)
+                : executor.runHere(attemptBudgets, version.policy(), version.classLoader(), quota, call,
                         abandoned -> onAbandon.accept(result(request, abandoned, attemptBudgets)));
         return result(request, r, attemptBudgets);
     }

@@ -6,6 +6,7 @@ import dev.ringfence.api.Budgets;
 import dev.ringfence.api.Outcome;
 import dev.ringfence.api.Request;
 import dev.ringfence.jfr.RingfenceEvents;
+import dev.ringfence.limiter.CpuQuota;
 import dev.ringfence.limiter.HandedOffException;
 import dev.ringfence.limiter.Metering;
 import dev.ringfence.limiter.Policy;
@@ -84,7 +85,7 @@ public final class Route implements AutoCloseable {
 
     /** The parts built from one set of settings; replaced whole when the settings change. */
     private record Serving(RouteSettings settings, Admission admission, CircuitBreaker breaker, RetryPolicy retry,
-            Pool pool) {
+            Pool pool, CpuQuota quota) {
     }
 
     /**
@@ -203,7 +204,9 @@ public final class Route implements AutoCloseable {
             admission.setLimit(s.pool().min());
             pool = new Pool(PoolSizer.of(s.pool(), clock), clock.getAsLong(), admission.occupancyNanos());
         }
-        return new Serving(s, admission, breaker, RetryPolicy.of(s.retry()), pool);
+        CpuQuota quota = s.cpuShare() == 0 ? null : old != null && old.quota() != null
+                && old.quota().cores() == s.cpuShare() ? old.quota() : CpuQuota.of(s.cpuShare());
+        return new Serving(s, admission, breaker, RetryPolicy.of(s.retry()), pool, quota);
     }
 
     private void breakerMoved(CircuitBreaker.State from, CircuitBreaker.State to, long atNanos) {
@@ -218,7 +221,8 @@ public final class Route implements AutoCloseable {
             return false;
         }
         return new RouteSettings(a.handler(), a.budgets(), a.slowNanos(), a.maxInflight(), a.maxQueue(), a.maxBodyBytes(),
-                a.idleNanos(), a.breaker(), a.retry(), a.pool(), a.fallback(), a.quarantine(), b.policy()).equals(b);
+                a.idleNanos(), a.breaker(), a.retry(), a.pool(), a.fallback(), a.quarantine(), a.cpuShare(),
+                b.policy()).equals(b);
     }
 
     /**
@@ -372,7 +376,7 @@ public final class Route implements AutoCloseable {
             boolean started;
             try (HandlerVersions.Lease lease = acquire()) {
                 InProcessRoute entry = (InProcessRoute) lease.prepared();
-                r = entry.attempt(request, attemptBudgets(s.settings().budgets(), remaining, lease.version()),
+                r = entry.attempt(request, attemptBudgets(s.settings().budgets(), remaining, lease.version()), s.quota(),
                         abandoned -> call.complete(afterAttempt(abandoned, s)));
                 started = true;
             } catch (VersionException | IllegalStateException | IllegalArgumentException e) {
@@ -502,6 +506,12 @@ public final class Route implements AutoCloseable {
         log.emit(log.line("pool-resize").put("route", name).put("from", size).put("to", next)
                 .put("utilisation", Math.round(utilisation * 1000) / 1000.0));
         return true;
+    }
+
+    /** @return the route's CPU quota ({@code cpu.share}), or null when it has none */
+    public CpuQuota cpuQuota() {
+        Serving s = serving;
+        return s == null ? null : s.quota();
     }
 
     /** @return the pool size: how many of the route's invocations may run at once now (0 before a version) */

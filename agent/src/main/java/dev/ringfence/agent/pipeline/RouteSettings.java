@@ -47,6 +47,9 @@ import java.util.Set;
  *       quarantine it (see {@link Quarantine}); 0 never</td></tr>
  *   <tr><td>{@code quarantine.for}</td><td>{@code 0}</td><td>how long a quarantine lasts; 0 until a new version
  *       loads</td></tr>
+ *   <tr><td>{@code cpu.share}</td><td>{@code off}</td><td>the CPU the route's invocations may use together:
+ *       cores ({@code 0.5}, {@code 2}) or a percentage of this machine's ({@code 25%}); beyond it they
+ *       pause at their probes (see {@link dev.ringfence.limiter.CpuQuota}); {@code off} for no limit</td></tr>
  *   <tr><td>{@code policy.read}, {@code policy.write}</td><td>none</td><td>directories; a relative one is resolved
  *       against the folder of the file that names it</td></tr>
  *   <tr><td>{@code policy.hosts}, {@code policy.env}</td><td>none</td><td>{@code host} or {@code host:port};
@@ -70,11 +73,12 @@ import java.util.Set;
  * @param pool the worker pool's settings
  * @param fallback the response while the breaker is open (or the version is quarantined), or null for 503
  * @param quarantine when a version whose handler threads were abandoned stops running, and for how long
+ * @param cpuShare the cores' worth of CPU the route's invocations may use together, 0 for no limit
  * @param policy what the handler may do beyond computing
  */
 public record RouteSettings(String handler, Budgets budgets, long slowNanos, int maxInflight, int maxQueue,
         long maxBodyBytes, long idleNanos, Breaker breaker, Retry retry, Pool pool, Fallback fallback,
-        QuarantineSettings quarantine, Policy policy) {
+        QuarantineSettings quarantine, double cpuShare, Policy policy) {
 
     /** The file in a route's folder that holds its settings. */
     public static final String FILE_NAME = "route.properties";
@@ -87,7 +91,7 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
             "timeout", "cpu", "fuel", "alloc", "slow", "maxInflight", "maxQueue", "maxBodyBytes", "idle",
             "breaker.failures", "breaker.successes", "breaker.openFor", "retry.max", "retry.base", "retry.cap",
             "idempotent", "pool.min", "pool.max", "pool.interval", "pool.cooldown", "fallback.status",
-            "fallback.body", "fallback.contentType", "quarantine.after", "quarantine.for", "policy.read",
+            "fallback.body", "fallback.contentType", "quarantine.after", "quarantine.for", "cpu.share", "policy.read",
             "policy.write", "policy.hosts", "policy.env", "policy.threads", "policy.native")));
 
     static final SettingValues BUILT_IN = SettingValues.builtIn(builtIn());
@@ -116,6 +120,7 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
         m.put("pool.cooldown", "30s");
         m.put("quarantine.after", "1");
         m.put("quarantine.for", "0");
+        m.put("cpu.share", "off");
         m.put("policy.threads", "false");
         m.put("policy.native", "false");
         return m;
@@ -233,7 +238,8 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
             throw new IllegalArgumentException("a route needs a handler class");
         }
         if (budgets.wallNanos() <= 0 || slowNanos < 0 || maxInflight < 1 || maxQueue < 0 || maxBodyBytes < 0
-                || maxBodyBytes > MAX_BODY_LIMIT || idleNanos < 0 || pool.max() > maxInflight) {
+                || maxBodyBytes > MAX_BODY_LIMIT || idleNanos < 0 || pool.max() > maxInflight || !(cpuShare >= 0)
+                || Double.isInfinite(cpuShare)) {
             throw new IllegalArgumentException("route settings out of range");
         }
     }
@@ -298,7 +304,31 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
                 (int) v.count("maxQueue", 0, 100_000), v.size("maxBodyBytes", MAX_BODY_LIMIT), v.duration("idle", 0),
                 breaker, retry(v), pool(v, maxInflight), fallback(v),
                 new QuarantineSettings((int) v.count("quarantine.after", 0, 1_000_000), v.duration("quarantine.for", 0)),
-                PolicySettings.policy(v));
+                cpuShare(v), PolicySettings.policy(v));
+    }
+
+    /** {@code off}, a number of cores, or a percentage of this machine's cores; 0 is off. */
+    private static double cpuShare(SettingValues v) {
+        String text = v.text("cpu.share").trim();
+        if (text.equals("off")) {
+            return 0;
+        }
+        boolean percent = text.endsWith("%");
+        double n;
+        try {
+            n = Double.parseDouble(percent ? text.substring(0, text.length() - 1).trim() : text);
+        } catch (NumberFormatException e) {
+            n = Double.NaN;
+        }
+        if (!(n >= 0) || Double.isInfinite(n) || (percent && n > 100)) {
+            throw v.error("cpu.share", "not a share of the CPU (like 0.5 or 2 cores, 25% of this machine, or off)");
+        }
+        int cores = Runtime.getRuntime().availableProcessors();
+        double share = percent ? n / 100 * cores : n;
+        if (share > cores) {
+            throw v.error("cpu.share", "more than this machine's " + cores + " cores");
+        }
+        return share;
     }
 
     private static String className(SettingValues v) {

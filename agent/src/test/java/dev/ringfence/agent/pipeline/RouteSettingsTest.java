@@ -137,6 +137,10 @@ class RouteSettingsTest {
         "fallback.status=150 | fallback.status=150: must be between 200 and 599",
         "quarantine.after=-1 | quarantine.after=-1: not a whole number",
         "quarantine.for=ever | quarantine.for=ever: not a duration",
+        "cpu.share=half      | cpu.share=half: not a share of the CPU",
+        "cpu.share=-1        | cpu.share=-1: not a share of the CPU",
+        "cpu.share=150%      | cpu.share=150%: not a share of the CPU",
+        "cpu.share=100000    | cpu.share=100000: more than this machine's",
         "timeout=            | timeout=: no value",
         "handler=9lives      | handler=9lives: not a class name",
     })
@@ -249,5 +253,15 @@ class RouteSettingsTest {
         Path unicode = route("handler=a.B\nfallback.status=200\nfallback.body=h\u00e9llo \\u00e9\n");
         assertEquals("h\u00e9llo \u00e9", RouteSettings.read(unicode, RouteDefaults.NONE).fallback().body(),
                 "UTF-8 text and escapes both read");
+    }
+
+    @Test
+    void shouldReadACpuShareInCoresOrAsAPercentageOfTheMachine() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        assertEquals(0, RouteSettings.of(Map.of("handler", "a.B"), null, RouteDefaults.NONE).cpuShare(), "off by default");
+        assertEquals(0.5, RouteSettings.of(Map.of("handler", "a.B", "cpu.share", "0.5"), null, RouteDefaults.NONE).cpuShare());
+        assertEquals(cores / 2.0, RouteSettings.of(Map.of("handler", "a.B", "cpu.share", "50%"), null, RouteDefaults.NONE)
+                .cpuShare(), 1e-9);
+        assertEquals(0, RouteSettings.of(Map.of("handler", "a.B", "cpu.share", "off"), null, RouteDefaults.NONE).cpuShare());
     }
 }
