@@ -9,6 +9,6 @@ public final class HandedOffException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     HandedOffException() {
-        super("the invocation was abandoned and answered on another thread", null, false, false);
+        super("the invocation was answered on another thread while this one was still in it", null, false, false);
     }
 }

@@ -132,50 +132,36 @@ public final class MeteredExecutor {
     /**
      * Runs a task under budgets and a policy on the calling thread when it is one of
      * {@link #hostThreads}' and idle, else like {@link #run}. Running here saves the hand-off to a
-     * worker and back (two thread wake-ups); the watchdog then does what a waiting caller does:
-     * the deadline, CPU and allocation samples, interruption after a trip. The thread's thread
-     * locals, context class loader, name, priority, uncaught-exception handler and interrupt
-     * status are stashed before the task and put back after it, so neither side sees the other's.
+     * worker and back (two thread wake-ups); the {@link Watchdog} then does what a waiting caller
+     * does: the deadline, CPU and allocation samples, the CPU quota, interruption after a trip.
+     * The thread's thread locals, context class loader, name, priority, uncaught-exception handler
+     * and interrupt status are stashed before the task and put back after it, so neither side sees
+     * the other's.
      *
-     * <p>When the task's thread does not stop within the grace after a trip, the watchdog abandons
-     * it and hands the answer to {@code onAbandon} on another thread. If the thread comes back
-     * later, this method throws {@link HandedOffException} instead of returning: the caller must
-     * then unwind without answering, recording or releasing anything for the invocation (the
-     * callback did). Without the thread ever coming back, {@code onAbandon} is the only answer.
+     * <p>A trip is answered at once, whatever the thread is doing: if the thread has not left the
+     * task about a millisecond after the trip, the watchdog gives the answer to {@code onAnswer}
+     * on another thread. If the thread has still not left a grace after the trip, it is abandoned:
+     * counted, and reported to {@code onAbandon} (with {@link RunResult#abandoned()} true). When a
+     * thread answered for comes back, this method throws {@link HandedOffException} instead of
+     * returning: the caller must unwind without answering, recording or releasing anything for
+     * the invocation.
      *
      * @param budgets the budgets
      * @param policy the deny policy
      * @param contextLoader the context class loader while the task runs (the handler's loader)
+     * @param quota the CPU quota the task shares, or null for none
      * @param task the task
-     * @param onAbandon takes the answer when the invocation is abandoned (never called otherwise;
-     *     not called when this falls back to {@link #run}, which answers abandonment itself)
+     * @param onAnswer takes the answer when the watchdog gives it (not called when this falls back
+     *     to {@link #run}, which answers on the caller's thread)
+     * @param onAbandon is told of a thread abandoned after {@code onAnswer} had the answer
      * @param <T> the result type
      * @return how it ended
-     * @throws HandedOffException when the answer went to {@code onAbandon}
+     * @throws HandedOffException when the answer went to {@code onAnswer}
      * @throws IllegalStateException when the capability gates are not installed
      * @throws IllegalArgumentException as {@link #run} does for a fuel budget on guarded probes
      */
-    public <T> RunResult<T> runHere(Budgets budgets, Policy policy, ClassLoader contextLoader, Callable<T> task,
-            Consumer<RunResult<T>> onAbandon) {
-        return runHere(budgets, policy, contextLoader, null, task, onAbandon);
-    }
-
-    /**
-     * Like {@link #runHere(Budgets, Policy, ClassLoader, Callable, Consumer)}, with the task's CPU
-     * time charged to a quota it shares with others, which pauses it while throttled.
-     *
-     * @param budgets the budgets
-     * @param policy the deny policy
-     * @param contextLoader the context class loader while the task runs
-     * @param quota the CPU quota, or null for none
-     * @param task the task
-     * @param onAbandon takes the answer when the invocation is abandoned
-     * @param <T> the result type
-     * @return how it ended
-     * @throws HandedOffException when the answer went to {@code onAbandon}
-     */
     public <T> RunResult<T> runHere(Budgets budgets, Policy policy, ClassLoader contextLoader, CpuQuota quota,
-            Callable<T> task, Consumer<RunResult<T>> onAbandon) {
+            Callable<T> task, Consumer<RunResult<T>> onAnswer, Consumer<RunResult<T>> onAbandon) {
         Thread current = Thread.currentThread();
         if (!(current instanceof SandboxThread) || ((SandboxThread) current).host != this
                 || ((SandboxThread) current).meter != null || !ThreadReset.supported()) {
@@ -195,7 +181,7 @@ public final class MeteredExecutor {
             meter.uncounted();
         }
         Job<T> job = new Job<>(meter, contextLoader, task);
-        Watchdog.Watched<T> w = new Watchdog.Watched<>(job, t, budgets, System.nanoTime(), onAbandon);
+        Watchdog.Watched<T> w = new Watchdog.Watched<>(job, t, budgets, System.nanoTime(), onAnswer, onAbandon);
         Watchdog dog = watchdog();
         ThreadReset.HostState host = ThreadReset.stash(t);
         try {

@@ -14,6 +14,12 @@ import java.util.function.Consumer;
  * allocated bytes, watches guarded code closely near its limits, interrupts a tripped thread and,
  * once the grace has passed, abandons it and hands the answer to the invocation's callback.
  *
+ * <p>A trip is answered at once: when the invocation's thread is still in its task
+ * {@link #ANSWER_NANOS} after the trip (a deadline passed while it sat in JDK code, say), the
+ * watchdog claims the answer and hands it to {@code onAnswer} on another thread. The thread is
+ * abandoned only when it is still there a grace after the trip: counted, and reported to
+ * {@code onAbandon}. A thread that comes back within the grace was late, not lost.
+ *
  * <p>One daemon thread serves every such invocation of an executor. It sleeps while none runs;
  * otherwise it wakes when the earliest of them needs a look, and at least every
  * {@link MeteredExecutor#SAMPLE_NANOS}. An invocation that ends before its first look costs the
@@ -24,6 +30,12 @@ import java.util.function.Consumer;
  * thread, so a callback that blocks (writing to a slow client) delays no other invocation.
  */
 final class Watchdog implements Runnable {
+    /**
+     * How long after a trip the watchdog answers for an invocation whose thread is still in its
+     * task: well-behaved code has unwound long before (guarded code in microseconds).
+     */
+    static final long ANSWER_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(1);
+
     private final Set<Watched<?>> running = ConcurrentHashMap.newKeySet();
     private final long graceNanos;
     private final Executor answers;
@@ -41,12 +53,15 @@ final class Watchdog implements Runnable {
         final long wallNanos;
         final long start;
         final long deadline;
+        final Consumer<RunResult<T>> onAnswer;
         final Consumer<RunResult<T>> onAbandon;
         /** Read and written by the watchdog's thread only. */
         long nextSample;
+        /** Whether the watchdog answered for the invocation; watchdog's thread only. */
+        boolean answered;
 
         Watched(MeteredExecutor.Job<T> job, SandboxThread thread, Budgets budgets, long start,
-                Consumer<RunResult<T>> onAbandon) {
+                Consumer<RunResult<T>> onAnswer, Consumer<RunResult<T>> onAbandon) {
             this.job = job;
             this.thread = thread;
             this.budgetCpu = budgets.cpuNanos();
@@ -54,6 +69,7 @@ final class Watchdog implements Runnable {
             this.wallNanos = budgets.wallNanos();
             this.start = start;
             this.deadline = budgets.wallNanos() == 0 ? Long.MAX_VALUE : start + budgets.wallNanos();
+            this.onAnswer = onAnswer;
             this.onAbandon = onAbandon;
             this.nextSample = start + MeteredExecutor.SAMPLE_NANOS;
         }
@@ -167,11 +183,23 @@ final class Watchdog implements Runnable {
         if (m.tripped()) {
             job.interruptIfRunning(w.thread);
             long at = m.tripNanos(); // zero for a moment after a trip by the handler's own thread
-            if (at != 0 && now - at >= graceNanos) {
+            if (at == 0) {
+                return now + MeteredExecutor.MIN_SAMPLE_NANOS;
+            }
+            if (!w.answered && now - at >= ANSWER_NANOS) {
+                if (!job.claim()) {
+                    return Long.MAX_VALUE; // it ended just now: its own thread answers
+                }
+                w.answered = true;
+                RunResult<T> r = result(w, now, "", false);
+                answers.execute(() -> w.onAnswer.accept(r));
+            }
+            if (now - at >= graceNanos) {
                 abandon(w, now);
                 return Long.MAX_VALUE;
             }
-            return now + Math.min(MeteredExecutor.SAMPLE_NANOS, at == 0 ? MeteredExecutor.SAMPLE_NANOS : at + graceNanos - now);
+            long nextStep = w.answered ? at + graceNanos : at + ANSWER_NANOS;
+            return Math.min(now + MeteredExecutor.SAMPLE_NANOS, nextStep);
         }
         long due = now + MeteredExecutor.TRIP_CHECK_NANOS; // a trip the handler's own thread made
         if (w.deadline != Long.MAX_VALUE) {
@@ -183,19 +211,24 @@ final class Watchdog implements Runnable {
         return due;
     }
 
+    /** The grace has passed and the thread is still in the task (it was answered for already). */
     private <T> void abandon(Watched<T> w, long now) {
-        MeteredExecutor.Job<T> job = w.job;
-        if (!job.claim()) {
-            return; // it ended just now: its own thread answers
+        if (w.job.done.getCount() == 0) {
+            return; // it left just now
         }
         running.remove(w);
         onAbandoned.run();
+        RunResult<T> r = result(w, now, " (the handler thread did not stop and was abandoned)", true);
+        answers.execute(() -> w.onAbandon.accept(r));
+    }
+
+    private static <T> RunResult<T> result(Watched<T> w, long now, String suffix, boolean abandoned) {
+        MeteredExecutor.Job<T> job = w.job;
         Meter m = job.meter;
         long tid = w.thread.getId();
         long cpu = job.started ? ThreadClock.cpuNanos(tid) - m.cpuBase() : 0;
         long alloc = job.started ? ThreadClock.allocatedBytes(tid) - m.allocBase() : 0;
-        RunResult<T> r = new RunResult<>(m.tripOutcome(), null, m.tripMessage()
-                + " (the handler thread did not stop and was abandoned)", null, now - w.start, cpu, alloc, m.fuelUsed(), true);
-        answers.execute(() -> w.onAbandon.accept(r));
+        return new RunResult<>(m.tripOutcome(), null, m.tripMessage() + suffix, null, now - w.start, cpu, alloc,
+                m.fuelUsed(), abandoned);
     }
 }

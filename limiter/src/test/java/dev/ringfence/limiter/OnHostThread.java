@@ -6,11 +6,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Runs tasks the way an HTTP front does: on one of an executor's {@linkplain
- * MeteredExecutor#hostThreads host threads} through {@link MeteredExecutor#runHere}, taking the
- * answer from whichever comes first, the call's return or the abandonment callback.
+ * MeteredExecutor#hostThreads host threads} through {@link MeteredExecutor#runHere}. The answer is
+ * whichever comes first, the call's return or the watchdog's; then, so that a test can tell a
+ * thread that stopped from one that did not, it waits until the host thread is back or was
+ * abandoned, and in the second case returns the abandonment's result ({@code abandoned()} true).
  */
 final class OnHostThread {
     private final MeteredExecutor executor;
@@ -23,20 +27,28 @@ final class OnHostThread {
 
     <T> RunResult<T> run(Budgets b, Policy policy, ClassLoader loader, CpuQuota quota, Callable<T> task) {
         CompletableFuture<RunResult<T>> answer = new CompletableFuture<>();
+        CompletableFuture<RunResult<T>> abandoned = new CompletableFuture<>();
+        CompletableFuture<Boolean> back = new CompletableFuture<>();
         hosts.execute(() -> {
             try {
-                answer.complete(executor.runHere(b, policy, loader, quota, task, answer::complete));
+                answer.complete(executor.runHere(b, policy, loader, quota, task, answer::complete, abandoned::complete));
             } catch (HandedOffException e) {
-                // answered by the callback already
+                // answered by the watchdog already
             } catch (RuntimeException | Error e) {
                 answer.completeExceptionally(e);
+            } finally {
+                back.complete(true);
             }
         });
         try {
-            return answer.get();
+            RunResult<T> r = answer.get();
+            CompletableFuture.anyOf(back, abandoned).get(60, TimeUnit.SECONDS);
+            return abandoned.isDone() ? abandoned.get() : r;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("the host thread neither came back nor was abandoned", e);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException) {
                 throw (RuntimeException) e.getCause();

@@ -45,13 +45,13 @@ class RunHereTest {
             HOST_LOCAL.set("host's");
             ClassLoader hostLoader = me.getContextClassLoader();
             String name = me.getName();
-            RunResult<String> r = EXECUTOR.runHere(wall(10_000), Policy.DENY_ALL, LOADER, () -> {
+            RunResult<String> r = EXECUTOR.runHere(wall(10_000), Policy.DENY_ALL, LOADER, null, () -> {
                 ranOn.set(Thread.currentThread());
                 seenHostLocal.set(HOST_LOCAL.get());
                 TASK_LOCAL.set("task's");
                 Thread.currentThread().setName("renamed by the task");
                 return "ok:" + (Thread.currentThread().getContextClassLoader() == LOADER);
-            }, x -> { });
+            }, x -> { }, x -> { });
             assertEquals(Outcome.OK, r.outcome(), r.message());
             return r.value() + " ran-here=" + (ranOn.get() == me) + " host-local=" + HOST_LOCAL.get() + " task-local="
                     + TASK_LOCAL.get() + " loader-back=" + (me.getContextClassLoader() == hostLoader) + " name-back="
@@ -65,33 +65,35 @@ class RunHereTest {
     @Test
     void shouldLeaveNoInterruptOnTheHostThreadAfterATrip() throws Exception {
         CompletableFuture<String> after = CompletableFuture.supplyAsync(() -> {
-            RunResult<Object> r = EXECUTOR.runHere(wall(50), Policy.DENY_ALL, LOADER, () -> {
+            RunResult<Object> r = EXECUTOR.runHere(wall(50), Policy.DENY_ALL, LOADER, null, () -> {
                 try {
                     Thread.sleep(10_000);
                 } catch (InterruptedException e) {
                     // the watchdog's interrupt: end at once, as well-behaved code does
                 }
                 return null;
-            }, x -> { });
+            }, x -> { }, x -> { });
             return r.outcome() + " interrupted=" + Thread.currentThread().isInterrupted();
         }, HOSTS);
         assertEquals("TIMEOUT interrupted=false", after.get(30, TimeUnit.SECONDS));
     }
 
     @Test
-    void shouldAnswerThroughTheCallbackWhenTheThreadCannotBeStoppedAndThrowWhenItComesBack() throws Exception {
+    void shouldAnswerAtTheDeadlineAndAbandonAThreadStillStuckAfterTheGrace() throws Exception {
         Object lock = new Object();
         CompletableFuture<RunResult<Object>> answer = new CompletableFuture<>();
+        CompletableFuture<RunResult<Object>> abandoned = new CompletableFuture<>();
         CompletableFuture<String> back = new CompletableFuture<>();
+        long before = EXECUTOR.abandonedThreads();
         synchronized (lock) {
             HOSTS.execute(() -> {
                 HOST_LOCAL.set("host's");
                 try {
-                    EXECUTOR.runHere(wall(50), Policy.DENY_ALL, LOADER, () -> {
+                    EXECUTOR.runHere(wall(50), Policy.DENY_ALL, LOADER, null, () -> {
                         synchronized (lock) { // entering a monitor ignores interrupts
                             return "late";
                         }
-                    }, answer::complete);
+                    }, answer::complete, abandoned::complete);
                     back.complete("returned");
                 } catch (HandedOffException e) {
                     back.complete("handed off, host-local=" + HOST_LOCAL.get());
@@ -101,20 +103,50 @@ class RunHereTest {
             });
             RunResult<Object> r = answer.get(30, TimeUnit.SECONDS);
             assertEquals(Outcome.TIMEOUT, r.outcome(), r.message());
-            assertTrue(r.abandoned(), r.message());
+            assertFalse(r.abandoned(), "answered at the deadline, before the grace");
+            RunResult<Object> lost = abandoned.get(30, TimeUnit.SECONDS);
+            assertTrue(lost.abandoned(), lost.message());
+            assertTrue(lost.message().contains("abandoned"), lost.message());
             assertFalse(back.isDone(), "the host thread is still stuck");
         }
         assertEquals("handed off, host-local=host's", back.get(30, TimeUnit.SECONDS));
-        assertTrue(EXECUTOR.abandonedThreads() >= 1);
+        assertEquals(before + 1, EXECUTOR.abandonedThreads());
+    }
+
+    @Test
+    void shouldAnswerAtTheDeadlineButNotAbandonAThreadThatComesBackWithinTheGrace() throws Exception {
+        CompletableFuture<RunResult<Object>> answer = new CompletableFuture<>();
+        CompletableFuture<RunResult<Object>> abandoned = new CompletableFuture<>();
+        CompletableFuture<String> back = new CompletableFuture<>();
+        long before = EXECUTOR.abandonedThreads();
+        HOSTS.execute(() -> {
+            try {
+                EXECUTOR.runHere(wall(50), Policy.DENY_ALL, LOADER, null, () -> {
+                    long until = System.nanoTime() + 80 * MS; // deaf to interrupts, back 30 ms after the deadline
+                    while (System.nanoTime() < until) {
+                        Thread.onSpinWait();
+                    }
+                    return "late";
+                }, answer::complete, abandoned::complete);
+                back.complete("returned");
+            } catch (HandedOffException e) {
+                back.complete("handed off");
+            }
+        });
+        RunResult<Object> r = answer.get(30, TimeUnit.SECONDS);
+        assertEquals(Outcome.TIMEOUT, r.outcome(), r.message());
+        assertEquals("handed off", back.get(30, TimeUnit.SECONDS));
+        assertFalse(abandoned.isDone(), "back within the 200 ms grace: late, not lost");
+        assertEquals(before, EXECUTOR.abandonedThreads());
     }
 
     @Test
     void shouldHandTheTaskToAWorkerWhenCalledFromAnyOtherThread() {
         AtomicReference<Thread> ranOn = new AtomicReference<>();
-        RunResult<String> r = EXECUTOR.runHere(wall(10_000), Policy.DENY_ALL, LOADER, () -> {
+        RunResult<String> r = EXECUTOR.runHere(wall(10_000), Policy.DENY_ALL, LOADER, null, () -> {
             ranOn.set(Thread.currentThread());
             return "ok";
-        }, x -> { });
+        }, x -> { }, x -> { });
         assertEquals(Outcome.OK, r.outcome());
         assertTrue(ranOn.get() instanceof SandboxThread);
         assertFalse(ranOn.get() == Thread.currentThread());
@@ -124,11 +156,11 @@ class RunHereTest {
     void shouldNotNestAnInvocationInsideAnother() throws Exception {
         CompletableFuture<String> inner = CompletableFuture.supplyAsync(() -> {
             Thread host = Thread.currentThread();
-            RunResult<String> outer = EXECUTOR.runHere(wall(10_000), Policy.DENY_ALL, LOADER, () -> {
-                RunResult<String> nested = EXECUTOR.runHere(wall(10_000), Policy.DENY_ALL, LOADER,
-                        () -> Thread.currentThread() == host ? "same thread" : "a worker", x -> { });
+            RunResult<String> outer = EXECUTOR.runHere(wall(10_000), Policy.DENY_ALL, LOADER, null, () -> {
+                RunResult<String> nested = EXECUTOR.runHere(wall(10_000), Policy.DENY_ALL, LOADER, null,
+                        () -> Thread.currentThread() == host ? "same thread" : "a worker", x -> { }, x -> { });
                 return nested.value();
-            }, x -> { });
+            }, x -> { }, x -> { });
             return outer.value();
         }, HOSTS);
         assertEquals("a worker", inner.get(30, TimeUnit.SECONDS));
@@ -138,7 +170,7 @@ class RunHereTest {
     void shouldStillRefuseAFuelBudgetOnGuardedProbes() throws Exception {
         CompletableFuture<Class<?>> thrown = CompletableFuture.supplyAsync(() -> {
             try {
-                EXECUTOR.runHere(new Budgets(10_000 * MS, 0, 1_000, 0), Policy.DENY_ALL, LOADER, () -> "x", x -> { });
+                EXECUTOR.runHere(new Budgets(10_000 * MS, 0, 1_000, 0), Policy.DENY_ALL, LOADER, null, () -> "x", x -> { }, x -> { });
                 return null;
             } catch (IllegalArgumentException e) {
                 return e.getClass();
@@ -146,6 +178,6 @@ class RunHereTest {
         }, HOSTS);
         assertSame(IllegalArgumentException.class, thrown.get(30, TimeUnit.SECONDS));
         assertThrows(IllegalArgumentException.class, () -> EXECUTOR.runHere(new Budgets(10_000 * MS, 0, 1_000, 0),
-                Policy.DENY_ALL, LOADER, () -> "x", x -> { }));
+                Policy.DENY_ALL, LOADER, null, () -> "x", x -> { }, x -> { }));
     }
 }

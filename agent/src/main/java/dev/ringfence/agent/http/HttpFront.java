@@ -90,7 +90,7 @@ public final class HttpFront {
     private final FrontRefusals refusals = new FrontRefusals();
     private final AtomicInteger active = new AtomicInteger();
     private final int threads;
-    /** Threads stuck in abandoned handler code: the pool may make as many more. Guarded by itself. */
+    /** Threads still in handler code whose request was answered without them: the pool may make as many more. Guarded by itself. */
     private final AtomicInteger stuck = new AtomicInteger();
     private volatile boolean draining;
 
@@ -171,8 +171,8 @@ public final class HttpFront {
                         requestId);
             }
         } catch (HandedOffException e) {
-            // this thread ran a handler that was abandoned; the request was answered on another
-            // thread (see answerAbandoned) and this one has just come back
+            // the request was answered on another thread at its trip (see answerElsewhere) while
+            // this one was still in the handler; it has just come back
             handedOff = true;
             unstuck();
         } catch (IOException e) {
@@ -192,11 +192,11 @@ public final class HttpFront {
     }
 
     /**
-     * Answers a request whose handler thread (one of this front's) was abandoned: on the
-     * abandoning thread, while the stuck one keeps its pool slot; the pool may grow by one
-     * thread until the stuck one comes back.
+     * Answers a request whose handler thread (one of this front's) had not stopped a moment after
+     * its deadline or budget tripped: on the watchdog's answering thread, while the late (or
+     * stuck) one keeps its pool slot; the pool may grow by one thread until it comes back.
      */
-    private void answerAbandoned(HttpExchange ex, Route route, InvocationResult r, String requestId) {
+    private void answerElsewhere(HttpExchange ex, Route route, InvocationResult r, String requestId) {
         stuck();
         try {
             respond(ex, route, r, requestId);
@@ -248,7 +248,7 @@ public final class HttpFront {
         IOException[] failed = new IOException[1];
         route.invoke(request(ex, name, requestId, body), r -> {
             if (Thread.currentThread() != here) {
-                answerAbandoned(ex, route, r, requestId);
+                answerElsewhere(ex, route, r, requestId);
                 return;
             }
             try {

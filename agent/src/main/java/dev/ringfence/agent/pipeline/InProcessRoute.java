@@ -136,27 +136,30 @@ public final class InProcessRoute {
      * @throws IllegalArgumentException when a fuel budget is given and the version has guarded probes
      */
     public InvocationResult attempt(Request request, Budgets attemptBudgets) {
-        return attempt(request, attemptBudgets, null, null);
+        return attempt(request, attemptBudgets, null, null, null);
     }
 
     /**
      * Like {@link #attempt(Request, Budgets)}, but on the calling thread when it is one of the
      * executor's host threads ({@link MeteredExecutor#runHere}), which saves two thread
-     * wake-ups. If the handler's thread then does not stop within the grace after a trip, the
-     * attempt is abandoned: {@code onAbandon} gets its result on another thread, and this call,
-     * if its thread ever comes back, throws {@link HandedOffException}.
+     * wake-ups. A trip is then answered at once: if the handler's thread is still in the handler
+     * about a millisecond after it, {@code onAnswer} gets the result on another thread, and this
+     * call, when the thread comes back, throws {@link HandedOffException}. A thread still there a
+     * grace after the trip is abandoned and reported to {@code onAbandon}.
      *
      * @param request the request
      * @param attemptBudgets the budgets of this attempt
      * @param quota the route's CPU quota, or null
-     * @param onAbandon takes an abandoned attempt's result, or null to always hand the attempt to a worker
+     * @param onAnswer takes the result when it is given on another thread, or null to always hand
+     *     the attempt to a worker (which answers on this thread)
+     * @param onAbandon is told of a thread abandoned after {@code onAnswer} had the result
      * @return how it ended
-     * @throws HandedOffException when the attempt was abandoned and answered through {@code onAbandon}
+     * @throws HandedOffException when the result went to {@code onAnswer}
      * @throws IllegalStateException when the capability gates are not installed
      * @throws IllegalArgumentException when a fuel budget is given and the version has guarded probes
      */
     public InvocationResult attempt(Request request, Budgets attemptBudgets, CpuQuota quota,
-            Consumer<InvocationResult> onAbandon) {
+            Consumer<InvocationResult> onAnswer, Consumer<InvocationResult> onAbandon) {
         long start = System.nanoTime();
         InvocationContext ctx = new InvocationContext(route, request.requestId(), attemptBudgets, start, log);
         Callable<Response> call = () -> {
@@ -166,10 +169,13 @@ public final class InProcessRoute {
             }
             return resp;
         };
-        RunResult<Response> r = onAbandon == null
+        RunResult<Response> r = onAnswer == null
                 ? executor.run(attemptBudgets, version.policy(), version.classLoader(), quota, call)
                 : executor.runHere(attemptBudgets, version.policy(), version.classLoader(), quota, call,
-                        abandoned -> onAbandon.accept(result(request, abandoned, attemptBudgets)));
+                        given -> onAnswer.accept(result(request, given, attemptBudgets)),
+                        lost -> onAbandon.accept(new InvocationResult(request.requestId(), lost.outcome(), null,
+                                lost.message(), lost.wallNanos(), lost.cpuNanos(), lost.allocatedBytes(), lost.fuel(),
+                                version.shortId(), true)));
         return result(request, r, attemptBudgets);
     }
 

@@ -377,7 +377,7 @@ public final class Route implements AutoCloseable {
             try (HandlerVersions.Lease lease = acquire()) {
                 InProcessRoute entry = (InProcessRoute) lease.prepared();
                 r = entry.attempt(request, attemptBudgets(s.settings().budgets(), remaining, lease.version()), s.quota(),
-                        abandoned -> call.complete(afterAttempt(abandoned, s)));
+                        given -> call.complete(afterAttempt(given, s)), this::abandoned);
                 started = true;
             } catch (VersionException | IllegalStateException | IllegalArgumentException e) {
                 // no version (the route was removed, or a parked one would not load again), or no
@@ -405,7 +405,7 @@ public final class Route implements AutoCloseable {
         }
     }
 
-    /** Names the route's deadline in a timed-out attempt's message, and counts and logs an abandoned thread. */
+    /** Names the route's deadline in a timed-out attempt's message; counts and logs an abandoned thread. */
     private InvocationResult afterAttempt(InvocationResult r, Serving s) {
         if (r.outcome() == Outcome.TIMEOUT) {
             // the attempt's budget was what was left of the deadline: name the route's
@@ -415,12 +415,17 @@ public final class Route implements AutoCloseable {
                     r.allocatedBytes(), r.fuel(), r.version(), r.abandoned());
         }
         if (r.abandoned()) {
-            stats.countAbandoned();
-            EventLog log = runtime.log();
-            log.emit(invocationLine("abandoned", r));
-            quarantine.abandoned(r);
+            abandoned(r);
         }
         return r;
+    }
+
+    /** Counts and logs a handler thread left behind, and quarantines its version when that is due. */
+    private void abandoned(InvocationResult r) {
+        stats.countAbandoned();
+        EventLog log = runtime.log();
+        log.emit(invocationLine("abandoned", r));
+        quarantine.abandoned(r);
     }
 
     private HandlerVersions.Lease acquire() throws VersionException {

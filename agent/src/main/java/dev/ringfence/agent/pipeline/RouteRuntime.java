@@ -14,8 +14,13 @@ import java.util.function.LongSupplier;
  * go, and the clock. Immutable; its parts are thread-safe.
  */
 public final class RouteRuntime {
-    /** How long a tripped handler gets to unwind before its thread is abandoned. */
-    public static final long GRACE_NANOS = 20_000_000L;
+    /**
+     * How long a tripped handler gets to unwind before its thread is abandoned (and its version
+     * quarantined). Requests served on the front's threads are answered at the trip regardless;
+     * the grace only tells a late thread (a large array copy in the JDK, a busy machine) from a
+     * lost one.
+     */
+    public static final long GRACE_NANOS = 100_000_000L;
 
     private final MeteredExecutor executor;
     private final UnloadWatch watch;
