@@ -67,8 +67,9 @@ public final class Meter {
 
     // --- the guard of the code this meter runs (Metering.GUARD), armed by the first trip
     private Guard guard;
-    private CpuQuota quota;
-    private long quotaCharged; // guarded by this
+    private ShareQuota quota;
+    private long quotaCpuCharged; // guarded by this
+    private long quotaAllocCharged; // guarded by this
     private boolean guardArmed; // guarded by this
     private boolean guardReleased; // guarded by this
 
@@ -146,36 +147,38 @@ public final class Meter {
      * Sets the CPU quota this invocation shares with others, or null for none. Called before
      * {@link #start}.
      */
-    void useQuota(CpuQuota q) {
+    void useQuota(ShareQuota q) {
         this.quota = q;
     }
 
     /** @return the CPU quota, or null */
-    CpuQuota quota() {
+    ShareQuota quota() {
         return quota;
     }
 
     /**
-     * Charges the CPU time this invocation has used so far to its quota (the part not charged
-     * before). Called by whoever samples the owner and by the owner at the end.
+     * Charges what this invocation has used so far to its quota (the part not charged before).
+     * Called by whoever samples the owner and by the owner at the end.
      *
-     * @param cpuSoFar CPU nanoseconds since {@link #start}
+     * @param cpuSoFar CPU nanoseconds since {@link #start} (0 when not read)
+     * @param allocSoFar bytes allocated since {@link #start} (0 when not read)
      * @param now {@link System#nanoTime()}
      * @return true when the quota is throttled now
      */
-    boolean chargeQuota(long cpuSoFar, long now) {
-        CpuQuota q = quota;
+    boolean chargeQuota(long cpuSoFar, long allocSoFar, long now) {
+        ShareQuota q = quota;
         if (q == null) {
             return false;
         }
-        long delta;
+        long cpuDelta;
+        long allocDelta;
         synchronized (this) {
-            delta = cpuSoFar - quotaCharged;
-            if (delta > 0) {
-                quotaCharged = cpuSoFar;
-            }
+            cpuDelta = Math.max(0, cpuSoFar - quotaCpuCharged);
+            quotaCpuCharged += cpuDelta;
+            allocDelta = Math.max(0, allocSoFar - quotaAllocCharged);
+            quotaAllocCharged += allocDelta;
         }
-        return q.charge(delta, now);
+        return q.charge(cpuDelta, allocDelta, now);
     }
 
     /**
@@ -188,7 +191,7 @@ public final class Meter {
 
     /** Pauses the owner while its quota is throttled; on the owner's thread, outside any window. */
     private void pauseForQuota() {
-        CpuQuota q = quota;
+        ShareQuota q = quota;
         if (q != null && q.mayBeThrottled()) {
             q.pause(this);
             if (state != 0) {

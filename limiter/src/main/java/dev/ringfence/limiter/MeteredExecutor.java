@@ -108,7 +108,7 @@ public final class MeteredExecutor {
      * @param <T> its result type
      * @return how it ended
      */
-    public <T> RunResult<T> run(Budgets budgets, Policy policy, ClassLoader contextLoader, CpuQuota quota,
+    public <T> RunResult<T> run(Budgets budgets, Policy policy, ClassLoader contextLoader, ShareQuota quota,
             Callable<T> task) {
         GateStatus.requireGates();
         boolean guarded = contextLoader instanceof SandboxedLoader
@@ -160,7 +160,7 @@ public final class MeteredExecutor {
      * @throws IllegalStateException when the capability gates are not installed
      * @throws IllegalArgumentException as {@link #run} does for a fuel budget on guarded probes
      */
-    public <T> RunResult<T> runHere(Budgets budgets, Policy policy, ClassLoader contextLoader, CpuQuota quota,
+    public <T> RunResult<T> runHere(Budgets budgets, Policy policy, ClassLoader contextLoader, ShareQuota quota,
             Callable<T> task, Consumer<RunResult<T>> onAnswer, Consumer<RunResult<T>> onAbandon) {
         Thread current = Thread.currentThread();
         if (!(current instanceof SandboxThread) || ((SandboxThread) current).host != this
@@ -248,9 +248,13 @@ public final class MeteredExecutor {
                     m.trip(Outcome.TIMEOUT, "wall-clock deadline of " + Meter.ms(budgets.wallNanos()) + " passed");
                 }
                 // sampled from here because guarded probes count nothing: a trip arms the guard
-                if (!m.tripped() && charge && job.started
-                        && m.chargeQuota(ThreadClock.cpuNanos(w.thread.getId()) - m.cpuBase(), now)) {
-                    m.armForQuota(); // its next probe pauses it
+                if (!m.tripped() && charge && job.started) {
+                    ShareQuota q = m.quota();
+                    long tid = w.thread.getId();
+                    if (m.chargeQuota(q.chargesCpu() ? ThreadClock.cpuNanos(tid) - m.cpuBase() : 0,
+                            q.chargesAlloc() ? ThreadClock.allocatedBytes(tid) - m.allocBase() : 0, now)) {
+                        m.armForQuota(); // its next probe pauses it
+                    }
                 }
                 if (!m.tripped() && sampleCpu && job.started) {
                     long cpu = ThreadClock.cpuNanos(w.thread.getId()) - m.cpuBase();
@@ -364,7 +368,7 @@ public final class MeteredExecutor {
             int cause = 0;
             t.attach(meter);
             try {
-                CpuQuota quota = meter.quota();
+                ShareQuota quota = meter.quota();
                 if (quota != null) {
                     quota.pause(meter); // a throttled route's new invocations wait their turn too
                 }
@@ -388,7 +392,7 @@ public final class MeteredExecutor {
             long wall = System.nanoTime() - start;
             long cpu = ThreadClock.cpuNanos() - meter.cpuBase();
             long alloc = ThreadClock.allocatedBytes() - meter.allocBase();
-            meter.chargeQuota(cpu, System.nanoTime());
+            meter.chargeQuota(cpu, alloc, System.nanoTime());
             finish(value, error == null ? null : error.getClass().getName(), described, cause, wall, cpu, alloc);
         }
 

@@ -159,8 +159,10 @@ final class Watchdog implements Runnable {
         if (!m.tripped() && sample && job.started && now - w.nextSample >= 0) {
             long tid = w.thread.getId();
             long next = MeteredExecutor.SAMPLE_NANOS;
-            long cpu = w.budgetCpu > 0 || m.quota() != null ? ThreadClock.cpuNanos(tid) - m.cpuBase() : 0;
-            if (m.chargeQuota(cpu, now)) {
+            ShareQuota q = m.quota();
+            long cpu = w.budgetCpu > 0 || (q != null && q.chargesCpu()) ? ThreadClock.cpuNanos(tid) - m.cpuBase() : 0;
+            if (q != null && m.chargeQuota(cpu, q.chargesAlloc() ? ThreadClock.allocatedBytes(tid) - m.allocBase() : 0,
+                    now)) {
                 m.armForQuota(); // its next probe pauses it
             }
             if (w.budgetCpu > 0) {

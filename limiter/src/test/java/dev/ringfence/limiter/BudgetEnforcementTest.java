@@ -32,6 +32,7 @@ abstract class BudgetEnforcementTest {
             "  public static Object finallyLoop() { try { spin(); } finally { while (true) { sink++; } } }",
             "  public static Object hugeArray() { int n = Integer.MAX_VALUE - 16 - (int) (sink & 1); return new long[n]; }",
             "  public static Object hugeMulti() { int n = 100_000 + (int) (sink & 1); return new long[n][n]; }",
+            "  public static Object churn() { while (true) { sink += new byte[4096].length; } }",
             "  public static Object jdkAlloc() { StringBuilder sb = new StringBuilder(); while (true) { sb.append(\"0123456789\"); if (sb.length() > 50_000_000) sb.setLength(0); } }",
             "  public static Object oneBigJdkAlloc() { return \"x\".repeat(100_000_000).length(); }",
             "  public static Object jdkSized() { StringBuilder sb = new StringBuilder(); sb.setLength(1_500_000_000 + (int) (sink & 1)); return sb.length(); }",
@@ -60,7 +61,7 @@ abstract class BudgetEnforcementTest {
     }
 
     /** Like {@link #execute(Budgets, Policy, ClassLoader, Callable)}, on a CPU quota. */
-    <T> RunResult<T> execute(Budgets b, Policy policy, ClassLoader loader, CpuQuota quota, Callable<T> task) {
+    <T> RunResult<T> execute(Budgets b, Policy policy, ClassLoader loader, ShareQuota quota, Callable<T> task) {
         return EXECUTOR.run(b, policy, loader, quota, task);
     }
 
@@ -81,7 +82,7 @@ abstract class BudgetEnforcementTest {
         return run(b, null, method, args);
     }
 
-    final RunResult<Object> run(Budgets b, CpuQuota quota, String method, Object... args) {
+    final RunResult<Object> run(Budgets b, ShareQuota quota, String method, Object... args) {
         Class<?> hostileClass = hostile();
         Callable<Object> task = () -> {
             for (java.lang.reflect.Method m : hostileClass.getDeclaredMethods()) {
@@ -261,7 +262,7 @@ abstract class BudgetEnforcementTest {
 
     @Test
     void shouldHoldInvocationsSharingAQuotaToTheirShareOfTheCpu() throws Exception {
-        CpuQuota quota = CpuQuota.of(0.1);
+        ShareQuota quota = ShareQuota.of(0.1, 0);
         java.util.concurrent.ExecutorService two = java.util.concurrent.Executors.newFixedThreadPool(2);
         try {
             java.util.List<java.util.concurrent.Future<RunResult<Object>>> spinners = new java.util.ArrayList<>();
@@ -278,6 +279,31 @@ abstract class BudgetEnforcementTest {
             assertTrue(quota.throttles() > 0 && quota.pausedNanos() > 0, "the quota paused them");
             // 0.1 core over 400 ms is 40 ms; allow a period, the samples' lag and the last pause's wake-up
             assertTrue(cpu < 120 * MS, "two spinners used " + cpu / MS + " ms of CPU in 400 ms on a 0.1-core share");
+        } finally {
+            two.shutdownNow();
+        }
+    }
+
+    @Test
+    void shouldHoldInvocationsSharingAQuotaToTheirAllocationRate() throws Exception {
+        ShareQuota quota = ShareQuota.of(0, 16L << 20); // 16 MB/s
+        java.util.concurrent.ExecutorService two = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            java.util.List<java.util.concurrent.Future<RunResult<Object>>> churners = new java.util.ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                churners.add(two.submit(() -> run(wall(400), quota, "churn")));
+            }
+            long bytes = 0;
+            for (java.util.concurrent.Future<RunResult<Object>> f : churners) {
+                RunResult<Object> r = f.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                assertEquals(Outcome.TIMEOUT, r.outcome(), r.message());
+                assertFalse(r.abandoned(), r.message());
+                bytes += r.allocatedBytes();
+            }
+            assertTrue(quota.throttles() > 0 && quota.pausedNanos() > 0, "the quota paused them");
+            // 16 MB/s over 400 ms is 6.4 MB, but until the first sample (2 ms, later on a busy machine) a churner
+            // allocates at full speed, gigabytes a second: the debt that burst leaves pauses both past their deadline
+            assertTrue(bytes < 256L << 20, "two churners allocated " + (bytes >> 20) + " MB in 400 ms on a 16 MB/s share");
         } finally {
             two.shutdownNow();
         }

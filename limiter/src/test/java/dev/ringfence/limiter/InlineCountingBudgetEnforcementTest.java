@@ -11,7 +11,7 @@ class InlineCountingBudgetEnforcementTest extends CountingBudgetEnforcementTest 
     private static final OnHostThread HOST = new OnHostThread(EXECUTOR);
 
     @Override
-    <T> RunResult<T> execute(Budgets b, Policy policy, ClassLoader loader, CpuQuota quota, Callable<T> task) {
+    <T> RunResult<T> execute(Budgets b, Policy policy, ClassLoader loader, ShareQuota quota, Callable<T> task) {
         return HOST.run(b, policy, loader, quota, task);
     }
 }

@@ -25,7 +25,7 @@ final class OnHostThread {
         this.hosts = Executors.newCachedThreadPool(executor.hostThreads("test-host-"));
     }
 
-    <T> RunResult<T> run(Budgets b, Policy policy, ClassLoader loader, CpuQuota quota, Callable<T> task) {
+    <T> RunResult<T> run(Budgets b, Policy policy, ClassLoader loader, ShareQuota quota, Callable<T> task) {
         CompletableFuture<RunResult<T>> answer = new CompletableFuture<>();
         CompletableFuture<RunResult<T>> abandoned = new CompletableFuture<>();
         CompletableFuture<Boolean> back = new CompletableFuture<>();

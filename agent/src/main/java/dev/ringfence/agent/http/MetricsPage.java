@@ -101,9 +101,13 @@ public final class MetricsPage {
         p.counter("ringfence_quarantines_total", "Versions of the route quarantined after their handler threads were abandoned.");
         all.forEach(r -> p.sample(r.quarantine().quarantines(), "route", r.name()));
         p.gauge("ringfence_cpu_share_cores", "The route's cpu.share: cores its invocations may use together (0: no limit).");
-        all.forEach(r -> p.sample(r.cpuQuota() == null ? 0 : r.cpuQuota().cores(), "route", r.name()));
-        p.counter("ringfence_cpu_paused_seconds_total", "Time the route's invocations spent paused by its cpu.share.");
-        all.forEach(r -> p.sample(r.cpuQuota() == null ? 0 : r.cpuQuota().pausedNanos() / NANOS, "route", r.name()));
+        all.forEach(r -> p.sample(r.shareQuota() == null ? 0 : r.shareQuota().cores(), "route", r.name()));
+        p.gauge("ringfence_alloc_rate_bytes_per_second",
+                "The route's alloc.rate: bytes a second its invocations may allocate together (0: no limit).");
+        all.forEach(r -> p.sample(r.shareQuota() == null ? 0 : r.shareQuota().bytesPerSecond(), "route", r.name()));
+        p.counter("ringfence_share_paused_seconds_total",
+                "Time the route's invocations spent paused by its cpu.share or alloc.rate.");
+        all.forEach(r -> p.sample(r.shareQuota() == null ? 0 : r.shareQuota().pausedNanos() / NANOS, "route", r.name()));
         memoryFamilies(p, all);
         serverFamilies(p, all);
         return sb.toString();

@@ -86,8 +86,10 @@ public final class StatusPage {
                 .put("coldStarts", stats.coldStarts()).put("lastColdStartMs", stats.lastColdStartNanos() / 1e6)
                 .put("requests", requests).put("pausedForMemory", r.pausedForMemory())
                 .put("memoryRejections", stats.memoryRejections()).put("recycles", stats.recycles())
-                .put("cpuShare", r.cpuQuota() == null ? null : r.cpuQuota().cores())
-                .put("cpuPausedMs", r.cpuQuota() == null ? 0 : r.cpuQuota().pausedNanos() / 1e6)
+                .put("cpuShare", r.shareQuota() == null || r.shareQuota().cores() == 0 ? null : r.shareQuota().cores())
+                .put("allocRate", r.shareQuota() == null || r.shareQuota().bytesPerSecond() == 0 ? null
+                        : r.shareQuota().bytesPerSecond())
+                .put("sharePausedMs", r.shareQuota() == null ? 0 : r.shareQuota().pausedNanos() / 1e6)
                 .put("p99Ms", stats.percentiles().p99Nanos() / 1e6).put("lastReload", reload);
     }
 }

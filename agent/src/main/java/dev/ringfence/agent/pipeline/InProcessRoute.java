@@ -6,7 +6,7 @@ import dev.ringfence.api.Outcome;
 import dev.ringfence.api.Request;
 import dev.ringfence.api.Response;
 import dev.ringfence.jfr.RingfenceEvents;
-import dev.ringfence.limiter.CpuQuota;
+import dev.ringfence.limiter.ShareQuota;
 import dev.ringfence.limiter.HandedOffException;
 import dev.ringfence.limiter.MeteredExecutor;
 import dev.ringfence.limiter.RunResult;
@@ -158,7 +158,7 @@ public final class InProcessRoute {
      * @throws IllegalStateException when the capability gates are not installed
      * @throws IllegalArgumentException when a fuel budget is given and the version has guarded probes
      */
-    public InvocationResult attempt(Request request, Budgets attemptBudgets, CpuQuota quota,
+    public InvocationResult attempt(Request request, Budgets attemptBudgets, ShareQuota quota,
             Consumer<InvocationResult> onAnswer, Consumer<InvocationResult> onAbandon) {
         long start = System.nanoTime();
         InvocationContext ctx = new InvocationContext(route, request.requestId(), attemptBudgets, start, log);

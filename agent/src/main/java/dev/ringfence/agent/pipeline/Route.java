@@ -6,7 +6,7 @@ import dev.ringfence.api.Budgets;
 import dev.ringfence.api.Outcome;
 import dev.ringfence.api.Request;
 import dev.ringfence.jfr.RingfenceEvents;
-import dev.ringfence.limiter.CpuQuota;
+import dev.ringfence.limiter.ShareQuota;
 import dev.ringfence.limiter.HandedOffException;
 import dev.ringfence.limiter.Metering;
 import dev.ringfence.limiter.Policy;
@@ -85,7 +85,7 @@ public final class Route implements AutoCloseable {
 
     /** The parts built from one set of settings; replaced whole when the settings change. */
     private record Serving(RouteSettings settings, Admission admission, CircuitBreaker breaker, RetryPolicy retry,
-            Pool pool, CpuQuota quota) {
+            Pool pool, ShareQuota quota) {
     }
 
     /**
@@ -204,8 +204,10 @@ public final class Route implements AutoCloseable {
             admission.setLimit(s.pool().min());
             pool = new Pool(PoolSizer.of(s.pool(), clock), clock.getAsLong(), admission.occupancyNanos());
         }
-        CpuQuota quota = s.cpuShare() == 0 ? null : old != null && old.quota() != null
-                && old.quota().cores() == s.cpuShare() ? old.quota() : CpuQuota.of(s.cpuShare());
+        ShareQuota quota = s.cpuShare() == 0 && s.allocRate() == 0 ? null
+                : old != null && old.quota() != null && old.quota().cores() == s.cpuShare()
+                        && old.quota().bytesPerSecond() == s.allocRate() ? old.quota()
+                        : ShareQuota.of(s.cpuShare(), s.allocRate());
         return new Serving(s, admission, breaker, RetryPolicy.of(s.retry()), pool, quota);
     }
 
@@ -222,7 +224,7 @@ public final class Route implements AutoCloseable {
         }
         return new RouteSettings(a.handler(), a.budgets(), a.slowNanos(), a.maxInflight(), a.maxQueue(), a.maxBodyBytes(),
                 a.idleNanos(), a.breaker(), a.retry(), a.pool(), a.fallback(), a.quarantine(), a.cpuShare(),
-                b.policy()).equals(b);
+                a.allocRate(), b.policy()).equals(b);
     }
 
     /**
@@ -513,8 +515,8 @@ public final class Route implements AutoCloseable {
         return true;
     }
 
-    /** @return the route's CPU quota ({@code cpu.share}), or null when it has none */
-    public CpuQuota cpuQuota() {
+    /** @return the route's share of the machine ({@code cpu.share}, {@code alloc.rate}), or null when it has none */
+    public ShareQuota shareQuota() {
         Serving s = serving;
         return s == null ? null : s.quota();
     }

@@ -49,7 +49,9 @@ import java.util.Set;
  *       loads</td></tr>
  *   <tr><td>{@code cpu.share}</td><td>{@code off}</td><td>the CPU the route's invocations may use together:
  *       cores ({@code 0.5}, {@code 2}) or a percentage of this machine's ({@code 25%}); beyond it they
- *       pause at their probes (see {@link dev.ringfence.limiter.CpuQuota}); {@code off} for no limit</td></tr>
+ *       pause at their probes (see {@link dev.ringfence.limiter.ShareQuota}); {@code off} for no limit</td></tr>
+ *   <tr><td>{@code alloc.rate}</td><td>{@code off}</td><td>the bytes per second the route's invocations may
+ *       allocate together ({@code 64m} is 64 MiB a second); beyond it they pause the same way</td></tr>
  *   <tr><td>{@code policy.read}, {@code policy.write}</td><td>none</td><td>directories; a relative one is resolved
  *       against the folder of the file that names it</td></tr>
  *   <tr><td>{@code policy.hosts}, {@code policy.env}</td><td>none</td><td>{@code host} or {@code host:port};
@@ -74,11 +76,12 @@ import java.util.Set;
  * @param fallback the response while the breaker is open (or the version is quarantined), or null for 503
  * @param quarantine when a version whose handler threads were abandoned stops running, and for how long
  * @param cpuShare the cores' worth of CPU the route's invocations may use together, 0 for no limit
+ * @param allocRate the bytes per second the route's invocations may allocate together, 0 for no limit
  * @param policy what the handler may do beyond computing
  */
 public record RouteSettings(String handler, Budgets budgets, long slowNanos, int maxInflight, int maxQueue,
         long maxBodyBytes, long idleNanos, Breaker breaker, Retry retry, Pool pool, Fallback fallback,
-        QuarantineSettings quarantine, double cpuShare, Policy policy) {
+        QuarantineSettings quarantine, double cpuShare, long allocRate, Policy policy) {
 
     /** The file in a route's folder that holds its settings. */
     public static final String FILE_NAME = "route.properties";
@@ -91,7 +94,7 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
             "timeout", "cpu", "fuel", "alloc", "slow", "maxInflight", "maxQueue", "maxBodyBytes", "idle",
             "breaker.failures", "breaker.successes", "breaker.openFor", "retry.max", "retry.base", "retry.cap",
             "idempotent", "pool.min", "pool.max", "pool.interval", "pool.cooldown", "fallback.status",
-            "fallback.body", "fallback.contentType", "quarantine.after", "quarantine.for", "cpu.share", "policy.read",
+            "fallback.body", "fallback.contentType", "quarantine.after", "quarantine.for", "cpu.share", "alloc.rate", "policy.read",
             "policy.write", "policy.hosts", "policy.env", "policy.threads", "policy.native")));
 
     static final SettingValues BUILT_IN = SettingValues.builtIn(builtIn());
@@ -121,6 +124,7 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
         m.put("quarantine.after", "1");
         m.put("quarantine.for", "0");
         m.put("cpu.share", "off");
+        m.put("alloc.rate", "off");
         m.put("policy.threads", "false");
         m.put("policy.native", "false");
         return m;
@@ -239,7 +243,7 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
         }
         if (budgets.wallNanos() <= 0 || slowNanos < 0 || maxInflight < 1 || maxQueue < 0 || maxBodyBytes < 0
                 || maxBodyBytes > MAX_BODY_LIMIT || idleNanos < 0 || pool.max() > maxInflight || !(cpuShare >= 0)
-                || Double.isInfinite(cpuShare)) {
+                || Double.isInfinite(cpuShare) || allocRate < 0) {
             throw new IllegalArgumentException("route settings out of range");
         }
     }
@@ -304,7 +308,8 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
                 (int) v.count("maxQueue", 0, 100_000), v.size("maxBodyBytes", MAX_BODY_LIMIT), v.duration("idle", 0),
                 breaker, retry(v), pool(v, maxInflight), fallback(v),
                 new QuarantineSettings((int) v.count("quarantine.after", 0, 1_000_000), v.duration("quarantine.for", 0)),
-                cpuShare(v), PolicySettings.policy(v));
+                cpuShare(v), v.text("alloc.rate").trim().equals("off") ? 0 : v.size("alloc.rate", Long.MAX_VALUE / 2),
+                PolicySettings.policy(v));
     }
 
     /** {@code off}, a number of cores, or a percentage of this machine's cores; 0 is off. */

@@ -141,6 +141,7 @@ class RouteSettingsTest {
         "cpu.share=-1        | cpu.share=-1: not a share of the CPU",
         "cpu.share=150%      | cpu.share=150%: not a share of the CPU",
         "cpu.share=100000    | cpu.share=100000: more than this machine's",
+        "alloc.rate=fast     | alloc.rate=fast: not a size",
         "timeout=            | timeout=: no value",
         "handler=9lives      | handler=9lives: not a class name",
     })
@@ -263,5 +264,8 @@ class RouteSettingsTest {
         assertEquals(cores / 2.0, RouteSettings.of(Map.of("handler", "a.B", "cpu.share", "50%"), null, RouteDefaults.NONE)
                 .cpuShare(), 1e-9);
         assertEquals(0, RouteSettings.of(Map.of("handler", "a.B", "cpu.share", "off"), null, RouteDefaults.NONE).cpuShare());
+        assertEquals(0, RouteSettings.of(Map.of("handler", "a.B"), null, RouteDefaults.NONE).allocRate(), "off by default");
+        assertEquals(64L << 20, RouteSettings.of(Map.of("handler", "a.B", "alloc.rate", "64m"), null, RouteDefaults.NONE)
+                .allocRate());
     }
 }
