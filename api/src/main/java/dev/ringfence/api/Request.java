@@ -26,9 +26,12 @@ public final class Request {
         this.requestId = b.requestId;
         this.method = b.method;
         this.path = b.path;
-        this.headers = Collections.unmodifiableMap(new LinkedHashMap<>(b.headers));
-        Map<String, List<String>> q = new LinkedHashMap<>();
-        b.query.forEach((k, v) -> q.put(k, List.copyOf(v)));
+        // the builder's maps are handed over: it copies them before it changes them again
+        this.headers = Collections.unmodifiableMap(b.headers);
+        Map<String, List<String>> q = b.query;
+        if (!q.isEmpty()) {
+            q.replaceAll((k, v) -> Collections.unmodifiableList(v));
+        }
         this.query = Collections.unmodifiableMap(q);
         this.body = b.body;
         this.remoteAddress = b.remoteAddress;
@@ -115,8 +118,10 @@ public final class Request {
         private final String requestId;
         private String method = "GET";
         private String path = "/";
-        private final Map<String, String> headers = new LinkedHashMap<>();
-        private final Map<String, List<String>> query = new LinkedHashMap<>();
+        private Map<String, String> headers = new LinkedHashMap<>();
+        private Map<String, List<String>> query = new LinkedHashMap<>();
+        /** Whether a built request holds the maps: copy them before changing them. */
+        private boolean shared;
         private byte[] body = new byte[0];
         private String remoteAddress = "local";
 
@@ -150,6 +155,7 @@ public final class Request {
          * @return this builder
          */
         public Builder header(String name, String value) {
+            unshare();
             headers.merge(name.toLowerCase(Locale.ROOT), value, (a, c) -> a + ", " + c);
             return this;
         }
@@ -162,6 +168,7 @@ public final class Request {
          * @return this builder
          */
         public Builder query(String name, String value) {
+            unshare();
             query.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
             return this;
         }
@@ -193,9 +200,22 @@ public final class Request {
             return this;
         }
 
-        /** @return the request */
+        /** @return the request; later changes to this builder do not reach it */
         public Request build() {
+            shared = true;
             return new Request(this);
+        }
+
+        /** Copies the maps a built request holds before they are changed (copy on write). */
+        private void unshare() {
+            if (!shared) {
+                return;
+            }
+            shared = false;
+            headers = new LinkedHashMap<>(headers);
+            Map<String, List<String>> q = new LinkedHashMap<>();
+            query.forEach((k, v) -> q.put(k, new ArrayList<>(v)));
+            query = q;
         }
     }
 }

@@ -313,6 +313,9 @@ public final class HttpFront {
     }
 
     private static String decode(String s) {
+        if (s.indexOf('%') < 0 && s.indexOf('+') < 0) {
+            return s; // nothing to decode: the common case, without URLDecoder's copy
+        }
         try {
             return URLDecoder.decode(s, StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
