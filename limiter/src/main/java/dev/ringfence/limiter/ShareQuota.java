@@ -30,8 +30,13 @@ public final class ShareQuota {
     /** The length of one accounting period. */
     public static final long PERIOD_MILLIS = 10;
     private static final long PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(PERIOD_MILLIS);
-    /** The longest single park while throttled, so an unthrottled quota lets its threads go soon. */
-    private static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /**
+     * The longest single park while throttled. A throttled thread parks until the debt is paid
+     * (a trip interrupts it, which ends the park at once); the bound only caps a park that no
+     * one would otherwise end early. Short parks would wake every paused thread a thousand times
+     * a second: scheduling noise for the very routes the share protects.
+     */
+    private static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     private final double cores;
     private final long bytesPerSecond;
