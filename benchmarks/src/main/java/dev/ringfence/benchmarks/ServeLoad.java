@@ -211,12 +211,14 @@ public final class ServeLoad {
         for (Map.Entry<Integer, Histogram> e : r.service.entrySet()) {
             Histogram s = e.getValue();
             Histogram d = r.fromDue.get(e.getKey());
+            long over5 = s.getTotalCount() - s.getCountBetweenValues(0, TimeUnit.MILLISECONDS.toNanos(5));
             rows.add(new String[] {outcomeName(e.getKey()), Long.toString(s.getTotalCount()),
                 f1(s.getTotalCount() / r.seconds), f3(ms(s.getValueAtPercentile(50))), f3(ms(s.getValueAtPercentile(99))),
-                f3(ms(s.getMaxValue())), f3(ms(d.getValueAtPercentile(99))), f3(ms(d.getMaxValue()))});
+                f3(ms(s.getValueAtPercentile(99.9))), f3(ms(s.getMaxValue())), Long.toString(over5),
+                f3(ms(d.getValueAtPercentile(99))), f3(ms(d.getMaxValue()))});
         }
-        table(new String[] {"answer", "requests", "req/s", "p50 ms", "p99 ms", "max ms", "p99 ms from due time",
-            "max ms from due time"}, rows);
+        table(new String[] {"answer", "requests", "req/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "over 5 ms",
+            "p99 ms from due time", "max ms from due time"}, rows);
         System.out.printf(Locale.ROOT, "%nerrors without a response: %d%s; offered in the window: %.0f req/s; load average"
                 + " at start %s; server CPU %.1f s over %d s%n", r.errors, r.firstError == null ? "" : " (" + r.firstError + ")",
                 r.count() / r.seconds, la, cpu / 1e9, (warm + measure) / 1000);
