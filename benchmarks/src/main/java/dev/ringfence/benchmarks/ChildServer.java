@@ -133,16 +133,35 @@ final class ChildServer implements AutoCloseable {
      * @throws InterruptedException when interrupted
      */
     void fullGc() throws IOException, InterruptedException {
+        jcmd("GC.run");
+    }
+
+    /**
+     * Runs {@code jcmd PID COMMAND…} with the driver's JDK.
+     *
+     * @param command the diagnostic command and its arguments, e.g. {@code VM.metaspace}
+     * @return what jcmd printed
+     * @throws IOException when jcmd fails or takes more than 60 s
+     * @throws InterruptedException when interrupted
+     */
+    String jcmd(String... command) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                Long.toString(pid()), "GC.run"));
-        Process j = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        if (!j.waitFor(60, TimeUnit.SECONDS)) {
-            j.destroyForcibly();
-            throw new IOException("jcmd GC.run did not finish in 60 s");
-        }
-        if (j.exitValue() != 0) {
-            throw new IOException("jcmd GC.run exited " + j.exitValue());
+                Long.toString(pid())));
+        cmd.addAll(List.of(command));
+        Path out = Files.createTempFile("jcmd", ".txt");
+        try {
+            Process j = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            if (!j.waitFor(60, TimeUnit.SECONDS)) {
+                j.destroyForcibly();
+                throw new IOException("jcmd " + command[0] + " did not finish in 60 s");
+            }
+            String text = Files.readString(out);
+            if (j.exitValue() != 0) {
+                throw new IOException("jcmd " + command[0] + " exited " + j.exitValue() + ": " + text);
+            }
+            return text;
+        } finally {
+            Files.deleteIfExists(out);
         }
     }
 

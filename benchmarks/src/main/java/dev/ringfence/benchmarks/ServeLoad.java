@@ -44,7 +44,10 @@ import org.HdrHistogram.Histogram;
  *   <li>{@code reload}: a new jar every second while clients call the route; failures and the
  *       delay from a jar landing to its first answer.</li>
  *   <li>{@code reloads}: many reloads of one route; Metaspace, loaded classes and loaders after
- *       full GCs ({@code jcmd PID GC.run}) before and after.</li>
+ *       full GCs ({@code jcmd PID GC.run}) before and after. To see the curve and what Metaspace
+ *       holds: {@code --checkEvery N} prints the figures after full GCs every N reloads, and
+ *       {@code --dump DIR} writes the server's {@code VM.metaspace} (per loader), class loader
+ *       statistics, class histogram and code cache to DIR at each of those points.</li>
  * </ul>
  *
  * <p>Options: {@code --agent} (agent/target/ringfence-agent.jar), {@code --samples}
@@ -420,7 +423,15 @@ public final class ServeLoad {
     /** Many reloads of one route, Metaspace and classes after full GCs. */
     private void reloads() throws Exception {
         int n = intOpt("reloads", 1000);
-        int warmups = intOpt("warmupReloads", 20);
+        // For about the first 700 reloads (JDK 17 and 25), Metaspace after full GCs grows in the
+        // boot, platform and app loaders with no class added: the JIT's profiles (MethodData,
+        // MethodCounters) of JDK and ringfence code that runs about once per reload, created as that
+        // code reaches the compile thresholds. After that it is flat: +5.8 KB over reloads 1,000-2,000
+        // on JDK 17, +6 KB over 1,000-1,500 on JDK 25; with -Xint it does not grow at all. So the
+        // figure starts after 1,000 warm-up reloads. See BENCHMARKS.md 6.5.
+        int warmups = intOpt("warmupReloads", 1000);
+        int every = intOpt("checkEvery", 0);
+        Path dump = opts.containsKey("dump") ? Files.createDirectories(Path.of(opts.get("dump"))) : null;
         Path routes = Files.createDirectories(work.resolve("routes"));
         Path folder = Files.createDirectories(routes.resolve("cycle"));
         HandlerJars.write(folder, "handler.jar", "r0", Versioned.class);
@@ -428,24 +439,39 @@ public final class ServeLoad {
         ChildServer rf = startServe(routes);
         check(rf, "/fn/cycle", "r0");
         Map<String, Long> atStart = settledJvm(rf);
+        dumpJvm(rf, dump, "0-start");
         System.out.printf(Locale.ROOT, "reloads: %d warm-up reloads, then %d; each writes a jar with a new marker (its mtime"
                 + " set 2 s back, so it is settled at the next poll), renames it over handler.jar and waits until the"
                 + " route answers the marker%n%n", warmups, n);
         int k = 1;
+        long w0 = System.nanoTime();
         for (; k <= warmups; k++) {
             reloadOnce(rf, folder, k);
+            if (k % 100 == 0) {
+                System.out.printf(Locale.ROOT, "  %d warm-up reloads, %.0f s%n", k, (System.nanoTime() - w0) / 1e9);
+            }
         }
         Map<String, Long> before = settledJvm(rf);
+        dumpJvm(rf, dump, "1-after-" + warmups + "-warmup");
         long t0 = System.nanoTime();
         String la = loadAverage();
         for (int i = 0; i < n; i++, k++) {
             reloadOnce(rf, folder, k);
-            if ((i + 1) % 100 == 0) {
+            if (every > 0 && (i + 1) % every == 0 && i + 1 < n) {
+                // checkpoints force full GCs mid-run: a diagnosis of the curve, not the figure's own conditions
+                Map<String, Long> now = settledJvm(rf);
+                System.out.printf(Locale.ROOT, "  %d reloads, %.0f s: Metaspace %.3f MB (%+.3f MB), loaded classes %d (%+d)%n",
+                        i + 1, (System.nanoTime() - t0) / 1e9, mb(now.get("metaspaceUsedBytes")), (now.get(
+                        "metaspaceUsedBytes") - before.get("metaspaceUsedBytes")) / 1048576.0, now.get("loadedClasses"),
+                        now.get("loadedClasses") - before.get("loadedClasses"));
+                dumpJvm(rf, dump, "2-after-" + (i + 1));
+            } else if ((i + 1) % 100 == 0) {
                 System.out.printf(Locale.ROOT, "  %d reloads, %.0f s%n", i + 1, (System.nanoTime() - t0) / 1e9);
             }
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         Map<String, Long> after = settledJvm(rf);
+        dumpJvm(rf, dump, "3-after-" + n);
         System.out.println();
         List<String[]> rows = new ArrayList<>();
         for (String key : List.of("metaspaceUsedBytes", "loadedClasses", "heapUsedBytes", "alive", "unloaded", "leaked")) {
@@ -465,6 +491,25 @@ public final class ServeLoad {
                 + " loaded classes %+.1f %% (bar within ±5 %%: %s)%n", n, seconds, seconds * 1000 / n, la, dm, dc,
                 Math.abs(dm) <= 5 && Math.abs(dc) <= 5 ? "met" : "NOT met");
         serverNotes(rf);
+    }
+
+    /**
+     * With {@code --dump DIR}, writes the server's {@code VM.metaspace} (per loader, with its classes),
+     * {@code VM.classloader_stats}, {@code VM.classloaders}, {@code GC.class_histogram},
+     * {@code Compiler.codecache} and {@code Compiler.codelist} to {@code DIR/LABEL.txt}, to see what
+     * Metaspace holds at that point.
+     */
+    private static void dumpJvm(ChildServer rf, Path dir, String label) throws IOException, InterruptedException {
+        if (dir == null) {
+            return;
+        }
+        StringBuilder out = new StringBuilder();
+        for (String[] c : List.of(new String[] {"VM.metaspace", "show-loaders", "show-classes"},
+                new String[] {"VM.classloader_stats"}, new String[] {"VM.classloaders", "show-classes"},
+                new String[] {"GC.class_histogram"}, new String[] {"Compiler.codecache"}, new String[] {"Compiler.codelist"})) {
+            out.append("==== jcmd ").append(String.join(" ", c)).append('\n').append(rf.jcmd(c)).append('\n');
+        }
+        Files.writeString(dir.resolve(label + ".txt"), out);
     }
 
     private void reloadOnce(ChildServer rf, Path folder, int k) throws IOException, InterruptedException {
