@@ -5,6 +5,7 @@ import dev.ringfence.limiter.BudgetAbort;
 import dev.ringfence.limiter.Meter;
 import dev.ringfence.limiter.Policy;
 import dev.ringfence.limiter.Probes;
+import dev.ringfence.limiter.SandboxThread;
 import dev.ringfence.limiter.SandboxedLoader;
 import java.lang.invoke.MethodHandles;
 import java.security.ProtectionDomain;
@@ -229,6 +230,12 @@ final class GateKeeper implements GateHook {
         Thread self = Thread.currentThread();
         if (target == self || !target.isAlive()) {
             return null;
+        }
+        if (target instanceof SandboxThread) {
+            // another invocation's thread, even of the same version: an HTTP front's thread goes
+            // back to host I/O the moment its invocation ends, and an interrupt landing then would
+            // close a connection of another request
+            return "thread " + target.getName();
         }
         ClassLoader own = self.getContextClassLoader();
         if (own instanceof SandboxedLoader && target.getContextClassLoader() == own) {

@@ -143,6 +143,39 @@ class GateKeeperTest {
     }
 
     @Test
+    void shouldDenyControllingAnotherSandboxThreadEvenOfTheSameVersion() throws Exception {
+        int interrupt = site(GateKind.OTHER_THREAD, "java/lang/Thread", "interrupt");
+        ClassLoader version = new SandboxedTestLoader();
+        java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(1);
+        dev.ringfence.limiter.SandboxThread other = new dev.ringfence.limiter.SandboxThread(null, () -> {
+            try {
+                hold.await();
+            } catch (InterruptedException e) {
+                // ended by the test
+            }
+        }, "other-invocation", 0);
+        other.setContextClassLoader(version); // as while it runs an invocation of the same version
+        other.start();
+        try {
+            RunResult<String> r = EXECUTOR.run(BUDGETS, Policy.DENY_ALL, version, () -> {
+                HANDLER.accept(new Object[] {interrupt, other, null, 0});
+                return "passed";
+            });
+            assertEquals(Outcome.DENIED, r.outcome(), r.message());
+            assertTrue(r.message().contains("other-invocation"), r.message());
+            Thread own = new Thread(() -> { });
+            own.setContextClassLoader(version);
+            assertOk(EXECUTOR.run(BUDGETS, Policy.DENY_ALL, version, () -> {
+                HANDLER.accept(new Object[] {interrupt, own, null, 0}); // not started: harmless
+                return "passed";
+            }));
+        } finally {
+            hold.countDown();
+            other.join(10_000);
+        }
+    }
+
+    @Test
     void shouldResolveAndConnectOnlyToListedHosts() throws Exception {
         int resolve = site(GateKind.RESOLVE, "java/net/InetAddress", "getAllByName0");
         int connect = site(GateKind.CONNECT, "sun/nio/ch/Net", "connect");
