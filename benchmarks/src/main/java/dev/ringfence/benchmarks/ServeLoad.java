@@ -71,7 +71,7 @@ public final class ServeLoad {
      */
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            System.err.println("usage: ServeLoad hello|overload|hostile|reload|reloads [--key value…]");
+            System.err.println("usage: ServeLoad hello|overload|hostile|reload|reloads|coldstart [--key value…]");
             System.exit(2);
         }
         Map<String, String> opts = new HashMap<>();
@@ -95,6 +95,7 @@ public final class ServeLoad {
                 case "hostile" -> load.hostile();
                 case "reload" -> load.reload();
                 case "reloads" -> load.reloads();
+                case "coldstart" -> load.coldStart();
                 default -> {
                     System.err.println("unknown figure " + args[0]);
                     System.exit(2);
@@ -580,6 +581,80 @@ public final class ServeLoad {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    /**
+     * Scale-to-zero's first-request latency: routes with {@code idle=1s} are left alone until
+     * {@code /status} shows them parked, then called once (the cold start) and once more (warm).
+     * {@code hello} is the sample jar's smallest handler; {@code echo} parses and writes JSON, so
+     * its first request also loads and initialises more classes.
+     */
+    private void coldStart() throws Exception {
+        int cycles = intOpt("cycles", 20);
+        Path routes = Files.createDirectories(work.resolve("routes"));
+        sampleRoute(routes, "hello", "handler=dev.ringfence.samples.Hello\nidle=1s\n");
+        sampleRoute(routes, "echo", "handler=dev.ringfence.samples.JsonEcho\nidle=1s\n");
+        ChildServer rf = startServe(routes);
+        check(rf, "/fn/hello?name=ada", "hello, ada");
+        System.out.printf(Locale.ROOT, "coldstart: routes hello and echo with idle=1s; %d cycles of: wait until /status shows"
+                + " the route parked, then time a first request (cold) and a second (warm), from this process%n%n", cycles);
+        String la = loadAverage();
+        Map<String, Histogram> cold = new LinkedHashMap<>();
+        Map<String, Histogram> warmH = new LinkedHashMap<>();
+        for (String route : List.of("hello", "echo")) {
+            cold.put(route, LoadRun.histogram());
+            warmH.put(route, LoadRun.histogram());
+        }
+        for (int k = 0; k < cycles; k++) {
+            for (String route : List.of("hello", "echo")) {
+                awaitParked(rf, route);
+                String path = route.equals("hello") ? "/fn/hello?name=ada" : "/fn/echo";
+                try (LoopbackHttp http = new LoopbackHttp(rf.address(), 30_000)) {
+                    byte[] get = http.get(path);
+                    http.send(http.get("/status")); // opens the connection: the timed request pays no connect
+                    long t0 = System.nanoTime();
+                    LoopbackHttp.Response first = http.send(get);
+                    long t1 = System.nanoTime();
+                    LoopbackHttp.Response second = http.send(get);
+                    long t2 = System.nanoTime();
+                    if (first.status() != 200 || second.status() != 200) {
+                        throw new IOException(route + " answered " + first.status() + " then " + second.status());
+                    }
+                    cold.get(route).recordValue(t1 - t0);
+                    warmH.get(route).recordValue(t2 - t1);
+                }
+            }
+        }
+        List<String[]> rows = new ArrayList<>();
+        for (String route : cold.keySet()) {
+            Histogram c = cold.get(route);
+            Histogram w = warmH.get(route);
+            rows.add(new String[] {route, Long.toString(c.getTotalCount()), f3(ms(c.getValueAtPercentile(50))),
+                f3(ms(c.getValueAtPercentile(90))), f3(ms(c.getMaxValue())), f3(ms(w.getValueAtPercentile(50))),
+                f3(ms(w.getMaxValue()))});
+        }
+        table(new String[] {"route", "cold starts", "first request p50 ms", "p90 ms", "max ms", "second request p50 ms",
+            "max ms"}, rows);
+        String metrics = fetch(rf, "/metrics");
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith("ringfence_cold_starts_total") || line.startsWith("ringfence_last_cold_start_seconds")) {
+                System.out.println("    " + line);
+            }
+        }
+        System.out.printf(Locale.ROOT, "%nload average at start %s%n", la);
+        serverNotes(rf);
+    }
+
+    /** Waits (at most 20 s) until {@code /status} shows the route parked. */
+    private static void awaitParked(ChildServer rf, String route) throws IOException, InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        Pattern parked = Pattern.compile("\\{\"name\":\"" + route + "\"[^{}]*\"parked\":true");
+        while (!parked.matcher(fetch(rf, "/status")).find()) {
+            if (System.nanoTime() > until) {
+                throw new IOException("route " + route + " was not parked within 20 s");
+            }
+            Thread.sleep(100);
         }
     }
 

@@ -1,6 +1,8 @@
 package dev.ringfence.agent.http;
 
 import dev.ringfence.agent.pipeline.Route;
+import dev.ringfence.agent.pipeline.RouteTable;
+import dev.ringfence.api.Outcome;
 import dev.ringfence.jfr.RingfenceEvents;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -58,6 +60,29 @@ public final class FrontRefusals {
         String version = route.version();
         RingfenceEvents.invocation(route.name(), version == null ? Route.NO_VERSION : version, requestId,
                 BODY_TOO_LARGE, wallNanos, 0, 0, -1, message);
+    }
+
+    /**
+     * Records a request to {@code /fn/<name>} that the front answered itself, without the route's
+     * pipeline: refused while the server drains ({@code REJECTED}), or failed in the front
+     * ({@code ERROR}). Counted in the route's statistics when the route exists.
+     *
+     * @param routes the routes
+     * @param name the route name as given
+     * @param requestId the request's id
+     * @param outcome how it ended
+     * @param wallNanos time from arrival to the answer
+     * @param message the answer's message
+     */
+    public void answeredByFront(RouteTable routes, String name, String requestId, Outcome outcome, long wallNanos,
+            String message) {
+        Route route = routes.get(name);
+        String version = route == null ? null : route.version();
+        if (route != null) {
+            route.stats().record(outcome, wallNanos);
+        }
+        RingfenceEvents.invocation(cut(name), version == null ? Route.NO_VERSION : version, requestId, outcome.name(),
+                wallNanos, 0, 0, -1, message);
     }
 
     /** @return requests that named no route */

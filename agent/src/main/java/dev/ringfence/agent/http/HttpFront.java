@@ -149,19 +149,26 @@ public final class HttpFront {
 
     private void handle(HttpExchange ex) {
         active.incrementAndGet();
+        long arrived = System.nanoTime();
         String requestId = requestId(ex.getRequestHeaders().getFirst(REQUEST_ID_HEADER));
         boolean handedOff = false;
+        String path = ex.getRequestURI().getRawPath();
+        java.util.regex.Matcher m = ROUTE_PATH.matcher(path == null ? "" : path);
+        String route = m.matches() ? m.group(1) : null;
+        boolean[] recorded = new boolean[1];
         try {
             if (draining) {
+                String message = "the server is shutting down";
+                if (route != null) {
+                    refusals.answeredByFront(routes, route, requestId, Outcome.REJECTED, System.nanoTime() - arrived, message);
+                }
                 ex.getResponseHeaders().set("Connection", "close");
                 ex.getResponseHeaders().set("Retry-After", "1");
-                error(ex, 503, Outcome.REJECTED.name(), "the server is shutting down", requestId);
+                error(ex, 503, Outcome.REJECTED.name(), message, requestId);
                 return;
             }
-            String path = ex.getRequestURI().getRawPath();
-            java.util.regex.Matcher m = ROUTE_PATH.matcher(path == null ? "" : path);
-            if (m.matches()) {
-                serveRoute(ex, m.group(1), requestId);
+            if (route != null) {
+                serveRoute(ex, route, requestId, recorded);
             } else if (path.equals("/metrics") && readOnly(ex)) {
                 page(ex, PrometheusText.CONTENT_TYPE, metrics.render(), requestId);
             } else if (path.equals("/status") && readOnly(ex)) {
@@ -178,8 +185,12 @@ public final class HttpFront {
         } catch (IOException e) {
             // the caller went away
         } catch (RuntimeException | Error e) {
+            String message = "the server failed: " + e;
+            if (route != null && !recorded[0]) {
+                refusals.answeredByFront(routes, route, requestId, Outcome.ERROR, System.nanoTime() - arrived, message);
+            }
             try {
-                error(ex, 500, Outcome.ERROR.name(), "the server failed: " + e, requestId);
+                error(ex, 500, Outcome.ERROR.name(), message, requestId);
             } catch (IOException | RuntimeException ignored) {
                 // headers were sent already: the connection is closed below
             }
@@ -225,11 +236,13 @@ public final class HttpFront {
         return m.equals("GET") || m.equals("HEAD");
     }
 
-    private void serveRoute(HttpExchange ex, String name, String requestId) throws IOException {
+    /** {@code recorded[0]} is set once the request has its one Invocation event (or the route's pipeline will record it). */
+    private void serveRoute(HttpExchange ex, String name, String requestId, boolean[] recorded) throws IOException {
         long start = System.nanoTime();
         Route route = routes.get(name);
         if (route == null) {
             String message = "no route named " + name;
+            recorded[0] = true;
             refusals.notFound(name, requestId, System.nanoTime() - start, message);
             error(ex, 404, FrontRefusals.NOT_FOUND, message, requestId);
             return;
@@ -239,6 +252,7 @@ public final class HttpFront {
         byte[] body = readBody(ex, max);
         if (body == null) {
             String message = "the body is larger than route " + name + "'s maxBodyBytes of " + max + " bytes";
+            recorded[0] = true;
             refusals.bodyTooLarge(route, requestId, System.nanoTime() - start, message);
             ex.getResponseHeaders().set("Connection", "close");
             error(ex, 413, FrontRefusals.BODY_TOO_LARGE, message, requestId);
@@ -246,7 +260,9 @@ public final class HttpFront {
         }
         Thread here = Thread.currentThread();
         IOException[] failed = new IOException[1];
-        route.invoke(request(ex, name, requestId, body), r -> {
+        Request request = request(ex, name, requestId, body);
+        recorded[0] = true; // from here the route records the request, whatever happens
+        route.invoke(request, r -> {
             if (Thread.currentThread() != here) {
                 answerElsewhere(ex, route, r, requestId);
                 return;

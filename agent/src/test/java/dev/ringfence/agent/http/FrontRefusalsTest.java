@@ -85,4 +85,29 @@ class FrontRefusalsTest {
         assertEquals("short", FrontRefusals.cut("short"));
         assertFalse(FrontRefusals.cut("y".repeat(64)).endsWith("…"));
     }
+
+    @Test
+    void shouldRecordARequestTheFrontAnsweredItselfForItsRouteOrByTheNameGiven() throws Exception {
+        dev.ringfence.agent.pipeline.RouteTable table = new dev.ringfence.agent.pipeline.RouteTable(runtime);
+        Route known = table.getOrAdd("known");
+        Path file = tmp.resolve("drain.jfr");
+        try (Recording rec = new Recording()) {
+            rec.enable("ringfence.Invocation").withoutThreshold();
+            rec.start();
+            refusals.answeredByFront(table, "known", "d-1", Outcome.REJECTED, 3_000, "the server is shutting down");
+            refusals.answeredByFront(table, "gone", "d-2", Outcome.ERROR, 4_000, "the server failed");
+            rec.stop();
+            rec.dump(file);
+        }
+        List<RecordedEvent> events = RecordingFile.readAllEvents(file);
+        assertEquals(2, events.size(), events.toString());
+        RecordedEvent drained = events.stream().filter(e -> e.getString("requestId").equals("d-1")).findFirst().orElseThrow();
+        assertEquals("known", drained.getString("route"));
+        assertEquals("REJECTED", drained.getString("outcome"));
+        RecordedEvent failed = events.stream().filter(e -> e.getString("requestId").equals("d-2")).findFirst().orElseThrow();
+        assertEquals("gone", failed.getString("route"));
+        assertEquals("ERROR", failed.getString("outcome"));
+        assertEquals(1, known.stats().requests(Outcome.REJECTED), "counted for the route that exists");
+        table.closeAll();
+    }
 }
