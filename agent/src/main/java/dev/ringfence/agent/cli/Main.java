@@ -20,6 +20,8 @@ public final class Main {
             "  demo [JAR [LIB_DIR]]   run every handler of a jar once (default: the built samples)",
             "  check JAR              instrument and verify every class of a jar; list denied-API users",
             "  report FILE.jfr        per route and outcome: count and p50/p95/p99/max latency",
+            "  worker --channel FILE --handler PATH… --class FQCN [invoke's budget and policy flags]",
+            "                         a child JVM of the process tier (started by the host)",
             "  version                print the version");
 
     private Main() {
@@ -54,6 +56,8 @@ public final class Main {
                     return InvokeCommand.run(rest, out, err);
                 case "serve":
                     return ServeCommand.run(rest, out, err);
+                case "worker":
+                    return WorkerCommand.run(rest, err);
                 case "demo":
                     return DemoCommand.run(rest, out, err);
                 case "check":

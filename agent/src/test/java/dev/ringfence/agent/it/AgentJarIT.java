@@ -54,4 +54,12 @@ class AgentJarIT {
             assertTrue(jar.getEntry("dev/ringfence/shaded/asm/ClassReader.class") != null);
         }
     }
+
+    @Test
+    void shouldShadeAgronaUnderDevRingfence() throws IOException {
+        try (JarFile jar = new JarFile(Cli.AGENT_JAR.toFile())) {
+            assertTrue(jar.getEntry("dev/ringfence/shaded/agrona/concurrent/ringbuffer/OneToOneRingBuffer.class") != null);
+            assertTrue(jar.getEntry("org/agrona/concurrent/ringbuffer/OneToOneRingBuffer.class") == null);
+        }
+    }
 }

@@ -1,0 +1,67 @@
+package dev.ringfence.agent.cli;
+
+import dev.ringfence.agent.pipeline.HandlerStartException;
+import dev.ringfence.agent.pipeline.InProcessRoute;
+import dev.ringfence.agent.process.WorkerLoop;
+import dev.ringfence.limiter.GateStatus;
+import dev.ringfence.limiter.MeteredExecutor;
+import dev.ringfence.limiter.Metering;
+import dev.ringfence.limiter.Policy;
+import dev.ringfence.loader.HandlerVersion;
+import dev.ringfence.loader.InstrumentedClassCache;
+import dev.ringfence.loader.LoadOptions;
+import dev.ringfence.loader.VersionException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code worker --channel FILE} (or {@code --pipe}: stdin and stdout, the benchmarks' baseline)
+ * and {@code invoke}'s handler flags: a child JVM of the process tier. Loads one handler version exactly as {@code invoke} does, then serves the channel a host
+ * created ({@link WorkerLoop}). Started by the host, not by hand; exits 0 when told to stop, 2 when
+ * the handler could not be opened (the reason also goes to the channel), 3 when its parent died.
+ */
+final class WorkerCommand {
+    /** How long a tripped handler gets to unwind before its thread is abandoned, as for {@code invoke}. */
+    private static final long GRACE_NANOS = 20_000_000L;
+
+    private WorkerCommand() {
+    }
+
+    static int run(List<String> args, PrintStream err) {
+        List<String> rest = new ArrayList<>(args);
+        if (rest.remove("--pipe")) {
+            InvokeOptions o = InvokeOptions.parse(rest);
+            MeteredExecutor executor = new MeteredExecutor("ringfence-handler", GRACE_NANOS, 0);
+            return WorkerLoop.servePipes(o.budgets(), executor, () -> open(o, executor, err), err);
+        }
+        int at = rest.indexOf("--channel");
+        if (at < 0 || at + 1 >= rest.size()) {
+            throw new UsageException("worker needs --channel FILE (it is started by the host's process tier)");
+        }
+        Path channel = Path.of(rest.get(at + 1));
+        rest.subList(at, at + 2).clear();
+        InvokeOptions o = InvokeOptions.parse(rest);
+        MeteredExecutor executor = new MeteredExecutor("ringfence-handler", GRACE_NANOS, 0);
+        return WorkerLoop.serve(channel, o.budgets(), executor, () -> open(o, executor, err), err);
+    }
+
+    private static InProcessRoute open(InvokeOptions o, MeteredExecutor executor, PrintStream err) {
+        if (!GateStatus.installed()) {
+            throw new IllegalStateException("the capability gates are not installed in the worker JVM");
+        }
+        Policy policy = Policy.fromProperties(o.policy);
+        InstrumentedClassCache cache = o.noCache ? null
+                : o.cacheDir != null ? new InstrumentedClassCache(o.cacheDir, InstrumentedClassCache.DEFAULT_MAX_BYTES)
+                : InstrumentedClassCache.atDefaultLocation();
+        try {
+            HandlerVersion version = HandlerVersion.load(o.handlers, LoadOptions.of(policy).withCache(cache)
+                    .withMetering(Metering.forFuel(o.budgets().fuel())));
+            String routeName = o.className.substring(o.className.lastIndexOf('.') + 1);
+            return InProcessRoute.open(routeName, version, o.className, o.budgets(), executor, err);
+        } catch (VersionException | HandlerStartException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+}

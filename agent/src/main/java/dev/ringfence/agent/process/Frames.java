@@ -1,0 +1,227 @@
+package dev.ringfence.agent.process;
+
+import dev.ringfence.agent.pipeline.InvocationResult;
+import dev.ringfence.api.Outcome;
+import dev.ringfence.api.Request;
+import dev.ringfence.api.Response;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+/**
+ * The messages of the channel and their encoding. Every message is one ring record whose type
+ * id is one of the constants here; requests and responses start with the frame id (a number the
+ * host gives each request it sends to a child), so an answer is matched to its request.
+ *
+ * <pre>
+ * REQUEST  long frameId, long wallNanos (the deadline left when sent), str requestId, str method,
+ *          str path, str remoteAddress, int n, n×(str name, str value), int q,
+ *          q×(str name, int k, k×str value), bytes body
+ * RESPONSE long frameId, byte flags (1 abandoned, 2 recycle, 4 has response), str outcome,
+ *          str? message, long wallNanos, long cpuNanos, long allocatedBytes, long fuel, str version,
+ *          [int status, str contentType, int n, n×(str name, str value), bytes body]
+ * STOP     (empty) the child finishes and exits 0
+ * READY, FAILED (over pipes only; the channel file has a state word instead) UTF-8 text
+ * </pre>
+ *
+ * {@code str} is an int byte length and UTF-8 bytes ({@code str?}: length -1 for null);
+ * {@code bytes} an int length and the bytes; integers little-endian (Agrona's byte order).
+ * A message may be no longer than the ring's maximum ({@link ChannelFile#maxMessageBytes()}):
+ * the host refuses a larger request before sending it ({@link RequestTooLargeException}) and the
+ * child answers {@code ERROR} instead of a larger response. Nothing is chunked.
+ */
+final class Frames {
+    static final int REQUEST = 1;
+    static final int RESPONSE = 2;
+    static final int STOP = 3;
+    /** Over pipes only: the child serves; the payload is its version id (UTF-8). */
+    static final int READY = 4;
+    /** Over pipes only: the child could not start; the payload says why (UTF-8). */
+    static final int FAILED = 5;
+
+    static final int FLAG_ABANDONED = 1;
+    /** The child asks to be replaced (its serving thread is still inside a handler that tripped). */
+    static final int FLAG_RECYCLE = 2;
+    static final int FLAG_RESPONSE = 4;
+
+    private Frames() {
+    }
+
+    /** A decoded request. */
+    record RequestFrame(long frameId, long wallNanos, Request request) {
+    }
+
+    /** A decoded response. */
+    record ResponseFrame(long frameId, int flags, InvocationResult result) {
+    }
+
+    static int encodeRequest(MutableDirectBuffer b, long frameId, long wallNanos, Request r) {
+        int i = 0;
+        b.putLong(i, frameId);
+        i += 8;
+        b.putLong(i, wallNanos);
+        i += 8;
+        i += str(b, i, r.requestId());
+        i += str(b, i, r.method());
+        i += str(b, i, r.path());
+        i += str(b, i, r.remoteAddress());
+        i = pairs(b, i, r.headers());
+        b.putInt(i, r.query().size());
+        i += 4;
+        for (Map.Entry<String, List<String>> e : r.query().entrySet()) {
+            i += str(b, i, e.getKey());
+            b.putInt(i, e.getValue().size());
+            i += 4;
+            for (String v : e.getValue()) {
+                i += str(b, i, v);
+            }
+        }
+        return bytes(b, i, r.body());
+    }
+
+    static RequestFrame decodeRequest(DirectBuffer b, int offset) {
+        Reader in = new Reader(b, offset);
+        long frameId = in.int64();
+        long wallNanos = in.int64();
+        Request.Builder rb = Request.builder(in.str()).method(in.str()).path(in.str()).remoteAddress(in.str());
+        int n = in.int32();
+        for (int k = 0; k < n; k++) {
+            rb.header(in.str(), in.str());
+        }
+        int q = in.int32();
+        for (int k = 0; k < q; k++) {
+            String name = in.str();
+            int values = in.int32();
+            for (int v = 0; v < values; v++) {
+                rb.query(name, in.str());
+            }
+        }
+        rb.body(in.bytes());
+        return new RequestFrame(frameId, wallNanos, rb.build());
+    }
+
+    static int encodeResponse(MutableDirectBuffer b, long frameId, int flags, InvocationResult r) {
+        Response resp = r.response();
+        int i = 0;
+        b.putLong(i, frameId);
+        i += 8;
+        b.putByte(i++, (byte) (flags | (resp != null ? FLAG_RESPONSE : 0) | (r.abandoned() ? FLAG_ABANDONED : 0)));
+        i += str(b, i, r.outcome().name());
+        i += str(b, i, r.message());
+        b.putLong(i, r.wallNanos());
+        b.putLong(i + 8, r.cpuNanos());
+        b.putLong(i + 16, r.allocatedBytes());
+        b.putLong(i + 24, r.fuel());
+        i += 32;
+        i += str(b, i, r.version());
+        if (resp != null) {
+            b.putInt(i, resp.status());
+            i += 4;
+            i += str(b, i, resp.contentType());
+            i = pairs(b, i, resp.headers());
+            i = bytes(b, i, resp.body());
+        }
+        return i;
+    }
+
+    static ResponseFrame decodeResponse(DirectBuffer b, int offset, String requestId) {
+        Reader in = new Reader(b, offset);
+        long frameId = in.int64();
+        int flags = in.int8();
+        Outcome outcome = Outcome.valueOf(in.str());
+        String message = in.str();
+        long wall = in.int64();
+        long cpu = in.int64();
+        long alloc = in.int64();
+        long fuel = in.int64();
+        String version = in.str();
+        Response resp = null;
+        if ((flags & FLAG_RESPONSE) != 0) {
+            int status = in.int32();
+            String contentType = in.str();
+            Map<String, String> headers = new LinkedHashMap<>();
+            int n = in.int32();
+            for (int k = 0; k < n; k++) {
+                headers.put(in.str(), in.str());
+            }
+            resp = Response.bytes(status, in.bytes(), contentType).withHeaders(headers);
+        }
+        return new ResponseFrame(frameId, flags, new InvocationResult(requestId, outcome, resp, message, wall, cpu, alloc,
+                fuel, version, (flags & FLAG_ABANDONED) != 0));
+    }
+
+    private static int str(MutableDirectBuffer b, int i, String s) {
+        if (s == null) {
+            b.putInt(i, -1);
+            return 4;
+        }
+        byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+        b.putInt(i, utf8.length);
+        b.putBytes(i + 4, utf8);
+        return 4 + utf8.length;
+    }
+
+    private static int pairs(MutableDirectBuffer b, int i, Map<String, String> m) {
+        b.putInt(i, m.size());
+        i += 4;
+        for (Map.Entry<String, String> e : m.entrySet()) {
+            i += str(b, i, e.getKey());
+            i += str(b, i, e.getValue());
+        }
+        return i;
+    }
+
+    private static int bytes(MutableDirectBuffer b, int i, byte[] data) {
+        b.putInt(i, data.length);
+        b.putBytes(i + 4, data);
+        return i + 4 + data.length;
+    }
+
+    /** A cursor over one message. */
+    private static final class Reader {
+        private final DirectBuffer b;
+        private int i;
+
+        Reader(DirectBuffer b, int offset) {
+            this.b = b;
+            this.i = offset;
+        }
+
+        long int64() {
+            long v = b.getLong(i);
+            i += 8;
+            return v;
+        }
+
+        int int32() {
+            int v = b.getInt(i);
+            i += 4;
+            return v;
+        }
+
+        int int8() {
+            return b.getByte(i++);
+        }
+
+        String str() {
+            int n = int32();
+            if (n < 0) {
+                return null;
+            }
+            String s = b.getStringWithoutLengthUtf8(i, n);
+            i += n;
+            return s;
+        }
+
+        byte[] bytes() {
+            int n = int32();
+            byte[] data = new byte[n];
+            b.getBytes(i, data);
+            i += n;
+            return data;
+        }
+    }
+}

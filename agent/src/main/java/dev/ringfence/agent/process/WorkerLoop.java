@@ -1,0 +1,322 @@
+package dev.ringfence.agent.process;
+
+import dev.ringfence.agent.pipeline.InProcessRoute;
+import dev.ringfence.agent.pipeline.InvocationResult;
+import dev.ringfence.api.Budgets;
+import dev.ringfence.api.Outcome;
+import dev.ringfence.limiter.HandedOffException;
+import dev.ringfence.limiter.MeteredExecutor;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+
+/**
+ * The child's side of the process tier ({@code worker} verb): maps the channel, opens the one
+ * handler version it serves, announces itself ready, and runs requests from the request ring
+ * until a {@code STOP} message or until its parent (the host) is gone.
+ *
+ * <p>One serving thread, a host thread of the sandbox's executor, reads the request ring and runs
+ * each request on itself ({@link MeteredExecutor#runHere}: no hand-off to a worker), under the
+ * version's policy and the child's budgets with the wall budget the request brings. When a
+ * handler trips and its thread does not come back, the executor's watchdog answers for it: the
+ * response is then written from the watchdog's thread (writes are serialised) and flagged
+ * {@link Frames#FLAG_RECYCLE}, since this child can serve nothing more until that thread returns.
+ * A daemon thread checks every {@value #PARENT_CHECK_MILLIS} ms that the parent still lives and
+ * halts the JVM when it does not.
+ *
+ * <p>Waiting for a request the serving thread spins briefly, then yields, then parks for up to
+ * {@value #MAX_PARK_MICROS} µs, so a request to a busy child is picked up within microseconds.
+ * After 50 ms without a request it sleeps in a blocking read of its stdin, which the host writes
+ * a byte to when it sends a request to a sleeping child: an idle child uses no CPU, and the first
+ * request after a pause pays one pipe wake-up. (A handler that reads stdin could take that byte;
+ * its child would then sleep until the host's deadline kills it.)
+ */
+public final class WorkerLoop {
+    /** Exit code when the loop was told to stop. */
+    public static final int EXIT_STOPPED = 0;
+    /** Exit code when the handler could not be opened (the reason is in the channel's header). */
+    public static final int EXIT_START_FAILED = 2;
+    /** Exit code when the parent died. */
+    public static final int EXIT_PARENT_GONE = 3;
+
+    static final long PARENT_CHECK_MILLIS = 100;
+    static final long MAX_PARK_MICROS = 1000;
+    /** How long an idle child polls the ring before it sleeps until the host wakes it through stdin. */
+    static final long DEEP_SLEEP_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+    private final ChannelFile channel;
+    private final InProcessRoute route;
+    private final Budgets budgets;
+    private final MeteredExecutor executor;
+    private final ExpandableArrayBuffer in = new ExpandableArrayBuffer(4096);
+    private final ExpandableArrayBuffer out = new ExpandableArrayBuffer(4096);
+    private final Object sending = new Object();
+    private final MessageHandler copyIn = this::copyIn;
+    private final FileInputStream wakeUps = new FileInputStream(FileDescriptor.in);
+    private final byte[] wakeBytes = new byte[64];
+    private int inType;
+
+    /** The pipe to the host when serving over stdin/stdout (the benchmarks' baseline), else null. */
+    private final DataOutputStream pipeOut;
+
+    private WorkerLoop(ChannelFile channel, DataOutputStream pipeOut, InProcessRoute route, Budgets budgets,
+            MeteredExecutor executor) {
+        this.channel = channel;
+        this.pipeOut = pipeOut;
+        this.route = route;
+        this.budgets = budgets;
+        this.executor = executor;
+    }
+
+    /**
+     * Serves a channel until told to stop or the parent is gone.
+     *
+     * @param channelFile the channel file the host created
+     * @param budgets the CPU, fuel and allocation budgets of every request (its wall budget is the request's)
+     * @param executor the sandbox's executor
+     * @param open opens the route; a {@link RuntimeException}'s message says why it could not
+     * @param err where to report
+     * @return the exit code: {@link #EXIT_STOPPED}, {@link #EXIT_START_FAILED}
+     */
+    public static int serve(Path channelFile, Budgets budgets, MeteredExecutor executor,
+            Supplier<InProcessRoute> open, PrintStream err) {
+        ChannelFile channel = ChannelFile.open(channelFile);
+        watchParent(err);
+        InProcessRoute route;
+        try {
+            route = open.get();
+        } catch (RuntimeException e) {
+            channel.markFailed(e.getMessage() == null ? e.toString() : e.getMessage());
+            err.println("ringfence worker: " + e.getMessage());
+            return EXIT_START_FAILED;
+        }
+        WorkerLoop loop = new WorkerLoop(channel, null, route, budgets, executor);
+        Thread serving = executor.hostThreads("ringfence-worker-").newThread(loop::run);
+        serving.start();
+        channel.markReady(route.version().shortId());
+        try {
+            serving.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return EXIT_STOPPED;
+    }
+
+    /**
+     * Serves the same frames over this process's stdin and stdout instead of a channel file: each
+     * message is an int type, an int length and the bytes ({@link Frames}); first a
+     * {@link Frames#READY} (the version id) or {@link Frames#FAILED} (why) message. The measured
+     * baseline of the ring channel ({@link PipeWorker}); the host cannot bound a blocking read by a
+     * deadline without another thread, so serving does not use it.
+     *
+     * @param budgets the CPU, fuel and allocation budgets of every request
+     * @param executor the sandbox's executor
+     * @param open opens the route
+     * @param err where to report
+     * @return the exit code
+     */
+    public static int servePipes(Budgets budgets, MeteredExecutor executor, Supplier<InProcessRoute> open,
+            PrintStream err) {
+        watchParent(err);
+        DataOutputStream out = new DataOutputStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16));
+        DataInputStream in = new DataInputStream(new BufferedInputStream(new FileInputStream(FileDescriptor.in), 1 << 16));
+        InProcessRoute route;
+        try {
+            route = open.get();
+        } catch (RuntimeException e) {
+            writeText(out, Frames.FAILED, String.valueOf(e.getMessage()));
+            return EXIT_START_FAILED;
+        }
+        writeText(out, Frames.READY, route.version().shortId());
+        WorkerLoop loop = new WorkerLoop(null, out, route, budgets, executor);
+        Thread serving = executor.hostThreads("ringfence-worker-").newThread(() -> loop.runPipes(in));
+        serving.start();
+        try {
+            serving.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return EXIT_STOPPED;
+    }
+
+    private static void writeText(DataOutputStream out, int type, String text) {
+        byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+        try {
+            out.writeInt(type);
+            out.writeInt(utf8.length);
+            out.write(utf8);
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void runPipes(DataInputStream pipeIn) {
+        try {
+            while (true) {
+                int type = pipeIn.readInt();
+                int length = pipeIn.readInt();
+                byte[] payload = new byte[length];
+                pipeIn.readFully(payload);
+                if (type == Frames.STOP) {
+                    return;
+                }
+                if (type == Frames.REQUEST) {
+                    handle(Frames.decodeRequest(new UnsafeBuffer(payload), 0));
+                }
+            }
+        } catch (IOException e) {
+            // the host closed the pipe: done
+        }
+    }
+
+    private static void watchParent(PrintStream err) {
+        Optional<ProcessHandle> parent = ProcessHandle.current().parent();
+        Thread t = new Thread(() -> {
+            while (parent.isPresent() && parent.get().isAlive()) {
+                try {
+                    Thread.sleep(PARENT_CHECK_MILLIS);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+            err.println("ringfence worker: the parent process is gone; exiting");
+            err.flush();
+            // halt, not exit: a handler thread stuck in a lock must not hold the JVM up
+            Runtime.getRuntime().halt(EXIT_PARENT_GONE);
+        }, "ringfence-worker-parent-watch");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private void run() {
+        OneToOneRingBuffer requests = channel.requests();
+        IdleStrategy idle = idleStrategy();
+        long idleSince = 0;
+        while (true) {
+            inType = 0;
+            int n = requests.read(copyIn, 1);
+            if (n == 0) {
+                long now = System.nanoTime();
+                if (idleSince == 0) {
+                    idleSince = now;
+                } else if (now - idleSince > DEEP_SLEEP_AFTER_NANOS) {
+                    sleepUntilWoken();
+                    idleSince = 0;
+                    idle.reset();
+                    continue;
+                }
+                idle.idle();
+                continue;
+            }
+            idleSince = 0;
+            idle.reset();
+            if (inType == Frames.STOP) {
+                return;
+            }
+            if (inType == Frames.REQUEST) {
+                handle(Frames.decodeRequest(in, 0));
+            }
+        }
+    }
+
+    /**
+     * Blocks on stdin until the host writes a wake-up byte: an idle child then costs nothing.
+     * Announce first, then look at the ring once more: the host writes the ring, fences, then
+     * reads the announcement, so one of the two sees the other. A stray byte only wakes it early.
+     */
+    private void sleepUntilWoken() {
+        channel.sleeping(true);
+        try {
+            if (channel.requests().size() > 0) {
+                return;
+            }
+            if (wakeUps.read(wakeBytes) < 0) {
+                Runtime.getRuntime().halt(EXIT_PARENT_GONE); // stdin closed: the host is gone
+            }
+        } catch (IOException e) {
+            Runtime.getRuntime().halt(EXIT_PARENT_GONE);
+        } finally {
+            channel.sleeping(false);
+        }
+    }
+
+    /** Copies a message out, so the ring's space is released before the handler runs. */
+    private void copyIn(int type, MutableDirectBuffer buffer, int index, int length) {
+        inType = type;
+        in.putBytes(0, buffer, index, length);
+    }
+
+    private void handle(Frames.RequestFrame f) {
+        long wall = Math.max(1, f.wallNanos());
+        Budgets b = new Budgets(wall, budgets.cpuNanos(), budgets.fuel(), budgets.allocBytes());
+        InvocationResult r;
+        try {
+            r = route.attempt(f.request(), b, null, given -> send(f.frameId(), Frames.FLAG_RECYCLE, given), lost -> {
+            });
+        } catch (HandedOffException e) {
+            return; // answered by the watchdog already
+        }
+        send(f.frameId(), 0, r);
+    }
+
+    private void send(long frameId, int flags, InvocationResult r) {
+        synchronized (sending) {
+            int length = Frames.encodeResponse(out, frameId, flags, r);
+            int max = channel != null ? channel.responses().maxMsgLength() : Integer.MAX_VALUE;
+            if (length > max) {
+                InvocationResult tooLarge = new InvocationResult(r.requestId(), Outcome.ERROR, null,
+                        "the response takes " + length + " bytes framed, more than the child channel's bound of " + max
+                                + " bytes",
+                        r.wallNanos(), r.cpuNanos(), r.allocatedBytes(), r.fuel(), r.version(), r.abandoned());
+                length = Frames.encodeResponse(out, frameId, flags, tooLarge);
+            }
+            if (pipeOut != null) {
+                try {
+                    pipeOut.writeInt(Frames.RESPONSE);
+                    pipeOut.writeInt(length);
+                    pipeOut.write(out.byteArray(), 0, length);
+                    pipeOut.flush();
+                } catch (IOException e) {
+                    Runtime.getRuntime().halt(EXIT_PARENT_GONE); // the host closed the pipe
+                }
+                return;
+            }
+            // one request at a time, so the ring always has room for its answer; spin if the host lags
+            IdleStrategy idle = idleStrategy();
+            while (!channel.responses().write(Frames.RESPONSE, out, 0, length)) {
+                idle.idle();
+            }
+        }
+    }
+
+    /**
+     * Spin about ten thousand times, yield a hundred times, then park from 1 µs doubling up to
+     * {@value #MAX_PARK_MICROS} µs.
+     *
+     * @return a fresh idle strategy
+     */
+    static IdleStrategy idleStrategy() {
+        return new BackoffIdleStrategy(10_000, 100, TimeUnit.MICROSECONDS.toNanos(1),
+                TimeUnit.MICROSECONDS.toNanos(MAX_PARK_MICROS));
+    }
+}

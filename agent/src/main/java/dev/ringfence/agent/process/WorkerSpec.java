@@ -1,0 +1,182 @@
+package dev.ringfence.agent.process;
+
+import dev.ringfence.api.Budgets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What a child JVM runs and the caps it runs under.
+ *
+ * @param agentJar the shaded agent jar the child starts from ({@code java -jar}, which installs
+ *     the gates through {@code Launcher-Agent-Class})
+ * @param handlerPaths the handler's classpath: jars or class directories, in order
+ * @param handlerClass the class implementing {@code dev.ringfence.api.Handler}
+ * @param budgets CPU, fuel and allocation budgets of every request inside the child; the wall
+ *     budget here is ignored, each request brings what is left of its deadline
+ * @param policyFile a properties file widening the deny-all policy ({@code invoke --policy}), or null
+ * @param cacheDir the instrumented-class cache, or null for none
+ * @param caps the child JVM's memory caps
+ * @param ringCapacity each ring's capacity in bytes (a power of two); a message may take an eighth
+ * @param workDir where the channel files go
+ */
+public record WorkerSpec(Path agentJar, List<Path> handlerPaths, String handlerClass, Budgets budgets,
+        Path policyFile, Path cacheDir, Caps caps, int ringCapacity, Path workDir) {
+
+    /** 2 MiB a direction: messages up to 256 KiB; pages are touched only as the rings wrap. */
+    public static final int DEFAULT_RING_CAPACITY = 2 << 20;
+
+    /** Checks and copies. */
+    public WorkerSpec {
+        Objects.requireNonNull(agentJar, "agentJar");
+        Objects.requireNonNull(handlerClass, "handlerClass");
+        Objects.requireNonNull(budgets, "budgets");
+        Objects.requireNonNull(caps, "caps");
+        Objects.requireNonNull(workDir, "workDir");
+        handlerPaths = List.copyOf(handlerPaths);
+        if (handlerPaths.isEmpty()) {
+            throw new IllegalArgumentException("a worker needs at least one handler path");
+        }
+    }
+
+    /**
+     * A child of a handler with the default caps, no budgets but the deadline, the deny-all
+     * policy, no class cache, the default ring capacity.
+     *
+     * @param agentJar the shaded agent jar
+     * @param handlerPaths the handler's classpath
+     * @param handlerClass the handler class
+     * @param workDir where the channel files go
+     * @return the spec
+     */
+    public static WorkerSpec of(Path agentJar, List<Path> handlerPaths, String handlerClass, Path workDir) {
+        return new WorkerSpec(agentJar, handlerPaths, handlerClass, Budgets.NONE, null, null, Caps.DEFAULT,
+                DEFAULT_RING_CAPACITY, workDir);
+    }
+
+    /**
+     * @param newBudgets the budgets
+     * @return this spec with other budgets
+     */
+    public WorkerSpec withBudgets(Budgets newBudgets) {
+        return new WorkerSpec(agentJar, handlerPaths, handlerClass, newBudgets, policyFile, cacheDir, caps, ringCapacity,
+                workDir);
+    }
+
+    /**
+     * @param newCaps the caps
+     * @return this spec with other caps
+     */
+    public WorkerSpec withCaps(Caps newCaps) {
+        return new WorkerSpec(agentJar, handlerPaths, handlerClass, budgets, policyFile, cacheDir, newCaps, ringCapacity,
+                workDir);
+    }
+
+    /**
+     * The child JVM's command line.
+     *
+     * @param java the {@code java} launcher
+     * @param channel the channel file
+     * @return the command
+     */
+    List<String> command(Path java, Path channel) {
+        List<String> cmd = new ArrayList<>();
+        cmd.addAll(jvm(java));
+        cmd.add("--channel");
+        cmd.add(channel.toString());
+        cmd.addAll(handlerArgs());
+        return cmd;
+    }
+
+    /**
+     * The child JVM's command line when it serves over its stdin and stdout ({@link PipeWorker}).
+     *
+     * @param java the {@code java} launcher
+     * @return the command
+     */
+    List<String> pipeCommand(Path java) {
+        List<String> cmd = new ArrayList<>(jvm(java));
+        cmd.add("--pipe");
+        cmd.addAll(handlerArgs());
+        return cmd;
+    }
+
+    private List<String> jvm(Path java) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java.toString());
+        cmd.addAll(caps.jvmArgs());
+        if (Runtime.version().feature() >= 23) {
+            // Agrona reads and writes the mapped rings through sun.misc.Unsafe: allowed, without
+            // the JDK 24+ warning on stderr (JEP 471/498)
+            cmd.add("--sun-misc-unsafe-memory-access=allow");
+        }
+        cmd.add("-jar");
+        cmd.add(agentJar.toString());
+        cmd.add("worker");
+        return cmd;
+    }
+
+    private List<String> handlerArgs() {
+        List<String> cmd = new ArrayList<>();
+        for (Path p : handlerPaths) {
+            cmd.add("--handler");
+            cmd.add(p.toString());
+        }
+        cmd.add("--class");
+        cmd.add(handlerClass);
+        if (budgets.cpuNanos() > 0) {
+            cmd.add("--cpu");
+            cmd.add(budgets.cpuNanos() + "ns");
+        }
+        if (budgets.fuel() > 0) {
+            cmd.add("--fuel");
+            cmd.add(Long.toString(budgets.fuel()));
+        }
+        if (budgets.allocBytes() > 0) {
+            cmd.add("--alloc");
+            cmd.add(Long.toString(budgets.allocBytes()));
+        }
+        if (policyFile != null) {
+            cmd.add("--policy");
+            cmd.add(policyFile.toString());
+        }
+        if (cacheDir != null) {
+            cmd.add("--cache");
+            cmd.add(cacheDir.toString());
+        } else {
+            cmd.add("--no-cache");
+        }
+        return cmd;
+    }
+
+    /**
+     * A child JVM's memory caps.
+     *
+     * @param heapBytes {@code -Xmx}
+     * @param initialHeapBytes {@code -Xms}
+     * @param directBytes {@code -XX:MaxDirectMemorySize}
+     * @param metaspaceBytes {@code -XX:MaxMetaspaceSize}
+     * @param threadStackBytes {@code -Xss}
+     */
+    public record Caps(long heapBytes, long initialHeapBytes, long directBytes, long metaspaceBytes,
+            long threadStackBytes) {
+        /** 256 MiB heap starting at 16 MiB, 64 MiB direct, 128 MiB Metaspace, 1 MiB stacks. */
+        public static final Caps DEFAULT = new Caps(256L << 20, 16L << 20, 64L << 20, 128L << 20, 1L << 20);
+
+        /** Checks the sizes. */
+        public Caps {
+            if (heapBytes < (8L << 20) || initialHeapBytes <= 0 || initialHeapBytes > heapBytes || directBytes <= 0
+                    || metaspaceBytes < (16L << 20) || threadStackBytes < (256L << 10)) {
+                throw new IllegalArgumentException("caps out of range: heap >= 8m, 0 < initial heap <= heap, direct > 0,"
+                        + " metaspace >= 16m, stack >= 256k");
+            }
+        }
+
+        /** @return the JVM options, a serial collector included (one GC thread for a small heap) */
+        public List<String> jvmArgs() {
+            return List.of("-Xmx" + heapBytes, "-Xms" + initialHeapBytes, "-XX:MaxDirectMemorySize=" + directBytes,
+                    "-XX:MaxMetaspaceSize=" + metaspaceBytes, "-Xss" + threadStackBytes, "-XX:+UseSerialGC");
+        }
+    }
+}

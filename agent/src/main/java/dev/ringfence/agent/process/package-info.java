@@ -1,0 +1,15 @@
+/**
+ * The process tier: a handler version run in a child JVM that the host can cap, kill and
+ * replace, for what one JVM cannot contain (native memory, a thread no tick reaches, a crash).
+ *
+ * <p>{@link dev.ringfence.agent.process.WorkerProcess} is the host's side: it starts one child
+ * from the agent jar with its memory caps ({@link dev.ringfence.agent.process.WorkerSpec}), sends it
+ * requests and waits for their answers under a deadline, kills it when the deadline passes and
+ * restarts it, with backoff, when it dies. {@link dev.ringfence.agent.process.WorkerLoop} is the
+ * child's side ({@code worker} verb): the same sandbox as in-process (a class loader per version,
+ * budgets, the deny policy) serving requests from the channel until told to stop or its parent
+ * goes away. They talk over a {@link dev.ringfence.agent.process.ChannelFile}: one memory-mapped
+ * file per child holding two Agrona ring buffers, with messages framed by
+ * {@link dev.ringfence.agent.process.Frames}.
+ */
+package dev.ringfence.agent.process;

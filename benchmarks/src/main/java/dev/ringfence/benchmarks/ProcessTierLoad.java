@@ -1,0 +1,116 @@
+package dev.ringfence.benchmarks;
+
+import dev.ringfence.agent.pipeline.InvocationResult;
+import dev.ringfence.agent.process.PipeWorker;
+import dev.ringfence.agent.process.WorkerProcess;
+import dev.ringfence.agent.process.WorkerSpec;
+import dev.ringfence.api.Outcome;
+import dev.ringfence.api.Request;
+import dev.ringfence.benchmarks.fixtures.Echo;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Figures of the process tier (issue 4): the round trip of a 1 KB echo through a warm child JVM
+ * over the mapped Agrona rings against the same echo, same child code, over the child's stdin and
+ * stdout pipes; then the CPU an idle warm child uses. Run from the repository root after
+ * {@code mvn -B -q -o -DskipTests package}, with the agent jar on the class path (the benchmark
+ * jar does not carry it):
+ *
+ * <pre>
+ * java -cp agent/target/ringfence-agent.jar:benchmarks/target/ringfence-benchmarks.jar \
+ *     dev.ringfence.benchmarks.ProcessTierLoad [--rounds 5] [--trips 100000] [--idle 10s]
+ * </pre>
+ *
+ * Each round runs {@code trips} round trips on each transport (warm-up: one round, not counted),
+ * alternating them; latencies are recorded in one histogram per transport.
+ */
+public final class ProcessTierLoad {
+    private ProcessTierLoad() {
+    }
+
+    /**
+     * @param args options
+     * @throws Exception when a child does not start
+     */
+    public static void main(String[] args) throws Exception {
+        int rounds = Integer.parseInt(opt(args, "rounds", "5"));
+        int trips = Integer.parseInt(opt(args, "trips", "100000"));
+        Duration idle = Duration.parse("PT" + opt(args, "idle", "10s").toUpperCase(Locale.ROOT));
+        Path agent = Path.of(opt(args, "agent", "agent/target/ringfence-agent.jar")).toAbsolutePath();
+        Path work = Files.createTempDirectory("ringfence-process-load");
+        Path jar = HandlerJars.write(work, "echo.jar", "echo", Echo.class);
+        WorkerSpec spec = WorkerSpec.of(agent, List.of(jar), Echo.class.getName(), work.resolve("channels"));
+        byte[] body = new byte[1024];
+        for (int i = 0; i < body.length; i++) {
+            body[i] = (byte) i;
+        }
+        Request request = Request.builder("echo").method("POST").body(body).build();
+        long deadline = TimeUnit.SECONDS.toNanos(5);
+        System.out.printf("JDK %s, %d cores; %d rounds of %d round trips of a %d-byte echo%n",
+                Runtime.version(), Runtime.getRuntime().availableProcessors(), rounds, trips, body.length);
+        Histogram ring = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
+        Histogram pipe = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
+        try (WorkerProcess w = WorkerProcess.of(spec); PipeWorker p = new PipeWorker(spec)) {
+            w.start();
+            if (!w.awaitReady(TimeUnit.SECONDS.toNanos(60))) {
+                throw new IllegalStateException("the ring child did not become ready");
+            }
+            for (int round = 0; round <= rounds; round++) {
+                boolean count = round > 0;
+                trips(trips, count ? ring : null, r -> w.invoke(r, deadline), request);
+                trips(trips, count ? pipe : null, r -> p.invoke(r, deadline), request);
+            }
+            print("ring (mapped file)", ring);
+            print("pipes (stdin/stdout)", pipe);
+            ProcessHandle child = ProcessHandle.of(w.pid()).orElseThrow();
+            long cpuBefore = cpuNanos(child);
+            long start = System.nanoTime();
+            Thread.sleep(idle.toMillis());
+            long cpu = cpuNanos(child) - cpuBefore;
+            long wall = System.nanoTime() - start;
+            System.out.printf("idle warm child (pid %d): %.1f ms of CPU over %.1f s = %.2f %% of one core%n", child.pid(),
+                    cpu / 1e6, wall / 1e9, 100.0 * cpu / wall);
+        }
+    }
+
+    private static void trips(int n, Histogram h, Function<Request, InvocationResult> call, Request request) {
+        for (int i = 0; i < n; i++) {
+            long start = System.nanoTime();
+            InvocationResult r = call.apply(request);
+            long took = System.nanoTime() - start;
+            if (r.outcome() != Outcome.OK || r.response().body().length != request.bodyLength()) {
+                throw new IllegalStateException("echo failed: " + r.outcome() + " " + r.message());
+            }
+            if (h != null) {
+                h.recordValue(took);
+            }
+        }
+    }
+
+    private static void print(String name, Histogram h) {
+        System.out.printf("%-22s n=%d p50 %.1f µs  p90 %.1f µs  p99 %.1f µs  p99.9 %.1f µs  max %.1f µs%n", name,
+                h.getTotalCount(), h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(90) / 1e3,
+                h.getValueAtPercentile(99) / 1e3, h.getValueAtPercentile(99.9) / 1e3, h.getMaxValue() / 1e3);
+    }
+
+    private static long cpuNanos(ProcessHandle p) {
+        return p.info().totalCpuDuration().orElseThrow(() -> new IllegalStateException("no CPU time for " + p.pid()))
+                .toNanos();
+    }
+
+    private static String opt(String[] args, String name, String fallback) {
+        for (int i = 0; i + 1 < args.length; i++) {
+            if (args[i].equals("--" + name)) {
+                return args[i + 1];
+            }
+        }
+        return fallback;
+    }
+}
