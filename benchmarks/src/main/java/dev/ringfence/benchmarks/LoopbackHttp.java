@@ -59,6 +59,17 @@ final class LoopbackHttp implements AutoCloseable {
                 + "\r\nAccept: */*\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
     }
 
+    /** @return the bytes of {@code POST path} with a JSON body to this connection's server */
+    byte[] postJson(String path, String json) {
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        byte[] head = ("POST " + path + " HTTP/1.1\r\nHost: " + address.getHostString() + ":" + address.getPort()
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        byte[] all = java.util.Arrays.copyOf(head, head.length + body.length);
+        System.arraycopy(body, 0, all, head.length, body.length);
+        return all;
+    }
+
     /**
      * Sends a prepared request and reads its response. A connection the server closed while it was
      * idle (end of stream before the first byte of the response) is opened again and the request

@@ -594,7 +594,7 @@ public final class ServeLoad {
         int cycles = intOpt("cycles", 20);
         Path routes = Files.createDirectories(work.resolve("routes"));
         sampleRoute(routes, "hello", "handler=dev.ringfence.samples.Hello\nidle=1s\n");
-        sampleRoute(routes, "echo", "handler=dev.ringfence.samples.JsonEcho\nidle=1s\n");
+        sampleRouteFrom(routes, "echo", "handler=dev.ringfence.samples.JsonEcho\nidle=1s\n", "echo");
         ChildServer rf = startServe(routes);
         check(rf, "/fn/hello?name=ada", "hello, ada");
         System.out.printf(Locale.ROOT, "coldstart: routes hello and echo with idle=1s; %d cycles of: wait until /status shows"
@@ -609,9 +609,9 @@ public final class ServeLoad {
         for (int k = 0; k < cycles; k++) {
             for (String route : List.of("hello", "echo")) {
                 awaitParked(rf, route);
-                String path = route.equals("hello") ? "/fn/hello?name=ada" : "/fn/echo";
                 try (LoopbackHttp http = new LoopbackHttp(rf.address(), 30_000)) {
-                    byte[] get = http.get(path);
+                    byte[] get = route.equals("hello") ? http.get("/fn/hello?name=ada")
+                            : http.postJson("/fn/echo", "{\"customer\":\"ada\",\"lines\":[{\"sku\":\"A-1\",\"quantity\":2,\"unitPriceCents\":150}]}");
                     http.send(http.get("/status")); // opens the connection: the timed request pays no connect
                     long t0 = System.nanoTime();
                     LoopbackHttp.Response first = http.send(get);
@@ -656,6 +656,18 @@ public final class ServeLoad {
             }
             Thread.sleep(100);
         }
+    }
+
+    /** A route with every jar of one of the samples' route folders (the handler's classpath, dependencies included). */
+    private void sampleRouteFrom(Path routes, String name, String properties, String sampleFolder) throws IOException {
+        Path samples = Path.of(opts.getOrDefault("samples", "samples/target/routes")).resolve(sampleFolder);
+        Path folder = Files.createDirectories(routes.resolve(name));
+        try (var s = Files.list(samples)) {
+            for (Path jar : s.filter(p -> p.getFileName().toString().endsWith(".jar")).toList()) {
+                Files.copy(jar, folder.resolve(jar.getFileName()));
+            }
+        }
+        Files.writeString(folder.resolve("route.properties"), properties);
     }
 
     private void sampleRoute(Path routes, String name, String properties) throws IOException {

@@ -77,16 +77,21 @@ public final class InProcessRoute {
      */
     public static InProcessRoute open(String route, HandlerVersion version, String className, Budgets budgets,
             MeteredExecutor executor, HandlerLog log) throws VersionException {
-        Class<?> c = version.loadClass(className);
-        if (!Handler.class.isAssignableFrom(c) || c.isInterface() || Modifier.isAbstract(c.getModifiers())) {
-            throw new VersionException(VersionException.Reason.NOT_A_HANDLER,
-                    className + " is not a concrete class implementing " + Handler.class.getName());
-        }
+        Class<?> c;
         try {
+            c = version.loadClass(className);
+            if (!Handler.class.isAssignableFrom(c) || c.isInterface() || Modifier.isAbstract(c.getModifiers())) {
+                throw new VersionException(VersionException.Reason.NOT_A_HANDLER,
+                        className + " is not a concrete class implementing " + Handler.class.getName());
+            }
             c.getConstructor();
         } catch (NoSuchMethodException e) {
             throw new VersionException(VersionException.Reason.NO_PUBLIC_CONSTRUCTOR,
                     className + " has no public no-argument constructor", e);
+        } catch (LinkageError e) {
+            // a class the handler's signatures name is not on its classpath (a jar missing from the route's folder)
+            throw new VersionException(VersionException.Reason.CLASS_NOT_FOUND, className + " cannot be linked: " + e
+                    + " (is a jar missing from the route's classpath?)", e);
         }
         RingfenceEvents.versionLoaded(route, version.shortId(), version.classCount(), (int) version.cacheHits(),
                 version.loadNanos(), version.classpath().toString());

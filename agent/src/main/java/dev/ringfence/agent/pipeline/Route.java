@@ -172,7 +172,7 @@ public final class Route implements AutoCloseable {
                         .put("metaspaceDeltaBytes", metaspaceBefore < 0 ? null : metaspaceAfter - metaspaceBefore)
                         .put("message", message));
             }
-        } catch (VersionException | RuntimeException e) {
+        } catch (VersionException | RuntimeException | LinkageError e) {
             stats.countReload(false);
             report = new ReloadReport(false, Instant.now(), version(), oneLine(e));
             EventLog log = runtime.log();

@@ -323,4 +323,19 @@ class RouteTest {
         assertEquals(2, r.poolSize(), "idle for an interval: halved, no further");
         r.close();
     }
+
+    @Test
+    void shouldKeepServingWhenANewVersionsHandlerCannotBeLinked() throws Exception {
+        Route r = route("handler=dev.ringfence.samples.Hello\n");
+        String before = r.version();
+        // JsonEcho's signatures name Jackson's classes, which this jar does not carry
+        Path noJackson = TestJars.jar(tmp.resolve("nojackson/handler.jar"), "nj", dev.ringfence.samples.JsonEcho.class);
+        ReloadReport rep = r.update(settings("echo", "handler=dev.ringfence.samples.JsonEcho\n"), List.of(noJackson),
+                RouteDefaults.NONE);
+        assertFalse(rep.ok(), rep.message());
+        assertTrue(rep.message().contains("cannot be linked"), rep.message());
+        assertEquals(before, r.version(), "the previous version still serves");
+        assertEquals(Outcome.OK, r.invoke(request("after")).outcome());
+        r.close();
+    }
 }
