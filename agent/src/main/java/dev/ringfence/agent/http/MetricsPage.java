@@ -53,13 +53,14 @@ public final class MetricsPage {
             RouteStats s = r.stats();
             p.buckets(RouteStats.BUCKETS_SECONDS, s.bucketCounts(), s.latencySumSeconds(), "route", r.name());
         }
-        p.gauge("ringfence_request_duration_quantile_seconds",
+        // a gauge, not a summary: the label is "percentile" because promtool reserves "quantile" for summaries
+        p.gauge("ringfence_request_duration_percentile_seconds",
                 "Latency percentiles over every request since the route was added (HdrHistogram, 3 significant digits).");
         for (Route r : all) {
             RouteStats.Percentiles q = r.stats().percentiles();
-            p.sample(q.p50Nanos() / NANOS, "route", r.name(), "quantile", "0.5");
-            p.sample(q.p95Nanos() / NANOS, "route", r.name(), "quantile", "0.95");
-            p.sample(q.p99Nanos() / NANOS, "route", r.name(), "quantile", "0.99");
+            p.sample(q.p50Nanos() / NANOS, "route", r.name(), "percentile", "50");
+            p.sample(q.p95Nanos() / NANOS, "route", r.name(), "percentile", "95");
+            p.sample(q.p99Nanos() / NANOS, "route", r.name(), "percentile", "99");
         }
         p.gauge("ringfence_inflight", "Requests running now.");
         all.forEach(r -> p.sample(r.inflight(), "route", r.name()));
