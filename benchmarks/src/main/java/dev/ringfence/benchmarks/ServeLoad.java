@@ -71,7 +71,7 @@ public final class ServeLoad {
      */
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            System.err.println("usage: ServeLoad hello|overload|hostile|reload|reloads|coldstart [--key value…]");
+            System.err.println("usage: ServeLoad hello|overload|hostile|reload|reloads|coldstart|openloop [--key value…]");
             System.exit(2);
         }
         Map<String, String> opts = new HashMap<>();
@@ -96,6 +96,7 @@ public final class ServeLoad {
                 case "reload" -> load.reload();
                 case "reloads" -> load.reloads();
                 case "coldstart" -> load.coldStart();
+                case "openloop" -> load.openLoop();
                 default -> {
                     System.err.println("unknown figure " + args[0]);
                     System.exit(2);
@@ -644,6 +645,40 @@ public final class ServeLoad {
         }
         System.out.printf(Locale.ROOT, "%nload average at start %s%n", la);
         serverNotes(rf);
+    }
+
+    /**
+     * The overload figure's client against trivial answers, to see the tail the client and the JDK's
+     * server have without a route's pipeline: open loop at {@code --rate} (700, about what overload
+     * rejects) from 64 connections, against the plain JDK server's hello and ringfence's hello route
+     * (side by side, plain first).
+     */
+    private void openLoop() throws Exception {
+        int conns = intOpt("connections", 64);
+        double rate = Double.parseDouble(opts.getOrDefault("rate", "700"));
+        long warm = secondsOpt("warmup", 5);
+        long measure = secondsOpt("seconds", 20);
+        Path routes = Files.createDirectories(work.resolve("routes"));
+        sampleRoute(routes, "hello", "handler=dev.ringfence.samples.Hello\nmaxInflight=64\nmaxQueue=64\n");
+        ChildServer plain = startPlain();
+        ChildServer rf = startServe(routes);
+        check(plain, "/hello?name=ada", "hello, ada");
+        check(rf, "/fn/hello?name=ada", "hello, ada");
+        System.out.printf(Locale.ROOT, "openloop: %.0f req/s open loop from %d connections, %d s warm-up + %d s, plain then"
+                + " ringfence%n%n", rate, conns, warm / 1000, measure / 1000);
+        List<String[]> rows = new ArrayList<>();
+        for (ChildServer server : List.of(plain, rf)) {
+            String la = loadAverage();
+            String path = server == plain ? "/hello?name=ada" : "/fn/hello?name=ada";
+            LoadRun.Result r = LoadRun.run(server.address(), path, conns, rate, warm, measure, 10_000, null);
+            Histogram h = r.all();
+            long over5 = h.getTotalCount() - h.getCountBetweenValues(0, TimeUnit.MILLISECONDS.toNanos(5));
+            rows.add(new String[] {server == plain ? "plain HttpServer" : "ringfence serve", Long.toString(h.getTotalCount()),
+                f3(ms(h.getValueAtPercentile(50))), f3(ms(h.getValueAtPercentile(99))), f3(ms(h.getValueAtPercentile(99.9))),
+                f3(ms(h.getMaxValue())), Long.toString(over5), Long.toString(r.errors), la});
+        }
+        table(new String[] {"server", "requests", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "over 5 ms", "errors",
+            "load avg at start"}, rows);
     }
 
     /** Waits (at most 20 s) until {@code /status} shows the route parked. */
