@@ -252,6 +252,41 @@ public final class RouteMBeans {
         }
 
         @Override
+        public long getPoolResizes() {
+            return route.stats().poolResizes();
+        }
+
+        @Override
+        public boolean isPausedForMemory() {
+            return route.pausedForMemory();
+        }
+
+        @Override
+        public long getMemoryRejections() {
+            return route.stats().memoryRejections();
+        }
+
+        @Override
+        public long getRecycles() {
+            return route.stats().recycles();
+        }
+
+        @Override
+        public double getCpuShare() {
+            return route.shareQuota() == null ? 0 : route.shareQuota().cores();
+        }
+
+        @Override
+        public long getAllocRate() {
+            return route.shareQuota() == null ? 0 : route.shareQuota().bytesPerSecond();
+        }
+
+        @Override
+        public double getSharePausedMillis() {
+            return route.shareQuota() == null ? 0 : route.shareQuota().pausedNanos() / 1e6;
+        }
+
+        @Override
         public String getLastReload() {
             ReloadReport r = route.lastReload();
             return r == null ? null : (r.ok() ? "ok: " : "failed: ") + r.message();

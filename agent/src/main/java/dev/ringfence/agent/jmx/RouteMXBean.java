@@ -80,6 +80,27 @@ public interface RouteMXBean {
     /** @return quarantines begun so far, on every version of the route */
     long getQuarantines();
 
+    /** @return changes of the pool's size */
+    long getPoolResizes();
+
+    /** @return whether the route refuses new requests because the heap is over its soft limit */
+    boolean isPausedForMemory();
+
+    /** @return requests refused while paused for memory */
+    long getMemoryRejections();
+
+    /** @return times the route's version was unloaded past the heap's hard limit */
+    long getRecycles();
+
+    /** @return the route's {@code cpu.share} in cores, 0 for none */
+    double getCpuShare();
+
+    /** @return the route's {@code alloc.rate} in bytes a second, 0 for none */
+    long getAllocRate();
+
+    /** @return milliseconds its invocations spent paused by its share */
+    double getSharePausedMillis();
+
     /** @return the last reload's result, one line ({@code ok: …} or {@code failed: …}), or null */
     String getLastReload();
 }

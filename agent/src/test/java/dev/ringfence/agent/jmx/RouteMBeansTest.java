@@ -61,6 +61,10 @@ class RouteMBeansTest {
         assertEquals("CLOSED", server.getAttribute(name, "BreakerState"));
         assertEquals("in-process", server.getAttribute(name, "Tier"));
         assertEquals(2, server.getAttribute(name, "PoolSize"), "a new pool starts at pool.min");
+        assertEquals(0L, server.getAttribute(name, "PoolResizes"));
+        assertEquals(false, server.getAttribute(name, "PausedForMemory"));
+        assertEquals(0.0, server.getAttribute(name, "CpuShare"));
+        assertEquals(0L, server.getAttribute(name, "AllocRate"));
         assertTrue(((String) server.getAttribute(name, "LastReload")).startsWith("ok: loaded version"));
         assertTrue((Double) server.getAttribute(name, "P99Millis") > 0);
     }
