@@ -171,6 +171,31 @@ public final class Policy {
     }
 
     /**
+     * The properties {@link #fromProperties} reads back into an equal policy (same fingerprint):
+     * how a policy travels to a child JVM of the process tier.
+     *
+     * @return fresh properties
+     */
+    public Properties toProperties() {
+        Properties p = new Properties();
+        p.setProperty("policy.read", join(readDirs));
+        p.setProperty("policy.write", join(writeDirs));
+        p.setProperty("policy.hosts", String.join(",", hosts));
+        p.setProperty("policy.env", String.join(",", env));
+        p.setProperty("policy.threads", Boolean.toString(threads));
+        p.setProperty("policy.native", Boolean.toString(nativeLibraries));
+        return p;
+    }
+
+    private static String join(List<Path> dirs) {
+        List<String> out = new ArrayList<>();
+        for (Path d : dirs) {
+            out.add(d.toString());
+        }
+        return String.join(",", out);
+    }
+
+    /**
      * A stable text form, part of the instrumentation cache key.
      *
      * @return the fingerprint

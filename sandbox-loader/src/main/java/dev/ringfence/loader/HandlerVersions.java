@@ -16,7 +16,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * new version before it goes live (it creates the route's handler, say); when it fails the new
  * version is retired at once and the current one stays, and what it returns travels with every
  * lease of that version ({@link Lease#prepared()}). Invocations take a {@link Lease} on the current
- * version for their whole run; a replaced version is closed once its last lease is closed, and
+ * version for their whole run; a replaced version is closed once its last lease is closed (and what
+ * its preparation returned with it, when that is {@link AutoCloseable}), and
  * handed to the {@link UnloadWatch}, which reports when its loader is collected, or that it leaked.
  *
  * <p>Assumptions and guarantees: {@link #acquire} and {@link Lease#close} are lock-free and may be
@@ -214,6 +215,17 @@ public final class HandlerVersions implements AutoCloseable {
 
     private void retire(Live l) {
         draining.decrementAndGet();
+        if (l.prepared instanceof AutoCloseable) {
+            // what the preparation made for this version (a child process, say) ends with it
+            AutoCloseable c = (AutoCloseable) l.prepared;
+            UnloadWatch.safely(() -> {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+        }
         watch.watch(route, l.version, listener);
     }
 

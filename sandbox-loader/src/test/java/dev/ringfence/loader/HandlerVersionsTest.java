@@ -104,6 +104,24 @@ class HandlerVersionsTest {
     }
 
     @Test
+    void shouldCloseWhatThePreparationMadeOnceItsVersionHasDrained() throws Exception {
+        HandlerVersions route = route();
+        AtomicBoolean firstClosed = new AtomicBoolean();
+        AtomicBoolean secondClosed = new AtomicBoolean();
+        route.reload(List.of(jar("a")), LoadOptions.of(Policy.DENY_ALL), null, v -> (AutoCloseable) () -> firstClosed.set(true));
+        HandlerVersions.Lease held = route.acquire();
+
+        route.reload(List.of(jar("b")), LoadOptions.of(Policy.DENY_ALL), null, v -> (AutoCloseable) () -> secondClosed.set(true));
+
+        assertFalse(firstClosed.get(), "a lease still holds the replaced version");
+        held.close();
+        assertTrue(firstClosed.get(), "closed when its last lease was");
+        assertFalse(secondClosed.get());
+        route.close();
+        assertTrue(secondClosed.get(), "closed with the route");
+    }
+
+    @Test
     void shouldKeepTheCurrentVersionWhenThePreparationFails() throws Exception {
         HandlerVersions route = route();
         route.reload(List.of(jar("a")), LoadOptions.of(Policy.DENY_ALL), null, v -> "first");

@@ -247,8 +247,7 @@ public final class HttpFront {
             error(ex, 404, FrontRefusals.NOT_FOUND, message, requestId);
             return;
         }
-        RouteSettings settings = route.settings();
-        long max = settings == null ? 1L << 20 : settings.maxBodyBytes(); // no version yet: the answer is an error anyway
+        long max = route.maxBodyBytes(); // no version yet: 1 MiB, the answer is an error anyway
         byte[] body = readBody(ex, max);
         if (body == null) {
             String message = "the body is larger than route " + name + "'s maxBodyBytes of " + max + " bytes";

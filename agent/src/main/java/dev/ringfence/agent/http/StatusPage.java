@@ -79,7 +79,7 @@ public final class StatusPage {
         JsonText reload = last == null ? null : new JsonText().put("ok", last.ok()).put("at", last.at().toString())
                 .put("version", last.version()).put("message", last.message());
         return new JsonText().put("name", r.name()).put("handler", s == null ? null : s.handler())
-                .put("version", r.version()).put("tier", Route.TIER).put("poolSize", r.poolSize())
+                .put("version", r.version()).put("tier", r.tier()).put("poolSize", r.poolSize())
                 .put("inflight", r.inflight()).put("queued", r.queued()).put("draining", r.draining())
                 .put("breaker", r.breakerState().name()).put("parked", r.parked())
                 .put("quarantined", q != null).put("quarantine", quarantine).put("quarantines", r.quarantine().quarantines())
@@ -90,6 +90,8 @@ public final class StatusPage {
                 .put("allocRate", r.shareQuota() == null || r.shareQuota().bytesPerSecond() == 0 ? null
                         : r.shareQuota().bytesPerSecond())
                 .put("sharePausedMs", r.shareQuota() == null ? 0 : r.shareQuota().pausedNanos() / 1e6)
-                .put("p99Ms", stats.percentiles().p99Nanos() / 1e6).put("lastReload", reload);
+                .put("p99Ms", stats.percentiles().p99Nanos() / 1e6)
+                .put("childPid", r.tier().equals(Route.DEFAULT_TIER) ? null : r.childPid())
+                .put("childrenStarted", r.tier().equals(Route.DEFAULT_TIER) ? null : r.childrenStarted()).put("lastReload", reload);
     }
 }

@@ -140,7 +140,7 @@ public final class RouteMBeans {
 
         @Override
         public String getTier() {
-            return Route.TIER;
+            return route.tier();
         }
 
         @Override

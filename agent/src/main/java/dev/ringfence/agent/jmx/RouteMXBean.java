@@ -14,7 +14,7 @@ public interface RouteMXBean {
     /** @return the short id of the version serving, or null when none is (not loaded yet, or scaled to zero) */
     String getVersion();
 
-    /** @return the tier, {@code in-process} */
+    /** @return the tier the route runs on: {@code in-process} or {@code process} ({@code isolation}) */
     String getTier();
 
     /** @return the workers the route may use at once ({@code maxInflight}) */

@@ -24,7 +24,7 @@ import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
- * One served route on the in-process tier: its settings, its handler versions (hot reload with
+ * One served route: its settings, its handler versions (hot reload with
  * drain and unload proof), and the pipeline every request goes through — circuit breaker,
  * admission (bounded in-flight and FIFO queue), a deadline measured from arrival, retries, and the
  * record of how the request ended.
@@ -53,11 +53,16 @@ import java.util.function.LongSupplier;
  *       reload never breaks it; settings are read once per request. Settings that change with a
  *       new version may meet the old version for the requests in between: a fuel budget on a
  *       version without counting probes is then not charged.</li>
+ *   <li>Tiers ({@code isolation}): in-process, an attempt runs on a sandbox worker thread
+ *       ({@link InProcessRoute}); with {@code isolation=process}, each version has its own warm
+ *       child JVM ({@link ProcessTier}), started and ready before the version goes live, and
+ *       stopped when the version retires (replaced, parked or removed, once its requests have
+ *       finished). The pipeline around the attempt is the same.</li>
  * </ul>
  */
 public final class Route implements AutoCloseable {
-    /** The tier every route runs on (the process tier comes later). */
-    public static final String TIER = "in-process";
+    /** The tier of a route without settings. */
+    public static final String DEFAULT_TIER = RouteSettings.Isolation.IN_PROCESS.tier();
     /** The version named when none ran. */
     public static final String NO_VERSION = "-";
 
@@ -144,7 +149,7 @@ public final class Route implements AutoCloseable {
             RouteSettings s = RouteSettings.read(settingsFile, defaults);
             LoadOptions options = LoadOptions.of(s.policy()).withCache(runtime.cache())
                     .withMetering(Metering.forFuel(s.budgets().fuel()));
-            boolean newVersion = versions.reload(jars, options, s.handler(), v -> prepare(v, s));
+            boolean newVersion = versions.reload(jars, options, variant(s), v -> prepare(v, s));
             loaded = new Loaded(List.copyOf(jars), options, s);
             parked = false;
             quarantine.track(version());
@@ -183,7 +188,22 @@ public final class Route implements AutoCloseable {
         return report;
     }
 
+    /**
+     * What a version depends on besides its classpath, policy and metering: the handler class and,
+     * on the process tier, the child's caps and budgets (fixed when the child starts), so a change
+     * of either starts a new child.
+     */
+    private static String variant(RouteSettings s) {
+        if (!s.isolation().process()) {
+            return s.handler();
+        }
+        return s.handler() + " " + s.isolation() + " " + s.budgets();
+    }
+
     private Object prepare(HandlerVersion v, RouteSettings s) throws VersionException {
+        if (s.isolation().process()) {
+            return ProcessTier.open(name, v, s);
+        }
         try {
             return InProcessRoute.open(name, v, s.handler(), s.budgets(), runtime.executor(), runtime.handlerLog());
         } catch (HandlerStartException e) {
@@ -224,7 +244,7 @@ public final class Route implements AutoCloseable {
         }
         return new RouteSettings(a.handler(), a.budgets(), a.slowNanos(), a.maxInflight(), a.maxQueue(), a.maxBodyBytes(),
                 a.idleNanos(), a.breaker(), a.retry(), a.pool(), a.fallback(), a.quarantine(), a.cpuShare(),
-                a.allocRate(), b.policy()).equals(b);
+                a.allocRate(), b.policy(), a.isolation()).equals(b);
     }
 
     /**
@@ -376,10 +396,17 @@ public final class Route implements AutoCloseable {
             }
             InvocationResult r;
             boolean started;
+            boolean inChild = false;
             try (HandlerVersions.Lease lease = acquire()) {
-                InProcessRoute entry = (InProcessRoute) lease.prepared();
-                r = entry.attempt(request, attemptBudgets(s.settings().budgets(), remaining, lease.version()), s.quota(),
-                        given -> call.complete(afterAttempt(given, s)), this::abandoned);
+                Object entry = lease.prepared();
+                if (entry instanceof ProcessTier) {
+                    inChild = true;
+                    // the child may have started the request before it died: CRASHED is retried only when idempotent
+                    r = inChild((ProcessTier) entry, request, remaining, s);
+                } else {
+                    r = ((InProcessRoute) entry).attempt(request, attemptBudgets(s.settings().budgets(), remaining,
+                            lease.version()), s.quota(), given -> call.complete(afterAttempt(given, s)), this::abandoned);
+                }
                 started = true;
             } catch (VersionException | IllegalStateException | IllegalArgumentException e) {
                 // no version (the route was removed, or a parked one would not load again), or no
@@ -387,7 +414,7 @@ public final class Route implements AutoCloseable {
                 r = InvocationResult.refused(request.requestId(), Outcome.ERROR, null, e.getMessage(), 0, NO_VERSION);
                 started = false;
             }
-            if (started) {
+            if (started && !inChild) {
                 r = afterAttempt(r, s);
             }
             if (r.outcome() == Outcome.OK) {
@@ -405,6 +432,17 @@ public final class Route implements AutoCloseable {
                 return r;
             }
         }
+    }
+
+    /** An attempt in the route's child; a timeout's message names the route's deadline and what the child was doing. */
+    private static InvocationResult inChild(ProcessTier tier, Request request, long remaining, Serving s) {
+        InvocationResult r = tier.attempt(request, remaining);
+        if (r.outcome() != Outcome.TIMEOUT) {
+            return r;
+        }
+        return new InvocationResult(r.requestId(), r.outcome(), r.response(), "the deadline of "
+                + millis(s.settings().budgets().wallNanos()) + " passed: " + r.message(), r.wallNanos(), r.cpuNanos(),
+                r.allocatedBytes(), r.fuel(), r.version(), r.abandoned());
     }
 
     /** Names the route's deadline in a timed-out attempt's message; counts and logs an abandoned thread. */
@@ -444,7 +482,7 @@ public final class Route implements AutoCloseable {
             return;
         }
         long start = System.nanoTime();
-        versions.reload(l.jars(), l.options(), l.settings().handler(), v -> prepare(v, l.settings()));
+        versions.reload(l.jars(), l.options(), variant(l.settings()), v -> prepare(v, l.settings()));
         parked = false;
         quarantine.track(version()); // the same content is the same version: a quarantine stays
         long took = System.nanoTime() - start;
@@ -631,6 +669,51 @@ public final class Route implements AutoCloseable {
     public RouteSettings settings() {
         Serving s = serving;
         return s == null ? null : s.settings();
+    }
+
+    /** @return the tier the route's handler runs on: {@code in-process} or {@code process} */
+    public String tier() {
+        Serving s = serving;
+        return s == null ? DEFAULT_TIER : s.settings().isolation().tier();
+    }
+
+    /**
+     * The largest request body the route takes: its {@code maxBodyBytes}, on the process tier no
+     * more than the child's ring carries (less room for the request's other fields).
+     *
+     * @return bytes; 1 MiB before the first version
+     */
+    public long maxBodyBytes() {
+        Serving s = serving;
+        if (s == null) {
+            return 1L << 20;
+        }
+        long max = s.settings().maxBodyBytes();
+        return s.settings().isolation().process() ? Math.min(max, ProcessTier.MAX_BODY_BYTES) : max;
+    }
+
+    /** @return the pid of the current version's child on the process tier, or -1 when none runs */
+    public long childPid() {
+        ProcessTier t = processTier();
+        return t == null ? -1 : t.pid();
+    }
+
+    /** @return children started for the current version on the process tier (replacements included), 0 in-process */
+    public long childrenStarted() {
+        ProcessTier t = processTier();
+        return t == null ? 0 : t.childrenStarted();
+    }
+
+    private ProcessTier processTier() {
+        if (versions.current() == null) {
+            return null;
+        }
+        try (HandlerVersions.Lease lease = versions.acquire()) {
+            Object p = lease.prepared();
+            return p instanceof ProcessTier ? (ProcessTier) p : null;
+        } catch (IllegalStateException e) {
+            return null; // parked or removed in between
+        }
     }
 
     /** @return the short id of the version serving now, or null when none is */

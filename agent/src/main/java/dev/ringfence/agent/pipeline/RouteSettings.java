@@ -57,6 +57,13 @@ import java.util.Set;
  *   <tr><td>{@code policy.hosts}, {@code policy.env}</td><td>none</td><td>{@code host} or {@code host:port};
  *       variable names</td></tr>
  *   <tr><td>{@code policy.threads}, {@code policy.native}</td><td>{@code false}</td><td>as for {@code invoke --policy}</td></tr>
+ *   <tr><td>{@code isolation}</td><td>{@code in-process}</td><td>where the handler runs: {@code in-process} (a pooled
+ *       thread of this JVM) or {@code process} (a warm child JVM, see {@link Isolation}); {@code auto} is refused
+ *       until it is built</td></tr>
+ *   <tr><td>{@code heap}, {@code native}, {@code metaspace}</td><td>{@code 256m}, {@code 64m}, {@code 128m}</td>
+ *       <td>the child JVM's caps with {@code isolation=process}: {@code -Xmx} (at least {@code 8m}),
+ *       {@code -XX:MaxDirectMemorySize} (more than 0), {@code -XX:MaxMetaspaceSize} (at least {@code 16m});
+ *       read but unused in-process</td></tr>
  * </table>
  *
  * <p>A route's value replaces the global one key by key; lists are replaced, not appended to (an
@@ -78,10 +85,12 @@ import java.util.Set;
  * @param cpuShare the cores' worth of CPU the route's invocations may use together, 0 for no limit
  * @param allocRate the bytes per second the route's invocations may allocate together, 0 for no limit
  * @param policy what the handler may do beyond computing
+ * @param isolation where the handler runs, and the child JVM's caps when that is a process
  */
 public record RouteSettings(String handler, Budgets budgets, long slowNanos, int maxInflight, int maxQueue,
         long maxBodyBytes, long idleNanos, Breaker breaker, Retry retry, Pool pool, Fallback fallback,
-        QuarantineSettings quarantine, double cpuShare, long allocRate, Policy policy) {
+        QuarantineSettings quarantine, double cpuShare, long allocRate, Policy policy,
+        Isolation isolation) {
 
     /** The file in a route's folder that holds its settings. */
     public static final String FILE_NAME = "route.properties";
@@ -95,7 +104,8 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
             "breaker.failures", "breaker.successes", "breaker.openFor", "retry.max", "retry.base", "retry.cap",
             "idempotent", "pool.min", "pool.max", "pool.interval", "pool.cooldown", "fallback.status",
             "fallback.body", "fallback.contentType", "quarantine.after", "quarantine.for", "cpu.share", "alloc.rate", "policy.read",
-            "policy.write", "policy.hosts", "policy.env", "policy.threads", "policy.native")));
+            "policy.write", "policy.hosts", "policy.env", "policy.threads", "policy.native", "isolation", "heap",
+            "native", "metaspace")));
 
     static final SettingValues BUILT_IN = SettingValues.builtIn(builtIn());
 
@@ -127,6 +137,10 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
         m.put("alloc.rate", "off");
         m.put("policy.threads", "false");
         m.put("policy.native", "false");
+        m.put("isolation", "in-process");
+        m.put("heap", "256m");
+        m.put("native", "64m");
+        m.put("metaspace", "128m");
         return m;
     }
 
@@ -204,6 +218,40 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
     }
 
     /**
+     * Where a route's handler runs.
+     *
+     * <p>{@code in-process}: on a pooled thread of this JVM, under the instrumented budgets.
+     * {@code process}: in a warm child JVM started from the agent jar with its own caps (see
+     * {@link dev.ringfence.agent.process.WorkerProcess}), where a handler that cannot be stopped
+     * (a thread that never reaches a probe, native memory, a halt) is killed and replaced.
+     *
+     * @param process whether the handler runs in a child JVM
+     * @param heapBytes the child's {@code -Xmx}
+     * @param nativeBytes the child's {@code -XX:MaxDirectMemorySize}
+     * @param metaspaceBytes the child's {@code -XX:MaxMetaspaceSize}
+     */
+    public record Isolation(boolean process, long heapBytes, long nativeBytes, long metaspaceBytes) {
+        /** The smallest {@code heap}. */
+        public static final long MIN_HEAP = 8L << 20;
+        /** The smallest {@code metaspace}. */
+        public static final long MIN_METASPACE = 16L << 20;
+        /** In-process, with the default caps should the route move to a process. */
+        public static final Isolation IN_PROCESS = new Isolation(false, 256L << 20, 64L << 20, 128L << 20);
+
+        /** @throws IllegalArgumentException on a cap out of range */
+        public Isolation {
+            if (heapBytes < MIN_HEAP || nativeBytes <= 0 || metaspaceBytes < MIN_METASPACE) {
+                throw new IllegalArgumentException("isolation needs heap >= 8m, native > 0, metaspace >= 16m");
+            }
+        }
+
+        /** @return the tier's name as {@code /status} and JMX show it: {@code in-process} or {@code process} */
+        public String tier() {
+            return process ? "process" : "in-process";
+        }
+    }
+
+    /**
      * The response a route answers with while its breaker is open (degradation).
      *
      * @param status 200 to 599
@@ -238,6 +286,7 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
         Objects.requireNonNull(pool, "pool");
         Objects.requireNonNull(quarantine, "quarantine");
         Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(isolation, "isolation");
         if (handler == null || handler.isBlank()) {
             throw new IllegalArgumentException("a route needs a handler class");
         }
@@ -309,7 +358,32 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
                 breaker, retry(v), pool(v, maxInflight), fallback(v),
                 new QuarantineSettings((int) v.count("quarantine.after", 0, 1_000_000), v.duration("quarantine.for", 0)),
                 cpuShare(v), v.text("alloc.rate").trim().equals("off") ? 0 : v.size("alloc.rate", Long.MAX_VALUE / 2),
-                PolicySettings.policy(v));
+                PolicySettings.policy(v), isolation(v));
+    }
+
+    /** {@code in-process} or {@code process}, and the child's caps (read whatever the tier, so a bad one is found early). */
+    private static Isolation isolation(SettingValues v) {
+        String tier = v.text("isolation").trim();
+        if (tier.equals("auto")) {
+            throw v.error("isolation", "auto (escalating to a process when in-process cannot contain the handler) is not"
+                    + " built yet: use in-process or process");
+        }
+        if (!tier.equals("in-process") && !tier.equals("process")) {
+            throw v.error("isolation", "not a tier (in-process or process)");
+        }
+        long heap = v.size("heap", Long.MAX_VALUE / 2);
+        if (heap < Isolation.MIN_HEAP) {
+            throw v.error("heap", "less than 8m, too small for a JVM");
+        }
+        long direct = v.size("native", Long.MAX_VALUE / 2);
+        if (direct <= 0) {
+            throw v.error("native", "must be more than 0");
+        }
+        long metaspace = v.size("metaspace", Long.MAX_VALUE / 2);
+        if (metaspace < Isolation.MIN_METASPACE) {
+            throw v.error("metaspace", "less than 16m, too small for a JVM");
+        }
+        return new Isolation(tier.equals("process"), heap, direct, metaspace);
     }
 
     /** {@code off}, a number of cores, or a percentage of this machine's cores; 0 is off. */

@@ -412,6 +412,11 @@ public final class WorkerProcess implements AutoCloseable {
         return child == null ? -1 : child.process.pid();
     }
 
+    /** @return why the last child could not start (its own words, or the launch's error), or null */
+    public String startFailure() {
+        return startFailure;
+    }
+
     /** @return how many children were started so far */
     public synchronized long childrenStarted() {
         return started;

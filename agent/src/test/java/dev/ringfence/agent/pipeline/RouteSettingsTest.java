@@ -268,4 +268,58 @@ class RouteSettingsTest {
         assertEquals(64L << 20, RouteSettings.of(Map.of("handler", "a.B", "alloc.rate", "64m"), null, RouteDefaults.NONE)
                 .allocRate());
     }
+
+    @Test
+    void shouldRunInProcessWithTheDefaultCapsUnlessToldOtherwise() {
+        RouteSettings s = RouteSettings.of(Map.of("handler", "a.B"), null, RouteDefaults.NONE);
+
+        assertEquals(RouteSettings.Isolation.IN_PROCESS, s.isolation());
+        assertEquals("in-process", s.isolation().tier());
+    }
+
+    @Test
+    void shouldReadTheProcessTierAndItsCaps() {
+        RouteSettings s = RouteSettings.of(Map.of("handler", "a.B", "isolation", "process", "heap", "64m", "native", "8m",
+                "metaspace", "32m"), null, RouteDefaults.NONE);
+
+        assertEquals(new RouteSettings.Isolation(true, 64L << 20, 8L << 20, 32L << 20), s.isolation());
+        assertEquals("process", s.isolation().tier());
+    }
+
+    @Test
+    void shouldTakeTheTierFromTheGlobalDefaultsAndLetARouteGoBack() {
+        RouteDefaults process = RouteDefaults.of(Map.of("isolation", "process", "heap", "128m"), null);
+
+        assertTrue(RouteSettings.of(Map.of("handler", "a.B"), null, process).isolation().process());
+        RouteSettings back = RouteSettings.of(Map.of("handler", "a.B", "isolation", "in-process"), null, process);
+        assertFalse(back.isolation().process());
+        assertEquals(128L << 20, back.isolation().heapBytes());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "isolation=auto|isolation=auto: auto (escalating to a process when in-process cannot contain the handler) is not built yet",
+        "isolation=thread|isolation=thread: not a tier (in-process or process)",
+        "isolation=|isolation=: not a tier",
+        "heap=4m|heap=4m: less than 8m",
+        "heap=lots|heap=lots: not a size",
+        "native=0|native=0: must be more than 0",
+        "metaspace=8m|metaspace=8m: less than 16m"})
+    void shouldRefuseABadTierOrCapNamingTheKey(String line, String expected) throws Exception {
+        Path file = route("handler=a.B\n" + line + "\n");
+
+        SettingsException e = assertThrows(SettingsException.class, () -> RouteSettings.read(file, RouteDefaults.NONE));
+
+        assertTrue(e.getMessage().startsWith(file + ": " + expected), e.getMessage());
+        assertEquals(line.substring(0, line.indexOf('=')), e.key());
+    }
+
+    @Test
+    void shouldSeeAChangeOfTierAsAChangeOfSettings() {
+        RouteSettings a = RouteSettings.of(Map.of("handler", "a.B"), null, RouteDefaults.NONE);
+        RouteSettings b = RouteSettings.of(Map.of("handler", "a.B", "isolation", "process"), null, RouteDefaults.NONE);
+
+        assertTrue(Route.same(a, RouteSettings.of(Map.of("handler", "a.B"), null, RouteDefaults.NONE)));
+        assertFalse(Route.same(a, b));
+    }
 }

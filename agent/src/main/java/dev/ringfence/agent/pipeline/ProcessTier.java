@@ -1,0 +1,165 @@
+package dev.ringfence.agent.pipeline;
+
+import dev.ringfence.agent.process.RequestTooLargeException;
+import dev.ringfence.agent.process.WorkerProcess;
+import dev.ringfence.agent.process.WorkerSpec;
+import dev.ringfence.api.Outcome;
+import dev.ringfence.api.Request;
+import dev.ringfence.loader.HandlerVersion;
+import dev.ringfence.loader.VersionException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.CodeSource;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One version of a route on the process tier: a warm {@link WorkerProcess} running the version's
+ * classpath and handler class under the route's budgets, policy and caps. What the version's leases
+ * carry instead of an {@link InProcessRoute}; closed (its child stopped) when the version retires,
+ * that is after its last request finished ({@link dev.ringfence.loader.HandlerVersions}).
+ *
+ * <p>Thread-safe: {@link #attempt} may be called from many threads; the child runs one request at a
+ * time and the others wait for their turn within their own deadline.
+ */
+final class ProcessTier implements AutoCloseable {
+    /** How long a new child may take to be ready before the update fails. */
+    static final long READY_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+    /**
+     * The largest body a request to a child may carry: what the default ring takes, less 16 KiB
+     * for the request's other fields (a request whose headers do not fit ends {@code ERROR}).
+     */
+    static final long MAX_BODY_BYTES = WorkerSpec.DEFAULT_RING_CAPACITY / 8 - 8 - (16 << 10);
+
+    private static final AtomicLong POLICY_FILES = new AtomicLong();
+
+    private final HandlerVersion version;
+    private final WorkerProcess worker;
+    /** Read by every child the worker starts (replacements too): deleted with the tier. */
+    private final Path policyFile;
+
+    private ProcessTier(HandlerVersion version, WorkerProcess worker, Path policyFile) {
+        this.version = version;
+        this.worker = worker;
+        this.policyFile = policyFile;
+    }
+
+    /**
+     * Starts a child for a version and waits until it is ready.
+     *
+     * @param route the route's name (names the work directory)
+     * @param version the version (its classpath is what the child loads)
+     * @param s the route's settings
+     * @return the ready tier
+     * @throws VersionException with the child's own reason when it could not start
+     */
+    static ProcessTier open(String route, HandlerVersion version, RouteSettings s) throws VersionException {
+        Path jar = agentJar();
+        Path work = workDir(route);
+        Path policy = work.resolve("policy-" + version.shortId() + "-" + POLICY_FILES.incrementAndGet() + ".properties");
+        try (OutputStream out = Files.newOutputStream(policy)) {
+            s.policy().toProperties().store(out, "route " + route + ", version " + version.shortId());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the worker's policy file " + policy, e);
+        }
+        RouteSettings.Isolation i = s.isolation();
+        WorkerSpec.Caps caps = new WorkerSpec.Caps(i.heapBytes(), Math.min(16L << 20, i.heapBytes()), i.nativeBytes(),
+                i.metaspaceBytes(), WorkerSpec.Caps.DEFAULT.threadStackBytes());
+        WorkerSpec spec = new WorkerSpec(jar, version.classpath(), s.handler(), s.budgets(), policy, null, caps,
+                WorkerSpec.DEFAULT_RING_CAPACITY, work);
+        WorkerProcess worker = WorkerProcess.of(spec);
+        boolean ready = false;
+        try {
+            worker.start();
+            ready = worker.awaitReady(READY_NANOS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            if (!ready) {
+                String why = worker.startFailure();
+                worker.close();
+                deleteQuietly(policy);
+                throw new VersionException(VersionException.Reason.CONSTRUCTOR_FAILED, "the worker process of "
+                        + s.handler() + " did not start: " + (why != null ? why
+                        : "not ready within " + TimeUnit.NANOSECONDS.toSeconds(READY_NANOS) + " s"));
+            }
+        }
+        return new ProcessTier(version, worker, policy);
+    }
+
+    /**
+     * Runs one attempt of a request in the child.
+     *
+     * @param request the request
+     * @param remainingNanos what is left of its deadline
+     * @return how it ended, by the deadline; {@code CRASHED} when the child died with it
+     */
+    InvocationResult attempt(Request request, long remainingNanos) {
+        try {
+            InvocationResult r = worker.invoke(request, remainingNanos);
+            return !r.version().equals(Route.NO_VERSION) ? r : new InvocationResult(r.requestId(), r.outcome(),
+                    r.response(), r.message(), r.wallNanos(), r.cpuNanos(), r.allocatedBytes(), r.fuel(),
+                    version.shortId(), r.abandoned());
+        } catch (RequestTooLargeException e) {
+            return InvocationResult.refused(request.requestId(), Outcome.ERROR, null, e.getMessage(), 0,
+                    version.shortId());
+        }
+    }
+
+    /** @return the current child's pid, or -1 while none runs */
+    long pid() {
+        return worker.pid();
+    }
+
+    /** @return children started for this version so far (the first included) */
+    long childrenStarted() {
+        return worker.childrenStarted();
+    }
+
+    /** Stops the child. */
+    @Override
+    public void close() {
+        worker.close();
+        deleteQuietly(policyFile);
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            // a file left in the temporary directory: harmless
+        }
+    }
+
+    /** The running agent's own jar: where a ringfence class was loaded from. */
+    private static Path agentJar() throws VersionException {
+        CodeSource cs = ProcessTier.class.getProtectionDomain().getCodeSource();
+        Path p = null;
+        try {
+            p = cs == null || cs.getLocation() == null ? null : Path.of(cs.getLocation().toURI());
+        } catch (URISyntaxException | IllegalArgumentException e) {
+            // not a file: no jar to start a child from
+        }
+        if (p == null || !Files.isRegularFile(p)) {
+            throw new VersionException(VersionException.Reason.CONSTRUCTOR_FAILED,
+                    "isolation=process needs ringfence running from its agent jar (it runs from " + p + ")");
+        }
+        return p;
+    }
+
+    private static Path workDir(String route) {
+        try {
+            Path d = Path.of(System.getProperty("java.io.tmpdir"), "ringfence-workers-" + ProcessHandle.current().pid(),
+                    route);
+            Files.createDirectories(d);
+            return d;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the worker directory of route " + route, e);
+        }
+    }
+}

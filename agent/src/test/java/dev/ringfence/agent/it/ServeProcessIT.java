@@ -1,0 +1,290 @@
+package dev.ringfence.agent.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ringfence.agent.pipeline.TestJars;
+import fixtures.process.Echo;
+import fixtures.process.MarksThenWaits;
+import fixtures.serve.Uninterruptible;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * {@code serve DIR} with routes on {@code isolation=process}, in a forked JVM over real HTTP on
+ * loopback: each route's handler runs in a child JVM the server started from its own agent jar.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ServeProcessIT {
+    private static final Pattern LISTENING = Pattern.compile("listening on (http://\\S+)");
+    private static final long LONG = TimeUnit.SECONDS.toNanos(60);
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private static Path dir;
+    private static Path marks;
+    private static Path fixtures;
+    private static Path out;
+    private static Path err;
+    private static Process server;
+    private static String base;
+
+    private static void route(String name, String settings) throws IOException {
+        Path folder = Files.createDirectories(dir.resolve(name));
+        Files.copy(fixtures, folder.resolve("fixtures.jar"));
+        Files.writeString(folder.resolve("route.properties"), settings);
+    }
+
+    @BeforeAll
+    static void startServer() throws Exception {
+        dir = Files.createTempDirectory("ringfence-serve-process-it");
+        marks = Files.createTempDirectory("ringfence-marks").toRealPath();
+        fixtures = TestJars.jar(Files.createTempDirectory("ringfence-fixtures").resolve("fixtures.jar"), "process-it",
+                Echo.class, Uninterruptible.class, MarksThenWaits.class);
+        route("echo", "handler=fixtures.process.Echo\nisolation=process\nheap=64m\n");
+        route("stuck", "handler=fixtures.serve.Uninterruptible\nisolation=process\ntimeout=300ms\nretry.max=0\n"
+                + "breaker.failures=1000\n");
+        route("killed", "handler=fixtures.process.MarksThenWaits\nisolation=process\ntimeout=60s\nretry.max=0\n"
+                + "breaker.failures=1000\npolicy.write=" + marks + "\n");
+        route("missing", "handler=fixtures.process.Missing\nisolation=process\n");
+        route("lazy", "handler=fixtures.process.Echo\nisolation=process\nidle=1s\n");
+        out = Files.createTempFile("ringfence-serve-process", ".out");
+        err = Files.createTempFile("ringfence-serve-process", ".err");
+        server = new ProcessBuilder(Cli.JAVA, "-Xmx256m", "-jar", Cli.AGENT_JAR.toString(), "serve", dir.toString(),
+                "--port", "0").redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        long until = System.nanoTime() + LONG;
+        while (base == null && System.nanoTime() < until && server.isAlive()) {
+            Matcher m = LISTENING.matcher(Files.readString(out));
+            if (m.find()) {
+                base = m.group(1);
+            } else {
+                Thread.sleep(50);
+            }
+        }
+        assertNotNull(base, () -> "the server did not say where it listens:\n" + read(out) + read(err));
+    }
+
+    @AfterAll
+    static void stopServer() throws Exception {
+        if (server != null) {
+            List<ProcessHandle> left = server.descendants().toList();
+            server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            left.forEach(ProcessHandle::destroyForcibly);
+        }
+        for (Path d : new Path[] {dir, marks, fixtures.getParent()}) {
+            try (Stream<Path> all = Files.walk(d)) {
+                for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+        Files.deleteIfExists(out);
+        Files.deleteIfExists(err);
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
+    private static HttpResponse<String> get(String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(90)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String outcome(HttpResponse<?> r) {
+        return r.headers().firstValue("X-Ringfence-Outcome").orElse("(none)");
+    }
+
+    /** The route's object in {@code /status}: from its name to the next route's. */
+    private static String status(String route) throws Exception {
+        String body = get("/status").body();
+        int at = body.indexOf("{\"name\":\"" + route + "\"");
+        assertTrue(at >= 0, body);
+        int next = body.indexOf("{\"name\":", at + 1);
+        return body.substring(at, next < 0 ? body.length() : next);
+    }
+
+    private static long number(String json, String key) {
+        Matcher m = Pattern.compile("\"" + key + "\":(-?\\d+)").matcher(json);
+        assertTrue(m.find(), key + " in " + json);
+        return Long.parseLong(m.group(1));
+    }
+
+    private static boolean childOfServer(long pid) {
+        return server.descendants().anyMatch(p -> p.pid() == pid);
+    }
+
+    @Test
+    @Order(1)
+    void shouldAnswerFromAChildProcessOfTheServer() throws Exception {
+        HttpResponse<String> r = get("/fn/echo/some/path?q=ada");
+
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("OK", outcome(r));
+        assertEquals("GET /some/path q=ada", r.headers().firstValue("x-echo").orElse(null), r.headers().toString());
+        String s = status("echo");
+        assertTrue(s.contains("\"tier\":\"process\""), s);
+        long pid = number(s, "childPid");
+        assertNotEquals(server.pid(), pid);
+        assertTrue(childOfServer(pid), "child " + pid + " is not the server's: " + s);
+        assertTrue(ProcessHandle.of(pid).orElseThrow().info().commandLine().orElse("").contains("-Xmx" + (64L << 20)),
+                "the heap cap reaches the child");
+        assertTrue(status("stuck").contains("\"tier\":\"process\""));
+    }
+
+    @Test
+    @Order(2)
+    void shouldAnswer504ForAStuckHandlerAndServeTheNextRequestFromAReplacement() throws Exception {
+        long first = number(status("stuck"), "childPid");
+
+        HttpResponse<String> r = get("/fn/stuck?stuck=1");
+
+        assertEquals(504, r.statusCode(), r.body());
+        assertEquals("TIMEOUT", outcome(r));
+        // the replacement is a fresh JVM: until it is ready, 300 ms requests end TIMEOUT waiting for it
+        HttpResponse<String> next = get("/fn/stuck");
+        long until = System.nanoTime() + LONG;
+        while (next.statusCode() == 504 && next.body().contains("no worker process was ready") && System.nanoTime() < until) {
+            Thread.sleep(100);
+            next = get("/fn/stuck");
+        }
+        assertEquals(200, next.statusCode(), next.body());
+        assertEquals("free", next.body());
+        String s = status("stuck");
+        assertNotEquals(first, number(s, "childPid"));
+        assertTrue(number(s, "childrenStarted") >= 2, s);
+        assertTrue(ProcessHandle.of(first).map(p -> !p.isAlive()).orElse(true), "the stuck child was killed");
+    }
+
+    @Test
+    @Order(3)
+    void shouldAnswer502WhenTheChildIsKilledMidRequestAndServeAgain() throws Exception {
+        long pid = number(status("killed"), "childPid");
+        Path mark = marks.resolve("running");
+        CompletableFuture<HttpResponse<String>> inFlight = CompletableFuture.supplyAsync(() -> {
+            try {
+                return get("/fn/killed?mark=" + URLEncoder.encode(mark.toString(), StandardCharsets.UTF_8));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        long until = System.nanoTime() + LONG;
+        while (!Files.exists(mark) && System.nanoTime() < until && !inFlight.isDone()) {
+            Thread.sleep(10);
+        }
+        assertTrue(Files.exists(mark), () -> "the handler did not start: " + (inFlight.isDone() ? inFlight.join().body()
+                : "still waiting"));
+
+        assertTrue(ProcessHandle.of(pid).orElseThrow().destroyForcibly()); // SIGKILL
+        HttpResponse<String> r = inFlight.get(60, TimeUnit.SECONDS);
+
+        assertEquals(502, r.statusCode(), r.body());
+        assertEquals("CRASHED", outcome(r));
+        HttpResponse<String> next = get("/fn/killed");
+        assertEquals(200, next.statusCode(), next.body());
+        assertEquals("free", next.body());
+        assertNotEquals(pid, number(status("killed"), "childPid"));
+    }
+
+    @Test
+    @Order(4)
+    void shouldFailTheUpdateWithTheChildsReasonWhenItCannotStart() throws Exception {
+        String s = status("missing");
+
+        assertTrue(s.contains("\"ok\":false"), s);
+        assertTrue(s.contains("did not start") && s.contains("fixtures.process.Missing"), s);
+        assertEquals(500, get("/fn/missing").statusCode());
+    }
+
+    @Test
+    @Order(5)
+    void shouldExposeMetricsThatPromtoolAccepts() throws Exception {
+        HttpResponse<String> m = get("/metrics");
+        assertEquals(200, m.statusCode());
+        assertTrue(m.body().contains("ringfence_requests_total{route=\"killed\",outcome=\"CRASHED\"} 1"), m.body());
+        Path promtool = Path.of("/usr/bin/promtool");
+        if (Files.isExecutable(promtool)) {
+            Process p = new ProcessBuilder(promtool.toString(), "check", "metrics").redirectErrorStream(true).start();
+            try (OutputStream in = p.getOutputStream()) {
+                in.write(m.body().getBytes(StandardCharsets.UTF_8));
+            }
+            String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "promtool did not finish");
+            assertEquals(0, p.exitValue(), said);
+            assertEquals("", said.trim(), "promtool's lint findings");
+        }
+    }
+
+    @Test
+    @Order(6)
+    void shouldStopTheChildWhenTheRouteScalesToZeroAndStartOneForTheNextRequest() throws Exception {
+        assertEquals(200, get("/fn/lazy?q=1").statusCode());
+        long pid = number(status("lazy"), "childPid");
+        ProcessHandle first = ProcessHandle.of(pid).orElseThrow();
+        long until = System.nanoTime() + LONG;
+        while (!status("lazy").contains("\"parked\":true") && System.nanoTime() < until) {
+            Thread.sleep(100);
+        }
+        assertTrue(status("lazy").contains("\"parked\":true"), status("lazy"));
+        first.onExit().get(30, TimeUnit.SECONDS); // the parked version's child is stopped
+
+        HttpResponse<String> r = get("/fn/lazy?q=2");
+
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("GET / q=2", r.headers().firstValue("x-echo").orElse(null));
+        String s = status("lazy");
+        assertNotEquals(pid, number(s, "childPid"));
+        assertTrue(number(s, "coldStarts") >= 1, s);
+    }
+
+    @Test
+    @Order(7)
+    void shouldLeaveNoChildBehindWhenTheRouteFoldersAreRemoved() throws Exception {
+        assertFalse(server.descendants().toList().isEmpty(), "children run before the removal");
+        for (String name : List.of("echo", "stuck", "killed", "missing", "lazy")) {
+            try (Stream<Path> all = Files.walk(dir.resolve(name))) {
+                for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+        long until = System.nanoTime() + LONG;
+        while (System.nanoTime() < until && (get("/status").body().contains("\"name\":\"echo\"")
+                || server.descendants().anyMatch(ProcessHandle::isAlive))) {
+            Thread.sleep(50);
+        }
+
+        assertFalse(get("/status").body().contains("\"name\":\"echo\""), "the route is gone");
+        assertEquals(List.of(), server.descendants().filter(ProcessHandle::isAlive)
+                .map(p -> p.pid() + " " + p.info().commandLine().orElse("")).toList());
+        assertTrue(server.isAlive(), read(err));
+    }
+}
