@@ -95,6 +95,12 @@ public final class ShareQuota {
         return new ShareQuota(cores, bytesPerSecond, System.nanoTime());
     }
 
+    /** Like {@link #of}, with the first period starting at {@code startNanos} (for tests on given instants). */
+    static ShareQuota startingAt(double cores, long bytesPerSecond, long startNanos) {
+        of(cores, bytesPerSecond); // the same checks
+        return new ShareQuota(cores, bytesPerSecond, startNanos);
+    }
+
     /** @return the CPU share, in cores; 0 for none */
     public double cores() {
         return cores;

@@ -13,8 +13,8 @@ class ShareQuotaTest {
 
     @Test
     void shouldThrottleOnceAPeriodsQuotaIsUsedAndCarryTheDebtOver() {
-        ShareQuota q = ShareQuota.of(0.25, 0); // 2.5 ms of CPU per 10 ms period
         long t0 = System.nanoTime();
+        ShareQuota q = ShareQuota.startingAt(0.25, 0, t0); // 2.5 ms of CPU per 10 ms period
         assertFalse(q.charge(2 * MS, 0, t0));
         assertTrue(q.charge(5 * MS, 0, t0 + MS), "7 ms used of a 2.5 ms quota");
         assertEquals(1, q.throttles());
@@ -28,8 +28,8 @@ class ShareQuotaTest {
 
     @Test
     void shouldForgetUsedTimeAfterAnIdleStretch() {
-        ShareQuota q = ShareQuota.of(1, 0);
         long t0 = System.nanoTime();
+        ShareQuota q = ShareQuota.startingAt(1, 0, t0);
         assertTrue(q.charge(50 * MS, 0, t0));
         assertFalse(q.charge(MS, 0, t0 + 10_000 * MS), "ten seconds later the debt is long paid");
     }
@@ -45,8 +45,8 @@ class ShareQuotaTest {
 
     @Test
     void shouldThrottleOnEitherShareAndIgnoreWhatItDoesNotCharge() {
-        ShareQuota q = ShareQuota.of(0, 100_000_000L); // 1 MB per 10 ms period
         long t0 = System.nanoTime();
+        ShareQuota q = ShareQuota.startingAt(0, 100_000_000L, t0); // 1 MB per 10 ms period
         assertFalse(q.charge(50 * MS, 500_000, t0), "CPU is not charged on an allocation share");
         assertTrue(q.charge(0, 3_000_000, t0 + MS), "3.5 MB of a 1 MB period");
         assertTrue(q.throttled(t0 + 25 * MS), "three periods to pay it off");
