@@ -37,9 +37,11 @@ import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
  * <p>One serving thread, a host thread of the sandbox's executor, reads the request ring and runs
  * each request on itself ({@link MeteredExecutor#runHere}: no hand-off to a worker), under the
  * version's policy and the child's budgets with the wall budget the request brings. When a
- * handler trips and its thread does not come back, the executor's watchdog answers for it: the
- * response is then written from the watchdog's thread (writes are serialised) and flagged
- * {@link Frames#FLAG_RECYCLE}, since this child can serve nothing more until that thread returns.
+ * handler trips and its thread has not left it a moment later, the executor's watchdog answers for
+ * it: the response is then written from the watchdog's thread (writes are serialised), and the next
+ * request waits in the ring until the serving thread is back. If it is not back a grace after the
+ * trip, it is abandoned and the child halts ({@link #EXIT_THREAD_ABANDONED}): with its one serving
+ * thread lost it can serve nothing more, and the host replaces it.
  * A daemon thread checks every {@value #PARENT_CHECK_MILLIS} ms that the parent still lives and
  * halts the JVM when it does not.
  *
@@ -57,6 +59,11 @@ public final class WorkerLoop {
     public static final int EXIT_START_FAILED = 2;
     /** Exit code when the parent died. */
     public static final int EXIT_PARENT_GONE = 3;
+    /**
+     * Exit code after the serving thread was abandoned in a handler (still there a grace after its
+     * trip): a child with one serving thread can serve no more, so it ends and the host replaces it.
+     */
+    public static final int EXIT_THREAD_ABANDONED = 4;
 
     static final long PARENT_CHECK_MILLIS = 100;
     static final long MAX_PARK_MICROS = 1000;
@@ -271,8 +278,10 @@ public final class WorkerLoop {
         Budgets b = new Budgets(wall, budgets.cpuNanos(), budgets.fuel(), budgets.allocBytes());
         InvocationResult r;
         try {
-            r = route.attempt(f.request(), b, null, given -> send(f.frameId(), Frames.FLAG_RECYCLE, given), lost -> {
-            });
+            // answered by the watchdog a moment after a trip while this thread was still in the handler:
+            // late, not lost; the child stays, and the next request waits until this thread is back
+            r = route.attempt(f.request(), b, null, given -> send(f.frameId(), 0, given),
+                    lost -> Runtime.getRuntime().halt(EXIT_THREAD_ABANDONED));
         } catch (HandedOffException e) {
             return; // answered by the watchdog already
         }
