@@ -110,19 +110,7 @@ public final class MeteredExecutor {
      */
     public <T> RunResult<T> run(Budgets budgets, Policy policy, ClassLoader contextLoader, ShareQuota quota,
             Callable<T> task) {
-        GateStatus.requireGates();
-        boolean guarded = contextLoader instanceof SandboxedLoader
-                && ((SandboxedLoader) contextLoader).metering() == Metering.GUARD;
-        if (budgets.fuel() > 0 && guarded) {
-            throw new IllegalArgumentException("a fuel budget needs counting probes: load the version with Metering.COUNT");
-        }
-        Meter meter = new Meter(budgets, policy);
-        meter.useGuard(Guard.of(contextLoader));
-        meter.useQuota(quota);
-        if (guarded) {
-            meter.uncounted();
-        }
-        Job<T> job = new Job<>(meter, contextLoader, task);
+        Job<T> job = job(budgets, policy, contextLoader, quota, task);
         long start = System.nanoTime();
         Worker w = take();
         w.submit(job);
@@ -168,19 +156,7 @@ public final class MeteredExecutor {
             return run(budgets, policy, contextLoader, quota, task);
         }
         SandboxThread t = (SandboxThread) current;
-        GateStatus.requireGates();
-        boolean guarded = contextLoader instanceof SandboxedLoader
-                && ((SandboxedLoader) contextLoader).metering() == Metering.GUARD;
-        if (budgets.fuel() > 0 && guarded) {
-            throw new IllegalArgumentException("a fuel budget needs counting probes: load the version with Metering.COUNT");
-        }
-        Meter meter = new Meter(budgets, policy);
-        meter.useGuard(Guard.of(contextLoader));
-        meter.useQuota(quota);
-        if (guarded) {
-            meter.uncounted();
-        }
-        Job<T> job = new Job<>(meter, contextLoader, task);
+        Job<T> job = job(budgets, policy, contextLoader, quota, task);
         Watchdog.Watched<T> w = new Watchdog.Watched<>(job, t, budgets, System.nanoTime(), onAnswer, onAbandon);
         Watchdog dog = watchdog();
         ThreadReset.HostState host = ThreadReset.stash(t);
@@ -196,6 +172,27 @@ public final class MeteredExecutor {
             throw new HandedOffException();
         }
         return job.result;
+    }
+
+    /**
+     * A task and its meter: checks that the gates are in force and that a fuel budget meets
+     * counting probes, and gives the meter the version's guard, the quota and the probe flavour.
+     */
+    private static <T> Job<T> job(Budgets budgets, Policy policy, ClassLoader contextLoader, ShareQuota quota,
+            Callable<T> task) {
+        GateStatus.requireGates();
+        boolean guarded = contextLoader instanceof SandboxedLoader
+                && ((SandboxedLoader) contextLoader).metering() == Metering.GUARD;
+        if (budgets.fuel() > 0 && guarded) {
+            throw new IllegalArgumentException("a fuel budget needs counting probes: load the version with Metering.COUNT");
+        }
+        Meter meter = new Meter(budgets, policy);
+        meter.useGuard(Guard.of(contextLoader));
+        meter.useQuota(quota);
+        if (guarded) {
+            meter.uncounted();
+        }
+        return new Job<>(meter, contextLoader, task);
     }
 
     private Watchdog watchdog() {

@@ -4,13 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.File;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
+import dev.ringfence.agent.it.Promtool;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,36 +15,11 @@ import org.junit.jupiter.api.Test;
  * Skipped otherwise.
  */
 class PrometheusTextPromtoolTest {
-    private static Path promtool() {
-        String given = System.getProperty("ringfence.promtool");
-        if (given != null && !given.isBlank()) {
-            return Path.of(given);
-        }
-        String path = System.getenv("PATH");
-        if (path != null) {
-            for (String dir : path.split(File.pathSeparator)) {
-                Path p = Path.of(dir, "promtool");
-                if (Files.isExecutable(p)) {
-                    return p;
-                }
-            }
-        }
-        return null;
-    }
-
     private static String[] check(String exposition) throws IOException, InterruptedException {
-        Path tool = promtool();
-        assumeTrue(tool != null && Files.isExecutable(tool), "promtool not found (apt-get install prometheus, or -Dringfence.promtool=PATH)");
-        Process p = new ProcessBuilder(tool.toString(), "check", "metrics").redirectErrorStream(true).start();
-        try (OutputStream in = p.getOutputStream()) {
-            in.write(exposition.getBytes(StandardCharsets.UTF_8));
-        }
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("promtool did not finish");
-        }
-        return new String[] {Integer.toString(p.exitValue()), output};
+        Path tool = Promtool.find();
+        assumeTrue(tool != null, "promtool not found (apt-get install prometheus, or -Dringfence.promtool=PATH)");
+        Promtool.Verdict v = Promtool.check(tool, exposition);
+        return new String[] {Integer.toString(v.exitCode()), v.output()};
     }
 
     @Test

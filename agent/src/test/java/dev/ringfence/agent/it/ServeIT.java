@@ -297,16 +297,11 @@ class ServeIT {
         assertTrue(m.body().contains("ringfence_requests_total{route=\"spin\",outcome=\"CPU_EXCEEDED\"} 1"), m.body());
         assertTrue(m.body().contains("ringfence_rejections_total{route=\"sleep\"}"), m.body());
         assertTrue(m.body().contains("ringfence_jvm_metaspace_used_bytes"), m.body());
-        String promtool = promtool();
+        Path promtool = Promtool.find();
         if (promtool != null) { // the whole page, as served, through the real checker (apt-get install prometheus)
-            Process p = new ProcessBuilder(promtool, "check", "metrics").redirectErrorStream(true).start();
-            try (OutputStream in = p.getOutputStream()) {
-                in.write(m.body().getBytes(StandardCharsets.UTF_8));
-            }
-            String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "promtool did not finish");
-            assertEquals(0, p.exitValue(), said);
-            assertEquals("", said.trim(), "promtool's lint findings");
+            Promtool.Verdict v = Promtool.check(promtool, m.body());
+            assertEquals(0, v.exitCode(), v.output());
+            assertEquals("", v.output().trim(), "promtool's lint findings");
         }
         HttpResponse<String> s = get("/status");
         assertEquals(200, s.statusCode());
@@ -325,20 +320,5 @@ class ServeIT {
         String log = read(err);
         assertTrue(log.contains("\"event\":\"stopped\""), log);
         assertTrue(log.contains("\"event\":\"reload\",\"route\":\"hello\""), log);
-    }
-
-    /** @return {@code promtool} from {@code -Dringfence.promtool} or the {@code PATH}, or null when there is none */
-    private static String promtool() {
-        String given = System.getProperty("ringfence.promtool");
-        if (given != null && Files.isExecutable(Path.of(given))) {
-            return given;
-        }
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
-            Path p = Path.of(dir.isEmpty() ? "." : dir, "promtool");
-            if (Files.isExecutable(p)) {
-                return p.toString();
-            }
-        }
-        return null;
     }
 }
