@@ -280,4 +280,28 @@ public final class RingfenceEvents {
             event.commit();
         }
     }
+
+    /**
+     * Emits {@code ringfence.Escalated}.
+     *
+     * @param route the route
+     * @param version the handler version that moved to the process tier
+     * @param reason {@code native-budget}, {@code native-library}, {@code stuck-thread} or {@code leaked-loader}
+     * @param requestId the request that showed it, or {@code null}
+     * @param message detail, or {@code null}
+     */
+    public static void escalated(String route, String version, String reason, String requestId, String message) {
+        if (!FlightRecorder.isInitialized()) {
+            return;
+        }
+        EscalatedEvent event = new EscalatedEvent();
+        if (event.shouldCommit()) {
+            event.route = route;
+            event.version = version;
+            event.reason = reason;
+            event.requestId = requestId;
+            event.message = message;
+            event.commit();
+        }
+    }
 }

@@ -172,6 +172,19 @@ class RingfenceEventsTest {
     }
 
     @Test
+    void shouldRecordEscalatedFields() throws Exception {
+        Path file = JfrFiles.record(dir.resolve("escalated.jfr"), () ->
+                RingfenceEvents.escalated("orders", "v2", "stuck-thread", "req-4", "the handler thread did not stop"));
+
+        RecordedEvent event = JfrFiles.only(file, EscalatedEvent.NAME);
+        assertEquals("orders", event.getString("route"));
+        assertEquals("v2", event.getString("version"));
+        assertEquals("stuck-thread", event.getString("reason"));
+        assertEquals("req-4", event.getString("requestId"));
+        assertEquals("the handler thread did not stop", event.getString("message"));
+    }
+
+    @Test
     void shouldRecordQuarantinedFields() throws Exception {
         Path file = JfrFiles.record(dir.resolve("quarantined.jfr"), () ->
                 RingfenceEvents.quarantined("orders", "v1", "req-9", "TIMEOUT", 1, 60_000_000_000L,
@@ -199,11 +212,12 @@ class RingfenceEventsTest {
             RingfenceEvents.loaderLeaked("r", "v", "c", 1);
             RingfenceEvents.breakerTransition("r", "CLOSED", "OPEN");
             RingfenceEvents.quarantined("r", "v", "q", "TIMEOUT", 1, 0, null);
+            RingfenceEvents.escalated("r", "v", "stuck-thread", "q", null);
         });
 
         for (String name : new String[] {InvocationEvent.NAME, BudgetExceededEvent.NAME,
             DeniedEvent.NAME, VersionLoadedEvent.NAME, VersionUnloadedEvent.NAME,
-            LoaderLeakedEvent.NAME, BreakerTransitionEvent.NAME, QuarantinedEvent.NAME}) {
+            LoaderLeakedEvent.NAME, BreakerTransitionEvent.NAME, QuarantinedEvent.NAME, EscalatedEvent.NAME}) {
             RecordedEvent event = JfrFiles.only(file, name);
             assertEquals("ringfence", event.getEventType().getCategoryNames().get(0), name);
             assertNotNull(event.getEventType().getLabel(), name);

@@ -1,5 +1,6 @@
 package dev.ringfence.agent.cli;
 
+import dev.ringfence.agent.gates.Gates;
 import dev.ringfence.agent.pipeline.HandlerStartException;
 import dev.ringfence.agent.pipeline.InProcessRoute;
 import dev.ringfence.agent.process.WorkerLoop;
@@ -30,6 +31,7 @@ final class WorkerCommand {
     }
 
     static int run(List<String> args, PrintStream err) {
+        Gates.honourNativeLibraries(); // a child: policy.native means what it says here
         List<String> rest = new ArrayList<>(args);
         if (rest.remove("--pipe")) {
             InvokeOptions o = InvokeOptions.parse(rest);

@@ -142,8 +142,7 @@ final class GateKeeper implements GateHook {
             case LIVE_THREAD:
                 return a instanceof Thread && ((Thread) a).isAlive() ? "" : null;
             case NATIVE:
-                return policy.nativeLibrariesAllowed() || (a instanceof Class<?> && Callers.jdk((Class<?>) a)) ? null
-                        : (b instanceof String ? b + " " : "") + "from " + Callers.name((Class<?>) a);
+                return nativeLibrary(policy, a, b);
             case ACCESSIBLE:
                 return accessible((Class<?>) a, (Class<?>) b);
             case PRIVATE_LOOKUP:
@@ -173,6 +172,21 @@ final class GateKeeper implements GateHook {
             default:
                 return fileOrNetwork(kind, policy, a, b, n);
         }
+    }
+
+    /**
+     * A native library (or native access) is allowed for the JDK's own classes, and for handler
+     * code only where the policy allows it and this JVM honours that: a process-tier child.
+     */
+    private static String nativeLibrary(Policy policy, Object a, Object b) {
+        if (a instanceof Class<?> && Callers.jdk((Class<?>) a)) {
+            return null;
+        }
+        String what = (b instanceof String ? b + " " : "") + "from " + Callers.name((Class<?>) a);
+        if (!policy.nativeLibrariesAllowed()) {
+            return what;
+        }
+        return Gates.nativeLibrariesHonoured() ? null : Gates.NATIVE_ONLY_IN_A_CHILD + ": " + what;
     }
 
     private String fileOrNetwork(GateKind kind, Policy policy, Object a, Object b, int n) {

@@ -29,7 +29,33 @@ public final class Gates {
 
     private static boolean installed;
 
+    /**
+     * Whether a policy that allows native libraries is honoured in this JVM: only in a child of
+     * the process tier ({@code worker}), where a native library cannot take the host down with it.
+     */
+    private static volatile boolean nativeLibrariesHonoured;
+
+    /**
+     * What a native-library denial says when the policy allows native libraries but this JVM is
+     * not a process-tier child: an {@code isolation=auto} route moves the version to a child on
+     * seeing it ({@link dev.ringfence.agent.pipeline.AutoTier}).
+     */
+    public static final String NATIVE_ONLY_IN_A_CHILD = "native libraries load only in the process tier";
+
     private Gates() {
+    }
+
+    /**
+     * Honours {@code policy.native} in this JVM from now on: called once by a process-tier child
+     * before it opens its handler. Never called in a host.
+     */
+    public static void honourNativeLibraries() {
+        nativeLibrariesHonoured = true;
+    }
+
+    /** @return whether this JVM honours a policy's permission to load native libraries */
+    public static boolean nativeLibrariesHonoured() {
+        return nativeLibrariesHonoured;
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.ringfence.agent.http;
 
 import dev.ringfence.agent.pipeline.CircuitBreaker;
+import dev.ringfence.agent.pipeline.Escalations;
 import dev.ringfence.agent.pipeline.HeapGauge;
 import dev.ringfence.agent.pipeline.JvmMemory;
 import dev.ringfence.agent.pipeline.MemoryWatch;
@@ -14,7 +15,7 @@ import java.util.List;
 /**
  * Renders {@code GET /metrics}: per route (label {@code route}) requests by outcome, a latency
  * histogram, p50/p95/p99, in-flight, queued, pool size, breaker state, rejections, timeouts,
- * retries, reloads, cold starts, parked, abandoned threads, quarantined and quarantines, bytes
+ * retries, reloads, cold starts, parked, abandoned threads, quarantined and quarantines, escalations, bytes
  * allocated, memory rejections, recycles and paused for memory; for the server, requests that
  * named no route, loaders alive, unloaded and leaked, the JVM's heap, Metaspace and loaded
  * classes, and the memory watch's state, live heap and limits. Times are in seconds, sizes in bytes.
@@ -101,6 +102,12 @@ public final class MetricsPage {
         all.forEach(r -> p.sample(r.quarantine().quarantined() ? 1 : 0, "route", r.name()));
         p.counter("ringfence_quarantines_total", "Versions of the route quarantined after their handler threads were abandoned.");
         all.forEach(r -> p.sample(r.quarantine().quarantines(), "route", r.name()));
+        p.counter("ringfence_escalations_total", "Versions of an isolation=auto route moved to the process tier, by reason.");
+        all.forEach(r -> {
+            for (Escalations.Reason why : Escalations.Reason.values()) {
+                p.sample(r.escalations().count(why), "route", r.name(), "reason", why.text());
+            }
+        });
         p.gauge("ringfence_cpu_share_cores", "The route's cpu.share: cores its invocations may use together (0: no limit).");
         all.forEach(r -> p.sample(r.shareQuota() == null ? 0 : r.shareQuota().cores(), "route", r.name()));
         p.gauge("ringfence_alloc_rate_bytes_per_second",

@@ -3,6 +3,7 @@ package dev.ringfence.agent.http;
 import dev.ringfence.agent.log.JsonText;
 import dev.ringfence.agent.pipeline.HeapGauge;
 import dev.ringfence.agent.pipeline.JvmMemory;
+import dev.ringfence.agent.pipeline.Escalations;
 import dev.ringfence.agent.pipeline.Quarantine;
 import dev.ringfence.agent.pipeline.MemoryWatch;
 import dev.ringfence.agent.pipeline.ReloadReport;
@@ -16,7 +17,8 @@ import java.util.List;
 
 /**
  * Renders {@code GET /status}: one JSON object with every route (name, handler, version, tier,
- * pool size, in-flight, queued, breaker state, parked, quarantine, cold starts, request count, p99,
+ * pool size, in-flight, queued, breaker state, parked, quarantine, where it runs and its last move to
+ * the process tier, cold starts, request count, p99,
  * last reload result, paused for memory, memory rejections, recycles), the
  * loaders (alive, unloaded, leaked), the JVM (heap, Metaspace, loaded classes) and the memory
  * watch (state, live heap and limits as of its last reading; null when it is off).
@@ -91,7 +93,20 @@ public final class StatusPage {
                         : r.shareQuota().bytesPerSecond())
                 .put("sharePausedMs", r.shareQuota() == null ? 0 : r.shareQuota().pausedNanos() / 1e6)
                 .put("p99Ms", stats.percentiles().p99Nanos() / 1e6)
-                .put("childPid", r.tier().equals(Route.DEFAULT_TIER) ? null : r.childPid())
-                .put("childrenStarted", r.tier().equals(Route.DEFAULT_TIER) ? null : r.childrenStarted()).put("lastReload", reload);
+                .put("runningIn", r.runningIn()).put("escalation", escalation(r.escalations()))
+                .put("childPid", r.childPid()).put("childrenStarted", r.childrenStarted()).put("lastReload", reload);
+    }
+
+    /** The last move of the route's versions to the process tier, or null when none moved. */
+    private static JsonText escalation(Escalations e) {
+        Escalations.Move m = e.last();
+        Escalations.Reason wide = e.routeWide();
+        if (m == null && wide == null && e.failures() == 0) {
+            return null;
+        }
+        return new JsonText().put("version", m == null ? null : m.version())
+                .put("reason", m == null ? null : m.reason().text()).put("requestId", m == null ? null : m.requestId())
+                .put("at", m == null ? null : m.at().toString()).put("message", m == null ? null : m.message())
+                .put("routeWide", wide == null ? null : wide.text()).put("failures", e.failures());
     }
 }

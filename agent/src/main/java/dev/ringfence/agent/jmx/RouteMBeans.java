@@ -144,6 +144,16 @@ public final class RouteMBeans {
         }
 
         @Override
+        public String getRunningIn() {
+            return route.runningIn();
+        }
+
+        @Override
+        public long getEscalations() {
+            return route.escalations().total();
+        }
+
+        @Override
         public int getPoolSize() {
             return route.poolSize();
         }

@@ -14,8 +14,14 @@ public interface RouteMXBean {
     /** @return the short id of the version serving, or null when none is (not loaded yet, or scaled to zero) */
     String getVersion();
 
-    /** @return the tier the route runs on: {@code in-process} or {@code process} ({@code isolation}) */
+    /** @return the route's tier setting: {@code auto}, {@code in-process} or {@code process} ({@code isolation}) */
     String getTier();
+
+    /** @return where the current version runs: {@code in-process} or {@code process} (an {@code auto} one moved) */
+    String getRunningIn();
+
+    /** @return versions of the route moved to the process tier so far, whatever the reason */
+    long getEscalations();
 
     /** @return the workers the route may use at once ({@code maxInflight}) */
     int getPoolSize();

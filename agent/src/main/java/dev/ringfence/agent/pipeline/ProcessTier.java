@@ -59,6 +59,35 @@ final class ProcessTier implements AutoCloseable {
      * @throws VersionException with the child's own reason when it could not start
      */
     static ProcessTier open(String route, HandlerVersion version, RouteSettings s) throws VersionException {
+        ProcessTier tier = launch(route, version, s);
+        boolean ready = false;
+        try {
+            ready = tier.worker.awaitReady(READY_NANOS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            if (!ready) {
+                String why = tier.worker.startFailure();
+                tier.close();
+                throw new VersionException(VersionException.Reason.CONSTRUCTOR_FAILED, "the worker process of "
+                        + s.handler() + " did not start: " + (why != null ? why
+                        : "not ready within " + TimeUnit.NANOSECONDS.toSeconds(READY_NANOS) + " s"));
+            }
+        }
+        return tier;
+    }
+
+    /**
+     * Starts a child for a version and returns at once: requests wait for it to be ready within
+     * their own deadline (and end {@code ERROR} with its reason should it fail to start).
+     *
+     * @param route the route's name (names the work directory)
+     * @param version the version (its classpath is what the child loads)
+     * @param s the route's settings
+     * @return the tier, its child starting
+     * @throws VersionException when no child can be started from this JVM (no agent jar)
+     */
+    static ProcessTier launch(String route, HandlerVersion version, RouteSettings s) throws VersionException {
         Path jar = agentJar();
         Path work = workDir(route);
         Path policy = work.resolve("policy-" + version.shortId() + "-" + POLICY_FILES.incrementAndGet() + ".properties");
@@ -73,23 +102,13 @@ final class ProcessTier implements AutoCloseable {
         WorkerSpec spec = new WorkerSpec(jar, version.classpath(), s.handler(), s.budgets(), policy, null, caps,
                 WorkerSpec.DEFAULT_RING_CAPACITY, work);
         WorkerProcess worker = WorkerProcess.of(spec);
-        boolean ready = false;
-        try {
-            worker.start();
-            ready = worker.awaitReady(READY_NANOS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            if (!ready) {
-                String why = worker.startFailure();
-                worker.close();
-                deleteQuietly(policy);
-                throw new VersionException(VersionException.Reason.CONSTRUCTOR_FAILED, "the worker process of "
-                        + s.handler() + " did not start: " + (why != null ? why
-                        : "not ready within " + TimeUnit.NANOSECONDS.toSeconds(READY_NANOS) + " s"));
-            }
-        }
+        worker.start();
         return new ProcessTier(version, worker, policy);
+    }
+
+    /** @return why the child could not start, or null */
+    String startFailure() {
+        return worker.startFailure();
     }
 
     /**

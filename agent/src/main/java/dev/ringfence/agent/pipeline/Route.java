@@ -14,6 +14,8 @@ import dev.ringfence.loader.HandlerVersion;
 import dev.ringfence.loader.HandlerVersions;
 import dev.ringfence.loader.LoadOptions;
 import dev.ringfence.loader.VersionException;
+import dev.ringfence.loader.VersionInfo;
+import dev.ringfence.loader.VersionListener;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -62,7 +64,7 @@ import java.util.function.LongSupplier;
  */
 public final class Route implements AutoCloseable {
     /** The tier of a route without settings. */
-    public static final String DEFAULT_TIER = RouteSettings.Isolation.IN_PROCESS.tier();
+    public static final String DEFAULT_TIER = RouteSettings.Isolation.AUTO.tier();
     /** The version named when none ran. */
     public static final String NO_VERSION = "-";
 
@@ -71,6 +73,7 @@ public final class Route implements AutoCloseable {
     private final HandlerVersions versions;
     private final RouteStats stats = new RouteStats();
     private final Quarantine quarantine;
+    private final Escalations escalations;
     private volatile Serving serving;
     private volatile ReloadReport lastReload;
     /** What the last successful update loaded: what a parked route loads again. */
@@ -120,8 +123,25 @@ public final class Route implements AutoCloseable {
     public Route(String name, RouteRuntime runtime) {
         this.name = name;
         this.runtime = runtime;
-        this.versions = new HandlerVersions(name, LoadOptions.of(Policy.DENY_ALL), runtime.watch(),
-                runtime.versionEvents());
+        this.escalations = new Escalations(name, runtime.log());
+        VersionListener events = runtime.versionEvents();
+        this.versions = new HandlerVersions(name, LoadOptions.of(Policy.DENY_ALL), runtime.watch(), new VersionListener() {
+            @Override
+            public void onLoaded(String route, VersionInfo loaded, VersionInfo replaced) {
+                events.onLoaded(route, loaded, replaced);
+            }
+
+            @Override
+            public void onUnloaded(String route, VersionInfo version, long nanosToCollection) {
+                events.onUnloaded(route, version, nanosToCollection);
+            }
+
+            @Override
+            public void onLeaked(String route, VersionInfo version, long nanosSinceClose, String cause) {
+                events.onLeaked(route, version, nanosSinceClose, cause);
+                loaderLeaked(version, cause);
+            }
+        });
         this.quarantine = new Quarantine(name, runtime.clock(), this::settings, new QuarantineEvents(name, runtime.log()));
     }
 
@@ -147,6 +167,9 @@ public final class Route implements AutoCloseable {
         ReloadReport report;
         try {
             RouteSettings s = RouteSettings.read(settingsFile, defaults);
+            if (!s.isolation().auto()) {
+                escalations.clearRouteWide();
+            }
             LoadOptions options = LoadOptions.of(s.policy()).withCache(runtime.cache())
                     .withMetering(Metering.forFuel(s.budgets().fuel()));
             boolean newVersion = versions.reload(jars, options, variant(s), v -> prepare(v, s));
@@ -194,7 +217,7 @@ public final class Route implements AutoCloseable {
      * of either starts a new child.
      */
     private static String variant(RouteSettings s) {
-        if (!s.isolation().process()) {
+        if (s.isolation().mode() == RouteSettings.Isolation.Mode.IN_PROCESS) {
             return s.handler();
         }
         return s.handler() + " " + s.isolation() + " " + s.budgets();
@@ -204,10 +227,44 @@ public final class Route implements AutoCloseable {
         if (s.isolation().process()) {
             return ProcessTier.open(name, v, s);
         }
+        Escalations.Reason marked = escalations.routeWide();
+        if (s.isolation().auto() && marked != null) {
+            return AutoTier.inChild(name, v, s, marked, "the route's versions start in the process tier since a"
+                    + " version's class loader leaked", escalations);
+        }
+        InProcessRoute in;
         try {
-            return InProcessRoute.open(name, v, s.handler(), s.budgets(), runtime.executor(), runtime.handlerLog());
+            in = InProcessRoute.open(name, v, s.handler(), s.budgets(), runtime.executor(), runtime.handlerLog());
         } catch (HandlerStartException e) {
+            if (s.isolation().auto() && e.outcome() == Outcome.DENIED && AutoTier.asksForNativeLibrary(e.getMessage())) {
+                // its constructor asked for a native library its policy allows: a child honours that
+                return AutoTier.inChild(name, v, s, Escalations.Reason.NATIVE_LIBRARY, e.getMessage(), escalations);
+            }
             throw new VersionException(VersionException.Reason.CONSTRUCTOR_FAILED, e.getMessage());
+        }
+        return s.isolation().auto() ? AutoTier.inProcess(name, v, s, in, escalations) : in;
+    }
+
+    /**
+     * A retired version's loader leaked: on an {@code auto} route, its versions start in a child
+     * from now on, and the live one moves now (the same code is likely to leak again).
+     */
+    private void loaderLeaked(VersionInfo leaked, String cause) {
+        Serving s = serving;
+        if (s == null || !s.settings().isolation().auto()) {
+            return;
+        }
+        escalations.markRouteWide(Escalations.Reason.LEAKED_LOADER);
+        if (versions.current() == null) {
+            return;
+        }
+        try (HandlerVersions.Lease lease = versions.acquire()) {
+            if (lease.prepared() instanceof AutoTier) {
+                ((AutoTier) lease.prepared()).moveToChild(Escalations.Reason.LEAKED_LOADER, null,
+                        "the class loader of version " + leaked.shortId() + " leaked: " + cause);
+            }
+        } catch (IllegalStateException e) {
+            // parked or removed meanwhile: the next version starts in a child
         }
     }
 
@@ -399,15 +456,27 @@ public final class Route implements AutoCloseable {
             boolean inChild = false;
             try (HandlerVersions.Lease lease = acquire()) {
                 Object entry = lease.prepared();
+                AutoTier auto = entry instanceof AutoTier ? (AutoTier) entry : null;
+                if (auto != null) {
+                    entry = auto.child() != null ? auto.child() : auto.inProcess();
+                }
                 if (entry instanceof ProcessTier) {
                     inChild = true;
                     // the child may have started the request before it died: CRASHED is retried only when idempotent
                     r = inChild((ProcessTier) entry, request, remaining, s);
                 } else {
                     r = ((InProcessRoute) entry).attempt(request, attemptBudgets(s.settings().budgets(), remaining,
-                            lease.version()), s.quota(), given -> call.complete(afterAttempt(given, s)), this::abandoned);
+                            lease.version()), s.quota(), given -> call.complete(afterAttempt(given, s, auto)),
+                            given -> abandoned(given, auto));
                 }
                 started = true;
+                if (auto != null && !inChild) {
+                    r = afterAttempt(r, s, auto);
+                    if (movedForNativeLibrary(r, auto)) {
+                        continue; // denied only for where it ran: it runs again in the child, within its deadline
+                    }
+                    inChild = true; // seen: not again below
+                }
             } catch (VersionException | IllegalStateException | IllegalArgumentException e) {
                 // no version (the route was removed, or a parked one would not load again), or no
                 // gates: the handler never ran
@@ -415,7 +484,7 @@ public final class Route implements AutoCloseable {
                 started = false;
             }
             if (started && !inChild) {
-                r = afterAttempt(r, s);
+                r = afterAttempt(r, s, null);
             }
             if (r.outcome() == Outcome.OK) {
                 return r;
@@ -445,8 +514,12 @@ public final class Route implements AutoCloseable {
                 r.allocatedBytes(), r.fuel(), r.version(), r.abandoned());
     }
 
-    /** Names the route's deadline in a timed-out attempt's message; counts and logs an abandoned thread. */
-    private InvocationResult afterAttempt(InvocationResult r, Serving s) {
+    /**
+     * Names the route's deadline in a timed-out attempt's message; counts and logs an abandoned
+     * thread; on an {@code auto} route, moves the version to a child when the attempt showed this
+     * JVM cannot contain it.
+     */
+    private InvocationResult afterAttempt(InvocationResult r, Serving s, AutoTier auto) {
         if (r.outcome() == Outcome.TIMEOUT) {
             // the attempt's budget was what was left of the deadline: name the route's
             r = new InvocationResult(r.requestId(), r.outcome(), r.response(), "the deadline of "
@@ -455,17 +528,34 @@ public final class Route implements AutoCloseable {
                     r.allocatedBytes(), r.fuel(), r.version(), r.abandoned());
         }
         if (r.abandoned()) {
-            abandoned(r);
+            abandoned(r, auto);
+        } else if (auto != null) {
+            Escalations.Reason why = AutoTier.reasonToMove(r);
+            if (why != null) {
+                auto.moveToChild(why, r.requestId(), r.message());
+            }
         }
         return r;
     }
 
-    /** Counts and logs a handler thread left behind, and quarantines its version when that is due. */
-    private void abandoned(InvocationResult r) {
+    /**
+     * Counts and logs a handler thread left behind; moves an {@code auto} route's version to a
+     * child, else quarantines it when that is due.
+     */
+    private void abandoned(InvocationResult r, AutoTier auto) {
         stats.countAbandoned();
         EventLog log = runtime.log();
         log.emit(invocationLine("abandoned", r));
+        if (auto != null && (auto.moveToChild(Escalations.Reason.STUCK_THREAD, r.requestId(), r.message())
+                || auto.child() != null)) {
+            return; // its next requests run in a child, where a stuck thread is killed with its process
+        }
         quarantine.abandoned(r);
+    }
+
+    /** @return whether an attempt was denied a native library only for running in-process, and now runs in a child */
+    private static boolean movedForNativeLibrary(InvocationResult r, AutoTier auto) {
+        return r.outcome() == Outcome.DENIED && AutoTier.asksForNativeLibrary(r.message()) && auto.child() != null;
     }
 
     private HandlerVersions.Lease acquire() throws VersionException {
@@ -677,6 +767,16 @@ public final class Route implements AutoCloseable {
         return s == null ? DEFAULT_TIER : s.settings().isolation().tier();
     }
 
+    /** @return where the current version runs now: {@code in-process} or {@code process} (an {@code auto} version moved or not) */
+    public String runningIn() {
+        return processTier() != null ? RouteSettings.Isolation.Mode.PROCESS.text : RouteSettings.Isolation.Mode.IN_PROCESS.text;
+    }
+
+    /** @return the moves of this route's versions to the process tier */
+    public Escalations escalations() {
+        return escalations;
+    }
+
     /**
      * The largest request body the route takes: its {@code maxBodyBytes}, on the process tier no
      * more than the child's ring carries (less room for the request's other fields).
@@ -689,7 +789,8 @@ public final class Route implements AutoCloseable {
             return 1L << 20;
         }
         long max = s.settings().maxBodyBytes();
-        return s.settings().isolation().process() ? Math.min(max, ProcessTier.MAX_BODY_BYTES) : max;
+        return s.settings().isolation().process() || processTier() != null ? Math.min(max, ProcessTier.MAX_BODY_BYTES)
+                : max;
     }
 
     /** @return the pid of the current version's child on the process tier, or -1 when none runs */
@@ -710,7 +811,7 @@ public final class Route implements AutoCloseable {
         }
         try (HandlerVersions.Lease lease = versions.acquire()) {
             Object p = lease.prepared();
-            return p instanceof ProcessTier ? (ProcessTier) p : null;
+            return p instanceof ProcessTier ? (ProcessTier) p : p instanceof AutoTier ? ((AutoTier) p).child() : null;
         } catch (IllegalStateException e) {
             return null; // parked or removed in between
         }

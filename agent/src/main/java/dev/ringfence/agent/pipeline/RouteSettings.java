@@ -57,13 +57,13 @@ import java.util.Set;
  *   <tr><td>{@code policy.hosts}, {@code policy.env}</td><td>none</td><td>{@code host} or {@code host:port};
  *       variable names</td></tr>
  *   <tr><td>{@code policy.threads}, {@code policy.native}</td><td>{@code false}</td><td>as for {@code invoke --policy}</td></tr>
- *   <tr><td>{@code isolation}</td><td>{@code in-process}</td><td>where the handler runs: {@code in-process} (a pooled
- *       thread of this JVM) or {@code process} (a warm child JVM, see {@link Isolation}); {@code auto} is refused
- *       until it is built</td></tr>
+ *   <tr><td>{@code isolation}</td><td>{@code auto}</td><td>where the handler runs: {@code in-process} (a pooled
+ *       thread of this JVM), {@code process} (a warm child JVM, see {@link Isolation}) or {@code auto} (in-process
+ *       until a version shows one JVM cannot contain it, then that version in a child: see {@link AutoTier})</td></tr>
  *   <tr><td>{@code heap}, {@code native}, {@code metaspace}</td><td>{@code 256m}, {@code 64m}, {@code 128m}</td>
- *       <td>the child JVM's caps with {@code isolation=process}: {@code -Xmx} (at least {@code 8m}),
- *       {@code -XX:MaxDirectMemorySize} (more than 0), {@code -XX:MaxMetaspaceSize} (at least {@code 16m});
- *       read but unused in-process</td></tr>
+ *       <td>the child JVM's caps with {@code isolation=process}, or {@code auto} once moved: {@code -Xmx} (at
+ *       least {@code 8m}), {@code -XX:MaxDirectMemorySize} (more than 0), {@code -XX:MaxMetaspaceSize} (at least
+ *       {@code 16m}); read but unused in-process</td></tr>
  * </table>
  *
  * <p>A route's value replaces the global one key by key; lists are replaced, not appended to (an
@@ -137,7 +137,7 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
         m.put("alloc.rate", "off");
         m.put("policy.threads", "false");
         m.put("policy.native", "false");
-        m.put("isolation", "in-process");
+        m.put("isolation", "auto");
         m.put("heap", "256m");
         m.put("native", "64m");
         m.put("metaspace", "128m");
@@ -224,30 +224,61 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
      * {@code process}: in a warm child JVM started from the agent jar with its own caps (see
      * {@link dev.ringfence.agent.process.WorkerProcess}), where a handler that cannot be stopped
      * (a thread that never reaches a probe, native memory, a halt) is killed and replaced.
+     * {@code auto} (the default): in-process until a version shows that one JVM cannot contain it,
+     * then that version moves to a child with these caps ({@link AutoTier}).
      *
-     * @param process whether the handler runs in a child JVM
+     * @param mode the tier
      * @param heapBytes the child's {@code -Xmx}
      * @param nativeBytes the child's {@code -XX:MaxDirectMemorySize}
      * @param metaspaceBytes the child's {@code -XX:MaxMetaspaceSize}
      */
-    public record Isolation(boolean process, long heapBytes, long nativeBytes, long metaspaceBytes) {
+    public record Isolation(Mode mode, long heapBytes, long nativeBytes, long metaspaceBytes) {
         /** The smallest {@code heap}. */
         public static final long MIN_HEAP = 8L << 20;
         /** The smallest {@code metaspace}. */
         public static final long MIN_METASPACE = 16L << 20;
         /** In-process, with the default caps should the route move to a process. */
-        public static final Isolation IN_PROCESS = new Isolation(false, 256L << 20, 64L << 20, 128L << 20);
+        public static final Isolation IN_PROCESS = new Isolation(Mode.IN_PROCESS, 256L << 20, 64L << 20, 128L << 20);
+        /** The default: auto, with the default caps. */
+        public static final Isolation AUTO = new Isolation(Mode.AUTO, 256L << 20, 64L << 20, 128L << 20);
 
         /** @throws IllegalArgumentException on a cap out of range */
         public Isolation {
+            Objects.requireNonNull(mode, "mode");
             if (heapBytes < MIN_HEAP || nativeBytes <= 0 || metaspaceBytes < MIN_METASPACE) {
                 throw new IllegalArgumentException("isolation needs heap >= 8m, native > 0, metaspace >= 16m");
             }
         }
 
-        /** @return the tier's name as {@code /status} and JMX show it: {@code in-process} or {@code process} */
+        /** @return whether every version runs in a child JVM from the start */
+        public boolean process() {
+            return mode == Mode.PROCESS;
+        }
+
+        /** @return whether versions start in-process and may move to a child */
+        public boolean auto() {
+            return mode == Mode.AUTO;
+        }
+
+        /** @return the tier's name as the settings, {@code /status} and JMX spell it */
         public String tier() {
-            return process ? "process" : "in-process";
+            return mode.text;
+        }
+
+        /** The three tiers. */
+        public enum Mode {
+            /** Always in this JVM. */
+            IN_PROCESS("in-process"),
+            /** Always in a child JVM. */
+            PROCESS("process"),
+            /** In this JVM until a version needs a child. */
+            AUTO("auto");
+
+            final String text;
+
+            Mode(String text) {
+                this.text = text;
+            }
         }
     }
 
@@ -361,15 +392,17 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
                 PolicySettings.policy(v), isolation(v));
     }
 
-    /** {@code in-process} or {@code process}, and the child's caps (read whatever the tier, so a bad one is found early). */
+    /** {@code auto}, {@code in-process} or {@code process}, and the child's caps (read whatever the tier, so a bad one is found early). */
     private static Isolation isolation(SettingValues v) {
         String tier = v.text("isolation").trim();
-        if (tier.equals("auto")) {
-            throw v.error("isolation", "auto (escalating to a process when in-process cannot contain the handler) is not"
-                    + " built yet: use in-process or process");
+        Isolation.Mode mode = null;
+        for (Isolation.Mode m : Isolation.Mode.values()) {
+            if (m.text.equals(tier)) {
+                mode = m;
+            }
         }
-        if (!tier.equals("in-process") && !tier.equals("process")) {
-            throw v.error("isolation", "not a tier (in-process or process)");
+        if (mode == null) {
+            throw v.error("isolation", "not a tier (auto, in-process or process)");
         }
         long heap = v.size("heap", Long.MAX_VALUE / 2);
         if (heap < Isolation.MIN_HEAP) {
@@ -383,7 +416,7 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
         if (metaspace < Isolation.MIN_METASPACE) {
             throw v.error("metaspace", "less than 16m, too small for a JVM");
         }
-        return new Isolation(tier.equals("process"), heap, direct, metaspace);
+        return new Isolation(mode, heap, direct, metaspace);
     }
 
     /** {@code off}, a number of cores, or a percentage of this machine's cores; 0 is off. */

@@ -59,7 +59,7 @@ class QuarantineIT {
         dir = Files.createDirectories(work.resolve("routes"));
         Path stuck = Files.createDirectories(dir.resolve("stuck"));
         Files.writeString(stuck.resolve("route.properties"),
-                "handler=fixtures.serve.Uninterruptible\ntimeout=500ms\nbreaker.failures=1000\n");
+                "handler=fixtures.serve.Uninterruptible\ntimeout=500ms\nbreaker.failures=1000\nisolation=in-process\n");
         TestJars.jar(stuck.resolve("handler.jar"), "v1", Uninterruptible.class);
         Path small = Files.createDirectories(dir.resolve("small"));
         Files.writeString(small.resolve("route.properties"), "handler=dev.ringfence.samples.Hello\nmaxBodyBytes=1k\n");

@@ -270,11 +270,21 @@ class RouteSettingsTest {
     }
 
     @Test
-    void shouldRunInProcessWithTheDefaultCapsUnlessToldOtherwise() {
+    void shouldStartInProcessUnderAutoWithTheDefaultCapsUnlessToldOtherwise() {
         RouteSettings s = RouteSettings.of(Map.of("handler", "a.B"), null, RouteDefaults.NONE);
 
+        assertEquals(RouteSettings.Isolation.AUTO, s.isolation());
+        assertEquals("auto", s.isolation().tier());
+        assertTrue(s.isolation().auto());
+        assertFalse(s.isolation().process());
+    }
+
+    @Test
+    void shouldReadInProcessAsATierThatNeverMoves() {
+        RouteSettings s = RouteSettings.of(Map.of("handler", "a.B", "isolation", "in-process"), null, RouteDefaults.NONE);
+
         assertEquals(RouteSettings.Isolation.IN_PROCESS, s.isolation());
-        assertEquals("in-process", s.isolation().tier());
+        assertFalse(s.isolation().auto());
     }
 
     @Test
@@ -282,7 +292,7 @@ class RouteSettingsTest {
         RouteSettings s = RouteSettings.of(Map.of("handler", "a.B", "isolation", "process", "heap", "64m", "native", "8m",
                 "metaspace", "32m"), null, RouteDefaults.NONE);
 
-        assertEquals(new RouteSettings.Isolation(true, 64L << 20, 8L << 20, 32L << 20), s.isolation());
+        assertEquals(new RouteSettings.Isolation(RouteSettings.Isolation.Mode.PROCESS, 64L << 20, 8L << 20, 32L << 20), s.isolation());
         assertEquals("process", s.isolation().tier());
     }
 
@@ -298,8 +308,8 @@ class RouteSettingsTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "isolation=auto|isolation=auto: auto (escalating to a process when in-process cannot contain the handler) is not built yet",
-        "isolation=thread|isolation=thread: not a tier (in-process or process)",
+        "isolation=thread|isolation=thread: not a tier (auto, in-process or process)",
+        "isolation=Auto|isolation=Auto: not a tier",
         "isolation=|isolation=: not a tier",
         "heap=4m|heap=4m: less than 8m",
         "heap=lots|heap=lots: not a size",

@@ -183,6 +183,12 @@ class RouteTest {
         assertEquals(1, r.quarantine().quarantines());
         assertTrue(r.retryAfterSeconds(Outcome.CIRCUIT_OPEN) >= 1);
         assertTrue(log().contains("\"event\":\"quarantined\",\"route\":\"r\",\"version\":\"" + v1 + "\""), log());
+        // isolation=auto would move it to a child, but these tests run from classes, not the agent jar
+        assertEquals(1, r.escalations().failures());
+        assertNull(r.escalations().last());
+        assertTrue(log().contains("\"event\":\"escalation-failed\",\"route\":\"r\",\"version\":\"" + v1
+                + "\",\"reason\":\"stuck-thread\""), log());
+        assertEquals("in-process", r.runningIn());
 
         assertTrue(r.update(settings, List.of(jar("v1")), RouteDefaults.NONE).ok());
         assertTrue(r.quarantine().quarantined(), "the same content is the same version");

@@ -1,0 +1,205 @@
+package dev.ringfence.agent.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ringfence.agent.pipeline.TestJars;
+import fixtures.process.LoadsLibrary;
+import fixtures.serve.Uninterruptible;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * {@code serve DIR} with routes on the default {@code isolation=auto}, in a forked JVM over real
+ * HTTP on loopback: a version starts in-process and moves to a child JVM when it shows that one
+ * JVM cannot contain it.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ServeAutoIT {
+    private static final Pattern LISTENING = Pattern.compile("listening on (http://\\S+)");
+    private static final long LONG = TimeUnit.SECONDS.toNanos(60);
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /** A JDK library no JVM loads unless asked (java.util.prefs): a real native library to load. */
+    private static final Path PREFS = Path.of(System.getProperty("java.home"), "lib", "libprefs.so");
+
+    private static Path dir;
+    private static Path fixtures;
+    private static Path out;
+    private static Path err;
+    private static Process server;
+    private static String base;
+
+    private static void route(String name, String settings) throws IOException {
+        Path folder = Files.createDirectories(dir.resolve(name));
+        Files.copy(fixtures, folder.resolve("fixtures.jar"));
+        Files.writeString(folder.resolve("route.properties"), settings);
+    }
+
+    @BeforeAll
+    static void startServer() throws Exception {
+        dir = Files.createTempDirectory("ringfence-serve-auto-it");
+        fixtures = TestJars.jar(Files.createTempDirectory("ringfence-fixtures").resolve("fixtures.jar"), "auto-it",
+                Uninterruptible.class, LoadsLibrary.class);
+        route("stuck", "handler=fixtures.serve.Uninterruptible\ntimeout=400ms\nretry.max=0\nbreaker.failures=1000\n");
+        route("library", "handler=fixtures.process.LoadsLibrary\ntimeout=60s\npolicy.native=true\npolicy.read="
+                + PREFS.getParent() + "\n");
+        route("denied", "handler=fixtures.process.LoadsLibrary\ntimeout=60s\npolicy.read=" + PREFS.getParent() + "\n");
+        out = Files.createTempFile("ringfence-serve-auto", ".out");
+        err = Files.createTempFile("ringfence-serve-auto", ".err");
+        server = new ProcessBuilder(Cli.JAVA, "-Xmx256m", "-jar", Cli.AGENT_JAR.toString(), "serve", dir.toString(),
+                "--port", "0").redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        long until = System.nanoTime() + LONG;
+        while (base == null && System.nanoTime() < until && server.isAlive()) {
+            Matcher m = LISTENING.matcher(Files.readString(out));
+            if (m.find()) {
+                base = m.group(1);
+            } else {
+                Thread.sleep(50);
+            }
+        }
+        assertNotNull(base, () -> "the server did not say where it listens:\n" + read(out) + read(err));
+    }
+
+    @AfterAll
+    static void stopServer() throws Exception {
+        if (server != null) {
+            List<ProcessHandle> left = server.descendants().toList();
+            server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            left.forEach(ProcessHandle::destroyForcibly);
+        }
+        for (Path d : new Path[] {dir, fixtures.getParent()}) {
+            try (Stream<Path> all = Files.walk(d)) {
+                for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+        Files.deleteIfExists(out);
+        Files.deleteIfExists(err);
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
+    private static HttpResponse<String> get(String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(90)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String outcome(HttpResponse<?> r) {
+        return r.headers().firstValue("X-Ringfence-Outcome").orElse("(none)");
+    }
+
+    /** The route's object in {@code /status}: from its name to the next route's. */
+    private static String status(String route) throws Exception {
+        String body = get("/status").body();
+        int at = body.indexOf("{\"name\":\"" + route + "\"");
+        assertTrue(at >= 0, body);
+        int next = body.indexOf("{\"name\":", at + 1);
+        return body.substring(at, next < 0 ? body.length() : next);
+    }
+
+    private static long number(String json, String key) {
+        Matcher m = Pattern.compile("\"" + key + "\":(-?\\d+)").matcher(json);
+        assertTrue(m.find(), key + " in " + json);
+        return Long.parseLong(m.group(1));
+    }
+
+    @Test
+    @Order(1)
+    void shouldStartInProcess() throws Exception {
+        assertEquals("free", get("/fn/stuck").body());
+        String s = status("stuck");
+        assertTrue(s.contains("\"tier\":\"auto\"") && s.contains("\"runningIn\":\"in-process\""), s);
+        assertEquals(-1, number(s, "childPid"));
+        assertTrue(server.descendants().findAny().isEmpty(), "no child JVM before a version needs one");
+    }
+
+    @Test
+    @Order(2)
+    void shouldMoveAVersionWhoseThreadWasAbandonedToAChildAndKeepServingIt() throws Exception {
+        HttpResponse<String> r = get("/fn/stuck?stuck=1");
+        assertEquals(504, r.statusCode(), r.body());
+        assertEquals("TIMEOUT", outcome(r));
+
+        // the thread is abandoned a grace after the answer; the version then moves
+        long until = System.nanoTime() + LONG;
+        while (!status("stuck").contains("\"runningIn\":\"process\"") && System.nanoTime() < until) {
+            Thread.sleep(50);
+        }
+        String s = status("stuck");
+        assertTrue(s.contains("\"runningIn\":\"process\""), s);
+        assertTrue(s.contains("\"reason\":\"stuck-thread\""), s);
+        assertTrue(s.contains("\"quarantined\":false"), "moved, not quarantined: " + s);
+        HttpResponse<String> next = get("/fn/stuck");
+        while (next.statusCode() == 504 && next.body().contains("no worker process was ready") && System.nanoTime() < until) {
+            next = get("/fn/stuck"); // the child is starting
+        }
+        assertEquals(200, next.statusCode(), next.body());
+        assertEquals("free", next.body());
+        long pid = number(status("stuck"), "childPid");
+        assertTrue(server.descendants().anyMatch(p -> p.pid() == pid), "the version runs in the server's child " + pid);
+
+        // stuck again: in the child now, killed with its process
+        HttpResponse<String> again = get("/fn/stuck?stuck=1");
+        assertEquals(504, again.statusCode(), again.body());
+        assertTrue(again.body().contains("killed"), again.body());
+        assertTrue(ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true), "the stuck child was killed");
+        assertTrue(get("/metrics").body().contains("ringfence_escalations_total{route=\"stuck\",reason=\"stuck-thread\"} 1"));
+        assertTrue((read(out) + read(err)).contains("\"event\":\"escalated\",\"route\":\"stuck\""), read(err));
+    }
+
+    @Test
+    @Order(3)
+    void shouldRunARequestForANativeLibraryItsPolicyAllowsInAChild() throws Exception {
+        String lib = URLEncoder.encode(PREFS.toString(), StandardCharsets.UTF_8);
+        assertEquals("free", get("/fn/library").body());
+        assertTrue(status("library").contains("\"runningIn\":\"in-process\""));
+
+        HttpResponse<String> r = get("/fn/library?lib=" + lib);
+
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("loaded", r.body(), "denied in-process, it ran again in the child, which honours the policy");
+        String s = status("library");
+        assertTrue(s.contains("\"runningIn\":\"process\"") && s.contains("\"reason\":\"native-library\""), s);
+        assertNotEquals(-1, number(s, "childPid"));
+    }
+
+    @Test
+    @Order(4)
+    void shouldDenyANativeLibraryThePolicyDoesNotAllowAndStayInProcess() throws Exception {
+        HttpResponse<String> r = get("/fn/denied?lib=" + URLEncoder.encode(PREFS.toString(), StandardCharsets.UTF_8));
+
+        assertEquals("DENIED", outcome(r), r.body());
+        String s = status("denied");
+        assertTrue(s.contains("\"runningIn\":\"in-process\""), s);
+        assertEquals(-1, number(s, "childPid"));
+    }
+}
