@@ -466,8 +466,8 @@ public final class Route implements AutoCloseable {
                     r = inChild((ProcessTier) entry, request, remaining, s);
                 } else {
                     r = ((InProcessRoute) entry).attempt(request, attemptBudgets(s.settings().budgets(), remaining,
-                            lease.version()), s.quota(), given -> call.complete(afterAttempt(given, s, auto)),
-                            given -> abandoned(given, auto));
+                            lease.version()), s.quota(), given -> answerLate(request, call, deadline, afterAttempt(given,
+                            s, auto), auto), given -> abandoned(given, auto));
                 }
                 started = true;
                 if (auto != null && !inChild) {
@@ -551,6 +551,30 @@ public final class Route implements AutoCloseable {
             return; // its next requests run in a child, where a stuck thread is killed with its process
         }
         quarantine.abandoned(r);
+    }
+
+    /**
+     * Answers an attempt that the watchdog answered while its thread was still unwinding; a
+     * native-library denial that moved the version instead runs again in the child, from a thread
+     * of its own (once per moved version: this thread answers for many routes).
+     */
+    private void answerLate(Request request, Call call, long deadline, InvocationResult r, AutoTier auto) {
+        if (auto == null || !movedForNativeLibrary(r, auto)) {
+            call.complete(r);
+            return;
+        }
+        Thread rerun = new Thread(() -> {
+            InvocationResult again;
+            try {
+                again = runWithRetries(request, call, deadline);
+            } catch (RuntimeException | Error e) {
+                again = InvocationResult.refused(request.requestId(), Outcome.ERROR, null, "the pipeline failed: " + e,
+                        0, currentVersion());
+            }
+            call.complete(again);
+        }, "ringfence-rerun-" + name);
+        rerun.setDaemon(true);
+        rerun.start();
     }
 
     /** @return whether an attempt was denied a native library only for running in-process, and now runs in a child */

@@ -307,7 +307,7 @@ class ServeIT {
         assertEquals(200, s.statusCode());
         assertTrue(s.headers().firstValue("Content-Type").orElse("").startsWith("application/json"));
         JsonCheck.assertValid(s.body());
-        assertTrue(s.body().contains("\"name\":\"hello\"") && s.body().contains("\"tier\":\"in-process\"")
+        assertTrue(s.body().contains("\"name\":\"hello\"") && s.body().contains("\"tier\":\"auto\",")
                 && s.body().contains("\"loadedClasses\":"), s.body());
     }
 

@@ -59,7 +59,9 @@ class RouteMBeansTest {
         assertEquals(2L, server.getAttribute(name, "RequestsOk"));
         assertEquals(r.version(), server.getAttribute(name, "Version"));
         assertEquals("CLOSED", server.getAttribute(name, "BreakerState"));
-        assertEquals("in-process", server.getAttribute(name, "Tier"));
+        assertEquals("auto", server.getAttribute(name, "Tier"));
+        assertEquals("in-process", server.getAttribute(name, "RunningIn"));
+        assertEquals(0L, server.getAttribute(name, "Escalations"));
         assertEquals(2, server.getAttribute(name, "PoolSize"), "a new pool starts at pool.min");
         assertEquals(0L, server.getAttribute(name, "PoolResizes"));
         assertEquals(false, server.getAttribute(name, "PausedForMemory"));
