@@ -62,7 +62,7 @@ class ServeAutoIT {
         dir = Files.createTempDirectory("ringfence-serve-auto-it");
         fixtures = TestJars.jar(Files.createTempDirectory("ringfence-fixtures").resolve("fixtures.jar"), "auto-it",
                 Uninterruptible.class, LoadsLibrary.class);
-        route("stuck", "handler=fixtures.serve.Uninterruptible\ntimeout=400ms\nretry.max=0\nbreaker.failures=1000\n");
+        route("stuck", "handler=fixtures.serve.Uninterruptible\ntimeout=1s\nretry.max=0\nbreaker.failures=1000\n");
         route("library", "handler=fixtures.process.LoadsLibrary\ntimeout=60s\npolicy.native=true\npolicy.read="
                 + PREFS.getParent() + "\n");
         route("denied", "handler=fixtures.process.LoadsLibrary\ntimeout=60s\npolicy.read=" + PREFS.getParent() + "\n");
@@ -159,8 +159,8 @@ class ServeAutoIT {
         assertTrue(s.contains("\"reason\":\"stuck-thread\""), s);
         assertTrue(s.contains("\"quarantined\":false"), "moved, not quarantined: " + s);
         HttpResponse<String> next = get("/fn/stuck");
-        while (next.statusCode() == 504 && next.body().contains("no worker process was ready") && System.nanoTime() < until) {
-            next = get("/fn/stuck"); // the child is starting
+        while (next.statusCode() == 504 && System.nanoTime() < until) {
+            next = get("/fn/stuck"); // the child is starting (on a loaded machine its first request may take a while)
         }
         assertEquals(200, next.statusCode(), next.body());
         assertEquals("free", next.body());
