@@ -92,6 +92,20 @@ public final class StatusPage {
                 .put("sharePausedMs", r.shareQuota() == null ? 0 : r.shareQuota().pausedNanos() / 1e6)
                 .put("p99Ms", stats.percentiles().p99Nanos() / 1e6)
                 .put("childPid", r.tier().equals(Route.DEFAULT_TIER) ? null : r.childPid())
-                .put("childrenStarted", r.tier().equals(Route.DEFAULT_TIER) ? null : r.childrenStarted()).put("lastReload", reload);
+                .put("childrenStarted", r.tier().equals(Route.DEFAULT_TIER) ? null : r.childrenStarted())
+                .put("childMemory", childMemory(r)).put("lastReload", reload);
+    }
+
+    /** A process route's child memory: its last report, the resident size the host read, the envelope. */
+    private static JsonText childMemory(Route r) {
+        Route.ChildMemoryStatus m = r.tier().equals(Route.DEFAULT_TIER) ? null : r.childMemory();
+        if (m == null) {
+            return null;
+        }
+        return new JsonText().put("heapUsedBytes", m.memory().heapUsedBytes())
+                .put("heapCommittedBytes", m.memory().heapCommittedBytes())
+                .put("directUsedBytes", m.memory().directUsedBytes()).put("residentBytes", m.memory().residentBytes())
+                .put("softLimitBytes", m.softLimitBytes()).put("hardLimitBytes", m.hardLimitBytes())
+                .put("recycles", m.recycles()).put("kills", m.kills());
     }
 }
