@@ -67,4 +67,20 @@ public final class Gate {
         }
         hook.check(site, a, b, n);
     }
+
+    /**
+     * The gate of a reservation of memory outside the heap: returns at once on host threads (and
+     * on the finalizer thread, which frees rather than reserves), else asks the hook, which may
+     * throw to refuse it before anything is reserved.
+     *
+     * @param site the gate site
+     * @param a the value the site passes, or null
+     * @param bytes how many bytes are about to be reserved
+     */
+    public static void reserve(int site, Object a, long bytes) {
+        if (Thread.currentThread().getClass() != sandboxThread) {
+            return;
+        }
+        hook.reserve(site, a, bytes);
+    }
 }

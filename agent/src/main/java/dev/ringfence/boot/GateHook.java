@@ -27,4 +27,16 @@ public interface GateHook {
      */
     default void checkFinalizer(int site, Object a, Object b, int n) {
     }
+
+    /**
+     * Decides one reservation of memory outside the heap (a direct buffer, a native memory
+     * segment, a file mapping, a compressor's native state) on a sandbox thread; returns to let
+     * it happen, throws to refuse it. The default lets everything through.
+     *
+     * @param site the gate site
+     * @param a the value the site passes, or null
+     * @param bytes how many bytes are about to be reserved
+     */
+    default void reserve(int site, Object a, long bytes) {
+    }
 }

@@ -7,10 +7,13 @@ package dev.ringfence.api;
  * @param cpuNanos CPU time of the handler's thread, in nanoseconds
  * @param fuel deterministic ticks (loop back-edges and method entries)
  * @param allocBytes bytes the handler's thread may allocate
+ * @param nativeBytes bytes of memory outside the heap (direct buffers, native memory segments,
+ *     file mappings, compression state) the handler's thread may reserve; like {@code allocBytes}
+ *     it counts what was reserved during the invocation, whether or not it was freed since
  */
-public record Budgets(long wallNanos, long cpuNanos, long fuel, long allocBytes) {
+public record Budgets(long wallNanos, long cpuNanos, long fuel, long allocBytes, long nativeBytes) {
     /** No budget at all. */
-    public static final Budgets NONE = new Budgets(0, 0, 0, 0);
+    public static final Budgets NONE = new Budgets(0, 0, 0, 0, 0);
 
     /**
      * Validates the values.
@@ -18,8 +21,29 @@ public record Budgets(long wallNanos, long cpuNanos, long fuel, long allocBytes)
      * @throws IllegalArgumentException if any value is negative
      */
     public Budgets {
-        if (wallNanos < 0 || cpuNanos < 0 || fuel < 0 || allocBytes < 0) {
+        if (wallNanos < 0 || cpuNanos < 0 || fuel < 0 || allocBytes < 0 || nativeBytes < 0) {
             throw new IllegalArgumentException("budgets must not be negative");
         }
+    }
+
+    /**
+     * Budgets without a native-memory budget.
+     *
+     * @param wallNanos wall-clock deadline
+     * @param cpuNanos CPU time
+     * @param fuel deterministic ticks
+     * @param allocBytes allocated bytes
+     * @throws IllegalArgumentException if any value is negative
+     */
+    public Budgets(long wallNanos, long cpuNanos, long fuel, long allocBytes) {
+        this(wallNanos, cpuNanos, fuel, allocBytes, 0);
+    }
+
+    /**
+     * @param newNativeBytes the native-memory budget, 0 for none
+     * @return these budgets with that native-memory budget
+     */
+    public Budgets withNativeBytes(long newNativeBytes) {
+        return new Budgets(wallNanos, cpuNanos, fuel, allocBytes, newNativeBytes);
     }
 }

@@ -111,6 +111,11 @@ final class ChildServer implements AutoCloseable {
         return process.pid();
     }
 
+    /** @return the processes it started, and theirs, now */
+    List<ProcessHandle> descendants() {
+        return process.descendants().toList();
+    }
+
     /** @return its log file */
     Path log() {
         return log;

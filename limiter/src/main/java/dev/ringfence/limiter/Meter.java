@@ -56,12 +56,15 @@ public final class Meter {
     private long privilegedCpu;
     private int privilegedCredit;
     private boolean accountWindow;
+    /** Bytes outside the heap reserved so far (see {@link #chargeNative}). */
+    private long nativeReserved;
 
     // --- configuration, fixed at construction
     private final long fuelLimit;
     private final long allocLimit;
     private final long cpuLimit;
     private final long wallNanos;
+    private final long nativeLimit;
     private final Policy policy;
     private final BudgetAbort abort = new BudgetAbort(this);
 
@@ -99,6 +102,7 @@ public final class Meter {
         this.allocLimit = budgets.allocBytes();
         this.cpuLimit = budgets.cpuNanos();
         this.wallNanos = budgets.wallNanos();
+        this.nativeLimit = budgets.nativeBytes();
         this.policy = policy;
     }
 
@@ -331,6 +335,70 @@ public final class Meter {
             }
             allocHeadroom = allocLimit - a - bytes;
         }
+    }
+
+    /**
+     * Tells whether a reservation of memory outside the heap (a direct buffer, a native memory
+     * segment, a file mapping, a compressor's native state) fits the native budget. Called by the
+     * gate at the JDK's choke point on the owner thread, before anything is reserved.
+     *
+     * @param bytes the reservation
+     * @return true when there is no native budget or the reservation fits what is left of it
+     */
+    public boolean fitsNative(long bytes) {
+        return nativeLimit == 0 || bytes <= nativeLimit - nativeReserved;
+    }
+
+    /**
+     * Charges a reservation that {@link #fitsNative fits}. Reservations are counted when made and
+     * never credited back (the JDK frees direct memory on another thread, after a collection), as
+     * the allocation budget counts bytes allocated, not bytes live. On the owner thread only.
+     *
+     * @param bytes the reservation, not negative
+     */
+    public void chargeNative(long bytes) {
+        long sum = nativeReserved + bytes;
+        nativeReserved = sum < 0 ? Long.MAX_VALUE : sum;
+    }
+
+    /**
+     * Trips the meter with {@link Outcome#NATIVE_EXCEEDED} for a reservation that does not fit.
+     *
+     * @param bytes the reservation refused
+     * @param what what was being reserved ({@code java.nio.ByteBuffer.allocateDirect}, say)
+     * @return the abort, to be thrown by the caller before anything is reserved
+     */
+    public BudgetAbort exceedNative(long bytes, String what) {
+        return tripOwn(Outcome.NATIVE_EXCEEDED, what + " of " + bytes + " bytes would pass the native memory budget of "
+                + nativeLimit + " bytes (" + nativeReserved + " already reserved)");
+    }
+
+    /**
+     * Whether a throwable is the JVM refusing direct memory: {@code java.nio.Bits} throws a plain
+     * {@code OutOfMemoryError} naming "direct buffer memory" when {@code -XX:MaxDirectMemorySize}
+     * (the host's, or a child's cap) would be passed, which memory kept from earlier invocations
+     * can bring about before this invocation's own budget runs out. Only the JDK's own class
+     * counts, so a handler's subclass cannot pose as one (and its message is the JDK's).
+     *
+     * @param t a throwable, or null
+     * @return true for the JDK's direct-memory {@code OutOfMemoryError}
+     */
+    static boolean outOfDirectMemory(Throwable t) {
+        if (t == null || t.getClass() != OutOfMemoryError.class) {
+            return false;
+        }
+        String m = t.getMessage();
+        return m != null && m.contains("direct buffer memory");
+    }
+
+    /** @return bytes outside the heap reserved so far by the owner (as charged by the gates) */
+    public long nativeReserved() {
+        return nativeReserved;
+    }
+
+    /** @return the native-memory budget in bytes, 0 for none */
+    public long nativeBudget() {
+        return nativeLimit;
     }
 
     /**

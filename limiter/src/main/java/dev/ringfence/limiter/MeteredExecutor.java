@@ -379,7 +379,8 @@ public final class MeteredExecutor {
                 // still metered: toString and getCause may be the handler's own code
                 try {
                     described = describe(error);
-                    cause = causedBy(error, StackOverflowError.class) ? 1 : causedBy(error, OutOfMemoryError.class) ? 2 : 0;
+                    cause = causedBy(error, StackOverflowError.class) ? 1 : directMemory(error) ? 3
+                            : causedBy(error, OutOfMemoryError.class) ? 2 : 0;
                 } catch (Throwable e) {
                     described = error.getClass().getName();
                 }
@@ -404,6 +405,8 @@ public final class MeteredExecutor {
                     meter.trip(Outcome.STACK_EXCEEDED, "stack overflow (recursion too deep)");
                 } else if (cause == 2) {
                     meter.trip(Outcome.ALLOC_EXCEEDED, "out of memory");
+                } else if (cause == 3) {
+                    meter.trip(Outcome.NATIVE_EXCEEDED, "out of direct memory: " + described);
                 }
             }
             RunResult<T> r;
@@ -423,6 +426,17 @@ public final class MeteredExecutor {
             int depth = 0;
             for (Throwable t = error; t != null && depth < 32; t = t.getCause(), depth++) {
                 if (type.isInstance(t)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** Whether the JVM refused direct memory, anywhere in the cause chain ({@link Meter#outOfDirectMemory}). */
+        private static boolean directMemory(Throwable error) {
+            int depth = 0;
+            for (Throwable t = error; t != null && depth < 32; t = t.getCause(), depth++) {
+                if (Meter.outOfDirectMemory(t)) {
                     return true;
                 }
             }

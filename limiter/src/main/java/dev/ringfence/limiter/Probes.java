@@ -123,7 +123,8 @@ public final class Probes {
     /**
      * The first instruction of every exception handler in handler code. Rethrows the abort when
      * the invocation has tripped (whatever was caught), turns a caught {@link StackOverflowError}
-     * or {@link OutOfMemoryError} into a trip, and charges one tick so that loops through
+     * or {@link OutOfMemoryError} into a trip ({@code NATIVE_EXCEEDED} when the JVM refused direct
+     * memory), and charges one tick so that loops through
      * exception handlers are metered too.
      *
      * @param caught what the handler caught
@@ -135,6 +136,9 @@ public final class Probes {
             if (m != null) {
                 if (caught instanceof StackOverflowError) {
                     throw m.tripOwn(Outcome.STACK_EXCEEDED, "stack overflow (recursion too deep)");
+                }
+                if (Meter.outOfDirectMemory(caught)) {
+                    throw m.tripOwn(Outcome.NATIVE_EXCEEDED, "out of direct memory: " + caught.getMessage());
                 }
                 if (caught instanceof OutOfMemoryError) {
                     throw m.tripOwn(Outcome.ALLOC_EXCEEDED, "out of memory: " + caught.getMessage());

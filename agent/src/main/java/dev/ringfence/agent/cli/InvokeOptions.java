@@ -23,6 +23,7 @@ final class InvokeOptions {
     long cpu;
     long fuel;
     long alloc;
+    long nativeBytes;
     byte[] body = new byte[0];
     int repeat = 1;
     Path jfr;
@@ -34,7 +35,7 @@ final class InvokeOptions {
     boolean noCache;
 
     Budgets budgets() {
-        return new Budgets(timeout, cpu, fuel, alloc);
+        return new Budgets(timeout, cpu, fuel, alloc, nativeBytes);
     }
 
     static InvokeOptions parse(List<String> args) {
@@ -72,6 +73,9 @@ final class InvokeOptions {
                     break;
                 case "--alloc":
                     o.alloc = Units.bytes(v);
+                    break;
+                case "--native":
+                    o.nativeBytes = Units.bytes(v);
                     break;
                 case "--body":
                     if (bodyGiven) {

@@ -12,7 +12,7 @@ public final class Main {
     static final String USAGE = String.join("\n",
             "usage: java -jar ringfence-agent.jar VERB [ARGS]",
             "  invoke --handler PATH [--handler PATH…] --class FQCN [--timeout 2s] [--cpu 500ms] [--fuel N]",
-            "         [--alloc 64m] [--body TEXT | --body-file F] [--repeat N] [--jfr FILE]",
+            "         [--alloc 64m] [--native 64m] [--body TEXT | --body-file F] [--repeat N] [--jfr FILE]",
             "         [--method M] [--path P] [--header 'Name: value'] [--policy FILE] [--cache DIR | --no-cache]",
             "                         run a handler in this JVM's sandbox; one JSON line per invocation",
             "  serve DIR [--port 8080] [--host 127.0.0.1] [--config FILE]",

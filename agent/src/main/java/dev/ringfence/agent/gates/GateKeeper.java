@@ -83,6 +83,48 @@ final class GateKeeper implements GateHook {
         }
     }
 
+    /**
+     * Charges a reservation of memory outside the heap to the invocation's native budget; one
+     * that would pass it trips the meter with {@code NATIVE_EXCEEDED} and throws its abort, before
+     * anything is reserved. Reservations the sandbox's own or the JDK's code makes on a handler's
+     * thread for itself are charged while they fit, and let through uncharged when they would not
+     * (the stack is walked only then). A native segment of an implicit session ({@code Arena.ofAuto})
+     * reserves through {@code Bits.reserveMemory} next, and is charged there.
+     */
+    @Override
+    public void reserve(int site, Object a, long bytes) {
+        Meter m = Probes.gateMeter();
+        if (m == null || bytes <= 0 || (a != null && a.getClass().getName().equals(IMPLICIT_SESSION))) {
+            return;
+        }
+        if (m.fitsNative(bytes)) {
+            m.chargeNative(bytes);
+            return;
+        }
+        BudgetAbort abort = null;
+        boolean was = m.setGateWindow(true);
+        try {
+            boolean handler;
+            try {
+                handler = Callers.handlerAsked();
+            } catch (RuntimeException | LinkageError e) {
+                handler = true;
+            }
+            if (handler) {
+                Sites.Site s = Sites.get(site);
+                abort = m.exceedNative(bytes, s == null ? "a reservation at gate #" + site : s.api());
+            }
+        } finally {
+            m.setGateWindow(was);
+        }
+        if (abort != null) {
+            throw abort;
+        }
+    }
+
+    /** The session class of {@code Arena.ofAuto()} (JDK 22+), whose segments also reserve through {@code Bits}. */
+    private static final String IMPLICIT_SESSION = "jdk.internal.foreign.ImplicitSession";
+
     /** Set while the finalizer thread's check runs: its own use of gated methods passes. */
     private boolean inFinalizerCheck;
 

@@ -64,5 +64,18 @@ enum GateKind {
     /** {@code a} is a host name to resolve: denied unless the policy allows the host (literals pass). */
     RESOLVE,
     /** {@code a} is an address to look up in reverse: denied unless the policy allows it. */
-    REVERSE
+    REVERSE,
+    /**
+     * {@code n} is a number of bytes about to be reserved outside the heap (a {@code long}
+     * parameter, or a constant {@code k:N} for a reservation the JDK makes in native code);
+     * {@code a}, when set, is the session of a native memory segment. Charged to the invocation's
+     * native budget; a reservation that would pass it ends the invocation {@code NATIVE_EXCEEDED}
+     * before anything is reserved. The woven call is {@code Gate.reserve}, not {@code Gate.check}.
+     */
+    NATIVE_MEMORY;
+
+    /** @return true when the rule's {@code n} is a byte count passed as a {@code long} to {@code Gate.reserve} */
+    boolean reserves() {
+        return this == NATIVE_MEMORY;
+    }
 }

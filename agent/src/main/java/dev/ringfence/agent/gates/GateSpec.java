@@ -5,7 +5,9 @@ package dev.ringfence.agent.gates;
  *
  * <p>Values are named by source: {@code this}, {@code p0}, {@code p1} … (parameters, counted from
  * zero), or {@code f:owner.name:descriptor} (a field of {@code this}). The object values
- * {@code a} and {@code b} must come from references, {@code n} from an {@code int}-like value.
+ * {@code a} and {@code b} must come from references, {@code n} from an {@code int}-like value
+ * (for a rule that {@linkplain GateKind#reserves() reserves}: a {@code long} or {@code int}
+ * parameter, or a constant written {@code k:N}).
  *
  * @param capability the capability this gate protects, as reports name it ({@code files}, {@code network} …)
  * @param kind the rule
@@ -58,6 +60,14 @@ record GateSpec(String capability, GateKind kind, String owner, String name, Str
      */
     GateSpec an(String first, String number) {
         return new GateSpec(capability, kind, owner, name, desc, first, b, number, api);
+    }
+
+    /**
+     * @param number the source of {@code n}
+     * @return this row passing {@code n}
+     */
+    GateSpec n(String number) {
+        return new GateSpec(capability, kind, owner, name, desc, a, b, number, api);
     }
 
     /**

@@ -13,6 +13,7 @@ import static dev.ringfence.agent.gates.GateKind.LOADER_DEFINE;
 import static dev.ringfence.agent.gates.GateKind.LOADER_NEW;
 import static dev.ringfence.agent.gates.GateKind.LOOKUP_HOST;
 import static dev.ringfence.agent.gates.GateKind.NATIVE;
+import static dev.ringfence.agent.gates.GateKind.NATIVE_MEMORY;
 import static dev.ringfence.agent.gates.GateKind.OTHER_THREAD;
 import static dev.ringfence.agent.gates.GateKind.PRIVATE_LOOKUP;
 import static dev.ringfence.agent.gates.GateKind.REFLECT_HOST;
@@ -46,6 +47,15 @@ final class GateTable {
     static final String PROCESSES = "processes";
     static final String THREADS_CAP = "threads";
     static final String NATIVE_CAP = "native code";
+    static final String NATIVE_MEMORY_CAP = "native memory";
+    /**
+     * The native state of one {@code java.util.zip.Deflater} at the default settings, as zlib
+     * allocates it in {@code deflateInit2} (window, hash chains, pending buffer: 4 × 64 KiB, and
+     * the state): charged per compressor, since it is allocated in native code no Java method sees.
+     */
+    static final long DEFLATER_NATIVE_BYTES = 264L << 10;
+    /** The native state of one {@code java.util.zip.Inflater}: zlib's 32 KiB window and its state. */
+    static final long INFLATER_NATIVE_BYTES = 40L << 10;
     static final String INTERNALS = "jdk and sandbox internals";
     static final String LOADERS = "class loaders";
     static final String STATE = "global state";
@@ -147,6 +157,7 @@ final class GateTable {
         exitAndProcesses(t);
         threads(t);
         nativeCode(t);
+        nativeMemory(t);
         internals(t);
         classLoaders(t);
         globalState(t);
@@ -215,6 +226,30 @@ final class GateTable {
                 .api("native access (java.lang.foreign)"));
         t.add(GateSpec.of(NATIVE_CAP, NATIVE, reflection, "ensureNativeAccess", "(Ljava/lang/Class;Ljava/lang/Class;Ljava/lang/String;Z)V")
                 .ab(PATH_ARG, "p2").api("native access (java.lang.foreign, JNI)"));
+    }
+
+    /**
+     * Memory outside the heap, charged to the invocation's native budget before it is reserved.
+     * Direct buffers (and, on JDK 17, the incubator's native segments and, on 22+,
+     * {@code Arena.ofAuto()}'s) reserve through {@code Bits.reserveMemory}; on JDK 22+ the other
+     * arenas allocate native segments without it (unbounded by {@code -XX:MaxDirectMemorySize}),
+     * in {@code SegmentFactories.allocateNativeInternal}; file mappings in {@code mapInternal};
+     * compressors allocate their state in native code, charged at a fixed estimate per instance.
+     * {@code Unsafe.allocateMemory} is out of reach (the {@code Unsafe} instances are denied).
+     */
+    private static void nativeMemory(List<GateSpec> t) {
+        t.add(GateSpec.of(NATIVE_MEMORY_CAP, NATIVE_MEMORY, "java/nio/Bits", "reserveMemory", "(JJ)V").n(PATH_ARG)
+                .api("direct memory (java.nio.ByteBuffer.allocateDirect)"));
+        t.add(GateSpec.of(NATIVE_MEMORY_CAP, NATIVE_MEMORY, "jdk/internal/foreign/SegmentFactories", "allocateNativeInternal",
+                "(JJLjdk/internal/foreign/MemorySessionImpl;ZZ)J").an("p2", PATH_ARG)
+                .api("native memory (java.lang.foreign.Arena.allocate)"));
+        t.add(GateSpec.of(NATIVE_MEMORY_CAP, NATIVE_MEMORY, "sun/nio/ch/FileChannelImpl", "mapInternal",
+                "(Ljava/nio/channels/FileChannel$MapMode;JJIZ)Lsun/nio/ch/FileChannelImpl$Unmapper;").n("p2")
+                .api("a file mapping (java.nio.channels.FileChannel.map)"));
+        t.add(GateSpec.of(NATIVE_MEMORY_CAP, NATIVE_MEMORY, "java/util/zip/Deflater", "<init>", "(IZ)V")
+                .n("k:" + DEFLATER_NATIVE_BYTES).api("native zlib state (java.util.zip.Deflater)"));
+        t.add(GateSpec.of(NATIVE_MEMORY_CAP, NATIVE_MEMORY, "java/util/zip/Inflater", "<init>", "(Z)V")
+                .n("k:" + INFLATER_NATIVE_BYTES).api("native zlib state (java.util.zip.Inflater)"));
     }
 
     private static void internals(List<GateSpec> t) {

@@ -12,7 +12,8 @@ import org.objectweb.asm.Type;
 /**
  * Inserts gates into a JDK class: at the start of every method the table names (in a constructor,
  * just after the call of the super constructor), a call
- * {@code Gate.check(site, a, b, n)} with the values the row asks for.
+ * {@code Gate.check(site, a, b, n)} with the values the row asks for ({@code Gate.reserve(site, a, bytes)}
+ * for a row whose rule {@linkplain GateKind#reserves() reserves} memory).
  *
  * <p>Only method bodies change: no member, signature or branch is added, so existing stack map
  * frames stay valid and no class hierarchy is needed. Stateless and thread-safe.
@@ -21,6 +22,8 @@ final class GateWeaver {
     static final String GATE = "dev/ringfence/boot/Gate";
     static final String CHECK = "check";
     static final String CHECK_DESC = "(ILjava/lang/Object;Ljava/lang/Object;I)V";
+    static final String RESERVE = "reserve";
+    static final String RESERVE_DESC = "(ILjava/lang/Object;J)V";
 
     /** The outcome of weaving one class. */
     record Woven(byte[] bytes, List<Sites.Site> sites, List<String> skipped) {
@@ -139,6 +142,12 @@ final class GateWeaver {
         private void emit() {
             emitted = true;
             pushInt(site);
+            if (row.kind().reserves()) {
+                loadObject(row.a());
+                loadBytes(row.n());
+                super.visitMethodInsn(Opcodes.INVOKESTATIC, GATE, RESERVE, RESERVE_DESC, false);
+                return;
+            }
             loadObject(row.a());
             loadObject(row.b());
             if (row.n() == null) {
@@ -147,6 +156,23 @@ final class GateWeaver {
                 super.visitVarInsn(Opcodes.ILOAD, Arguments.slot(isStatic, params, Arguments.param(row.n())));
             }
             super.visitMethodInsn(Opcodes.INVOKESTATIC, GATE, CHECK, CHECK_DESC, false);
+        }
+
+        /** Pushes a byte count as a {@code long}: a constant, or a {@code long} or {@code int} parameter. */
+        private void loadBytes(String source) {
+            long constant = Arguments.constant(source);
+            if (constant >= 0) {
+                super.visitLdcInsn(constant);
+                return;
+            }
+            int p = Arguments.param(source);
+            int slot = Arguments.slot(isStatic, params, p);
+            if (params[p].getSort() == Type.LONG) {
+                super.visitVarInsn(Opcodes.LLOAD, slot);
+            } else {
+                super.visitVarInsn(Opcodes.ILOAD, slot);
+                super.visitInsn(Opcodes.I2L);
+            }
         }
 
         private void pushInt(int value) {
@@ -214,6 +240,9 @@ final class GateWeaver {
                     return s + " is not a reference";
                 }
             }
+            if (row.kind().reserves()) {
+                return bytesProblem(row, params);
+            }
             if (row.n() != null) {
                 int p = param(row.n());
                 if (p < 0 || p >= params.length) {
@@ -225,6 +254,37 @@ final class GateWeaver {
                 }
             }
             return null;
+        }
+
+        /** The byte count of a reserving row: a constant, or a {@code long} or {@code int} parameter. */
+        private static String bytesProblem(GateSpec row, Type[] params) {
+            if (row.b() != null) {
+                return "a reserving gate passes no b";
+            }
+            if (row.n() == null) {
+                return "a reserving gate needs its byte count n";
+            }
+            if (constant(row.n()) >= 0) {
+                return null;
+            }
+            int p = param(row.n());
+            if (p < 0 || p >= params.length) {
+                return "no parameter " + row.n();
+            }
+            int sort = params[p].getSort();
+            return sort == Type.LONG || sort == Type.INT ? null : row.n() + " is not a long or an int";
+        }
+
+        /** @return the value of a constant source {@code k:N}, or -1 when it is none */
+        static long constant(String source) {
+            if (source == null || !source.startsWith("k:")) {
+                return -1;
+            }
+            try {
+                return Long.parseLong(source.substring(2));
+            } catch (NumberFormatException e) {
+                return -1;
+            }
         }
 
         /** @return the parameter index of {@code pN}, or -1 */

@@ -94,7 +94,8 @@ public final class StatusPage {
                 .put("sharePausedMs", r.shareQuota() == null ? 0 : r.shareQuota().pausedNanos() / 1e6)
                 .put("p99Ms", stats.percentiles().p99Nanos() / 1e6)
                 .put("runningIn", r.runningIn()).put("escalation", escalation(r.escalations()))
-                .put("childPid", r.childPid()).put("childrenStarted", r.childrenStarted()).put("lastReload", reload);
+                .put("childPid", r.childPid()).put("childrenStarted", r.childrenStarted())
+                .put("childMemory", childMemory(r)).put("lastReload", reload);
     }
 
     /** The last move of the route's versions to the process tier, or null when none moved. */
@@ -108,5 +109,18 @@ public final class StatusPage {
                 .put("reason", m == null ? null : m.reason().text()).put("requestId", m == null ? null : m.requestId())
                 .put("at", m == null ? null : m.at().toString()).put("message", m == null ? null : m.message())
                 .put("routeWide", wide == null ? null : wide.text()).put("failures", e.failures());
+    }
+
+    /** A process route's child memory: its last report, the resident size the host read, the envelope. */
+    private static JsonText childMemory(Route r) {
+        Route.ChildMemoryStatus m = r.childMemory();
+        if (m == null) {
+            return null;
+        }
+        return new JsonText().put("heapUsedBytes", m.memory().heapUsedBytes())
+                .put("heapCommittedBytes", m.memory().heapCommittedBytes())
+                .put("directUsedBytes", m.memory().directUsedBytes()).put("residentBytes", m.memory().residentBytes())
+                .put("softLimitBytes", m.softLimitBytes()).put("hardLimitBytes", m.hardLimitBytes())
+                .put("recycles", m.recycles()).put("kills", m.kills());
     }
 }

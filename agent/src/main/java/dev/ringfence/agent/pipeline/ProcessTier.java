@@ -2,6 +2,8 @@ package dev.ringfence.agent.pipeline;
 
 import dev.ringfence.agent.process.RequestTooLargeException;
 import dev.ringfence.agent.process.WorkerProcess;
+import dev.ringfence.agent.process.ChildMemory;
+import dev.ringfence.agent.process.ResidentWatch;
 import dev.ringfence.agent.process.WorkerSpec;
 import dev.ringfence.api.Outcome;
 import dev.ringfence.api.Request;
@@ -133,6 +135,21 @@ final class ProcessTier implements AutoCloseable {
     /** @return the current child's pid, or -1 while none runs */
     long pid() {
         return worker.pid();
+    }
+
+    /** @return the current child's memory, as it reported it and as the host read it */
+    ChildMemory memory() {
+        return worker.memory();
+    }
+
+    /** @return the resident-memory envelope of this version's children */
+    ResidentWatch residentWatch() {
+        return worker.residentWatch();
+    }
+
+    /** @return children recycled for passing their soft memory limit, and killed for passing their envelope */
+    long[] residentRecyclesAndKills() {
+        return new long[] {worker.residentRecycles(), worker.residentKills()};
     }
 
     /** @return children started for this version so far (the first included) */

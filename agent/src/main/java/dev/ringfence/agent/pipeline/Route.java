@@ -736,7 +736,7 @@ public final class Route implements AutoCloseable {
     /** The attempt's budgets: the route's, with the wall budget cut to what is left of the deadline. */
     private static Budgets attemptBudgets(Budgets b, long remaining, HandlerVersion version) {
         long fuel = version.options().metering() == Metering.COUNT ? b.fuel() : 0;
-        return new Budgets(Math.min(b.wallNanos(), remaining), b.cpuNanos(), fuel, b.allocBytes());
+        return new Budgets(Math.min(b.wallNanos(), remaining), b.cpuNanos(), fuel, b.allocBytes(), b.nativeBytes());
     }
 
     private void finish(InvocationResult r, Serving s) {
@@ -827,6 +827,35 @@ public final class Route implements AutoCloseable {
     public long childrenStarted() {
         ProcessTier t = processTier();
         return t == null ? 0 : t.childrenStarted();
+    }
+
+    /**
+     * The memory of the current version's child on the process tier, for {@code /status}.
+     *
+     * @return its heap, direct memory and resident size, its envelope's limits, and the children
+     *     recycled (soft limit) and killed (hard limit) so far; null in-process or while none runs
+     */
+    public ChildMemoryStatus childMemory() {
+        ProcessTier t = processTier();
+        if (t == null) {
+            return null;
+        }
+        long[] rk = t.residentRecyclesAndKills();
+        return new ChildMemoryStatus(t.memory(), t.residentWatch().softBytes(), t.residentWatch().envelopeBytes(),
+                rk[0], rk[1]);
+    }
+
+    /**
+     * A process route's child memory as {@code /status} shows it.
+     *
+     * @param memory the child's last report and resident size
+     * @param softLimitBytes past this resident size a child is drained and recycled
+     * @param hardLimitBytes past this (the envelope) a child is killed
+     * @param recycles children recycled past the soft limit
+     * @param kills children killed past the hard limit
+     */
+    public record ChildMemoryStatus(dev.ringfence.agent.process.ChildMemory memory, long softLimitBytes,
+            long hardLimitBytes, long recycles, long kills) {
     }
 
     private ProcessTier processTier() {

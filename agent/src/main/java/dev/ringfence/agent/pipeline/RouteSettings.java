@@ -56,14 +56,17 @@ import java.util.Set;
  *       against the folder of the file that names it</td></tr>
  *   <tr><td>{@code policy.hosts}, {@code policy.env}</td><td>none</td><td>{@code host} or {@code host:port};
  *       variable names</td></tr>
- *   <tr><td>{@code policy.threads}, {@code policy.native}</td><td>{@code false}</td><td>as for {@code invoke --policy}</td></tr>
+ *   <tr><td>{@code policy.threads}, {@code policy.native}</td><td>{@code false}</td><td>as for {@code invoke --policy};
+ *       {@code policy.native=true} is honoured only in a child JVM, so it is refused with {@code isolation=in-process}
+ *       (see {@link #needsProcess()})</td></tr>
  *   <tr><td>{@code isolation}</td><td>{@code auto}</td><td>where the handler runs: {@code in-process} (a pooled
  *       thread of this JVM), {@code process} (a warm child JVM, see {@link Isolation}) or {@code auto} (in-process
  *       until a version shows one JVM cannot contain it, then that version in a child: see {@link AutoTier})</td></tr>
  *   <tr><td>{@code heap}, {@code native}, {@code metaspace}</td><td>{@code 256m}, {@code 64m}, {@code 128m}</td>
  *       <td>the child JVM's caps with {@code isolation=process}, or {@code auto} once moved: {@code -Xmx} (at
  *       least {@code 8m}), {@code -XX:MaxDirectMemorySize} (more than 0), {@code -XX:MaxMetaspaceSize} (at least
- *       {@code 16m}); read but unused in-process</td></tr>
+ *       {@code 16m}); {@code heap} and {@code metaspace} are unused in-process. {@code native} is also, in every
+ *       tier, the per-invocation budget of memory reserved outside the heap ({@link Budgets#nativeBytes()})</td></tr>
  * </table>
  *
  * <p>A route's value replaces the global one key by key; lists are replaced, not appended to (an
@@ -71,7 +74,7 @@ import java.util.Set;
  * settings that contradict each other are {@link SettingsException}s naming the file, key and value.
  *
  * @param handler the handler class
- * @param budgets {@code timeout}, {@code cpu}, {@code fuel}, {@code alloc}
+ * @param budgets {@code timeout}, {@code cpu}, {@code fuel}, {@code alloc}, {@code native}
  * @param slowNanos the slow-invocation threshold, 0 for none
  * @param maxInflight invocations running at once
  * @param maxQueue requests waiting beyond those
@@ -379,8 +382,11 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
     /** Builds the settings from checked keys; every value is parsed and checked here. */
     static RouteSettings from(SettingValues v) {
         String handler = className(v);
+        Isolation isolation = isolation(v);
+        Policy policy = PolicySettings.policy(v);
+        refuseNativeInProcess(v, policy, isolation);
         Budgets budgets = new Budgets(v.duration("timeout", 1), v.duration("cpu", 0), v.count("fuel", 0, Long.MAX_VALUE),
-                v.size("alloc", Long.MAX_VALUE));
+                v.size("alloc", Long.MAX_VALUE), isolation.nativeBytes());
         int maxInflight = (int) v.count("maxInflight", 1, 10_000);
         Breaker breaker = new Breaker((int) v.count("breaker.failures", 1, 1_000_000),
                 (int) v.count("breaker.successes", 1, 10_000), v.duration("breaker.openFor", 1));
@@ -389,7 +395,29 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
                 breaker, retry(v), pool(v, maxInflight), fallback(v),
                 new QuarantineSettings((int) v.count("quarantine.after", 0, 1_000_000), v.duration("quarantine.for", 0)),
                 cpuShare(v), v.text("alloc.rate").trim().equals("off") ? 0 : v.size("alloc.rate", Long.MAX_VALUE / 2),
-                PolicySettings.policy(v), isolation(v));
+                policy, isolation);
+    }
+
+    /**
+     * Whether the route's handler may run only in a child JVM, whatever {@code isolation} says:
+     * true when its policy lets it load native libraries ({@code policy.native=true}), which only
+     * the process tier honours (a native library cannot be unloaded, metered or stopped, and it
+     * can reach anything the JVM can). With {@code isolation=auto} a version moves to a child when it
+     * asks for a library ({@link AutoTier}); with {@code in-process} the setting is refused.
+     *
+     * @return true when only the process tier can run this route
+     */
+    public boolean needsProcess() {
+        return policy.nativeLibrariesAllowed();
+    }
+
+    /** {@code policy.native=true} is honoured only by the process tier: refused on a route that always runs in this JVM. */
+    private static void refuseNativeInProcess(SettingValues v, Policy policy, Isolation isolation) {
+        if (policy.nativeLibrariesAllowed() && isolation.mode() == Isolation.Mode.IN_PROCESS) {
+            throw v.error("policy.native", "native libraries are allowed only in the process tier (a library loaded"
+                    + " in this JVM could not be unloaded, stopped or contained): set isolation=process or auto, or"
+                    + " policy.native=false");
+        }
     }
 
     /** {@code auto}, {@code in-process} or {@code process}, and the child's caps (read whatever the tier, so a bad one is found early). */

@@ -24,6 +24,8 @@ import org.agrona.MutableDirectBuffer;
  *          str? message, long wallNanos, long cpuNanos, long allocatedBytes, long fuel, str version,
  *          [int status, str contentType, int n, n×(str name, str value), bytes body]
  * STOP     (empty) the child finishes and exits 0
+ * REPORT   long heapUsed, long heapCommitted, long directUsed, long residentBytes (-1 when unknown):
+ *          the child's memory, every 5 s, on the response ring, whether or not a request runs
  * READY, FAILED (over pipes only; the channel file has a state word instead) UTF-8 text
  * </pre>
  *
@@ -41,6 +43,10 @@ final class Frames {
     static final int READY = 4;
     /** Over pipes only: the child could not start; the payload says why (UTF-8). */
     static final int FAILED = 5;
+    /** Child to host, unasked: its memory ({@link MemoryReporter}). */
+    static final int REPORT = 6;
+    /** The length of a {@link #REPORT}. */
+    static final int REPORT_BYTES = 32;
 
     static final int FLAG_ABANDONED = 1;
     /** The child asks to be replaced (its serving thread is still inside a handler that tripped). */
@@ -151,6 +157,25 @@ final class Frames {
         }
         return new ResponseFrame(frameId, flags, new InvocationResult(requestId, outcome, resp, message, wall, cpu, alloc,
                 fuel, version, (flags & FLAG_ABANDONED) != 0));
+    }
+
+    static int encodeReport(MutableDirectBuffer b, ChildMemory m) {
+        b.putLong(0, m.heapUsedBytes());
+        b.putLong(8, m.heapCommittedBytes());
+        b.putLong(16, m.directUsedBytes());
+        b.putLong(24, m.residentBytes());
+        return REPORT_BYTES;
+    }
+
+    /**
+     * @param b the buffer
+     * @param offset where the report starts
+     * @param receivedAtMillis when it was read
+     * @return the report
+     */
+    static ChildMemory decodeReport(DirectBuffer b, int offset, long receivedAtMillis) {
+        return new ChildMemory(b.getLong(offset), b.getLong(offset + 8), b.getLong(offset + 16), b.getLong(offset + 24),
+                receivedAtMillis);
     }
 
     private static int str(MutableDirectBuffer b, int i, String s) {

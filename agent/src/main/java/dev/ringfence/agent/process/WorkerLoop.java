@@ -43,7 +43,9 @@ import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
  * trip, it is abandoned and the child halts ({@link #EXIT_THREAD_ABANDONED}): with its one serving
  * thread lost it can serve nothing more, and the host replaces it.
  * A daemon thread checks every {@value #PARENT_CHECK_MILLIS} ms that the parent still lives and
- * halts the JVM when it does not.
+ * halts the JVM when it does not; another reports this JVM's memory to the host every five seconds
+ * ({@link MemoryReporter}). An answer {@code NATIVE_EXCEEDED} asks the host to replace the child
+ * (flag recycle): what the handler reserved outside the heap may still be held.
  *
  * <p>Waiting for a request the serving thread spins briefly, then yields, then parks for up to
  * {@value #MAX_PARK_MICROS} µs, so a request to a busy child is picked up within microseconds.
@@ -120,6 +122,7 @@ public final class WorkerLoop {
         Thread serving = executor.hostThreads("ringfence-worker-").newThread(loop::run);
         serving.start();
         channel.markReady(route.version().shortId());
+        MemoryReporter.start(loop::offerReport);
         try {
             serving.join();
         } catch (InterruptedException e) {
@@ -275,7 +278,7 @@ public final class WorkerLoop {
 
     private void handle(Frames.RequestFrame f) {
         long wall = Math.max(1, f.wallNanos());
-        Budgets b = new Budgets(wall, budgets.cpuNanos(), budgets.fuel(), budgets.allocBytes());
+        Budgets b = new Budgets(wall, budgets.cpuNanos(), budgets.fuel(), budgets.allocBytes(), budgets.nativeBytes());
         InvocationResult r;
         try {
             // answered by the watchdog a moment after a trip while this thread was still in the handler:
@@ -288,7 +291,21 @@ public final class WorkerLoop {
         send(f.frameId(), 0, r);
     }
 
+    /**
+     * Offers a memory report to the host, once: dropped when the ring has no room, so it never
+     * holds up an answer (writes are serialised with the answers').
+     */
+    private boolean offerReport(org.agrona.DirectBuffer report, int length) {
+        synchronized (sending) {
+            return channel.responses().write(Frames.REPORT, report, 0, length);
+        }
+    }
+
     private void send(long frameId, int flags, InvocationResult r) {
+        if (r.outcome() == Outcome.NATIVE_EXCEEDED) {
+            // what it reserved may still be held (a static list, a buffer not yet collected): start afresh
+            flags |= Frames.FLAG_RECYCLE;
+        }
         synchronized (sending) {
             int length = Frames.encodeResponse(out, frameId, flags, r);
             int max = channel != null ? channel.responses().maxMsgLength() : Integer.MAX_VALUE;

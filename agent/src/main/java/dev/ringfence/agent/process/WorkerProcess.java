@@ -34,14 +34,21 @@ import org.agrona.concurrent.MessageHandler;
  * <li>the child dies with the request (killed, halted, crashed): {@code CRASHED} as soon as the
  *   death is seen, and a replacement is started after a backoff;</li>
  * <li>the child answered for a handler thread that did not come back (the answer is flagged
- *   abandoned or recycle): the answer is returned and the child replaced.</li>
+ *   abandoned or recycle), or ended it {@code NATIVE_EXCEEDED} (what it reserved may still be held):
+ *   the answer is returned and the child replaced;</li>
+ * <li>the child's resident memory passes its envelope ({@link ResidentWatch}, read from
+ *   {@code /proc} every half second by the supervisor): it is killed at once and its request ends
+ *   {@code NATIVE_EXCEEDED}; past the soft limit it takes no new request and is replaced once the
+ *   one it runs has ended.</li>
  * </ul>
  * The first replacement starts at once, the next ones after {@code min(cap, base·2^(failures-2))},
  * where failures counts the children in a row that died, were killed or could not start; an
  * answered request resets it.
  * The caller that holds the turn is the only one touching the rings; child lifecycle state is
- * guarded by this object's monitor; the supervisor thread (one daemon thread per instance) only
- * starts children.
+ * guarded by this object's monitor; the supervisor thread (one daemon thread per instance) starts
+ * children and watches their memory: it reads a child's {@link Frames#REPORT}s from the response
+ * ring only when it can take the turn without waiting (a request's holder reads them itself, while
+ * it awaits its answer), and reads the resident size from {@code /proc}, which needs no turn.
  */
 public final class WorkerProcess implements AutoCloseable {
     private static final AtomicLong CHANNELS = new AtomicLong();
@@ -53,6 +60,7 @@ public final class WorkerProcess implements AutoCloseable {
     private final long restartCapNanos;
     private final Semaphore turn = new Semaphore(1, true);
     private final ScheduledExecutorService supervisor;
+    private final ResidentWatch resident;
 
     // guarded by turn
     private final ExpandableArrayBuffer sendBuffer = new ExpandableArrayBuffer(4096);
@@ -62,6 +70,8 @@ public final class WorkerProcess implements AutoCloseable {
     private long awaitedFrame;
     private String awaitedRequestId;
     private Frames.ResponseFrame received;
+    /** The child whose response ring is being read: its memory reports land on it. */
+    private Child reading;
     /** The child holding the request in flight, for {@link #requestTaken()}. */
     private volatile Child inFlight;
 
@@ -72,6 +82,8 @@ public final class WorkerProcess implements AutoCloseable {
     private boolean closed;
     private long started;
     private volatile String startFailure;
+    private long residentRecycles;
+    private long residentKills;
 
     /**
      * @param spec what the child runs and its caps
@@ -95,6 +107,9 @@ public final class WorkerProcess implements AutoCloseable {
         });
         s.setRemoveOnCancelPolicy(true);
         this.supervisor = s;
+        this.resident = new ResidentWatch(spec.caps());
+        s.scheduleWithFixedDelay(this::watchResident, ResidentWatch.POLL_MILLIS, ResidentWatch.POLL_MILLIS,
+                TimeUnit.MILLISECONDS);
         try {
             Files.createDirectories(spec.workDir());
         } catch (IOException e) {
@@ -213,6 +228,7 @@ public final class WorkerProcess implements AutoCloseable {
 
     private InvocationResult await(Request request, Child c, long start, long deadline) {
         waiting.reset();
+        reading = c;
         while (true) {
             int n = c.channel.responses().read(onResponse, 1);
             if (received != null) {
@@ -227,6 +243,9 @@ public final class WorkerProcess implements AutoCloseable {
                     return answered(c, received, start);
                 }
                 retire(c, false);
+                if (c.killedFor != null) {
+                    return ended(request, c, Outcome.NATIVE_EXCEEDED, c.killedFor, start);
+                }
                 return ended(request, c, Outcome.CRASHED, "the worker process (pid " + c.process.pid()
                         + ") died with the request (exit code " + c.process.exitValue() + ")", start);
             }
@@ -255,11 +274,63 @@ public final class WorkerProcess implements AutoCloseable {
     private void onResponse(int type, MutableDirectBuffer buffer, int index, int length) {
         if (type == Frames.RESPONSE && buffer.getLong(index) == awaitedFrame) {
             received = Frames.decodeResponse(buffer, index, awaitedRequestId);
+        } else if (type == Frames.REPORT && reading != null) {
+            reading.reported = Frames.decodeReport(buffer, index, System.currentTimeMillis());
+        }
+    }
+
+    /**
+     * The resident-memory watch, every {@value ResidentWatch#POLL_MILLIS} ms on the supervisor:
+     * reads the child's memory reports when no request holds the turn (a request's holder reads
+     * them itself), reads its resident size from {@code /proc}, and applies the envelope
+     * ({@link ResidentWatch}): past the hard limit the child is killed now (its request, if any,
+     * ends {@code NATIVE_EXCEEDED}); past the soft limit it takes no new request and is recycled
+     * as soon as none runs on it.
+     */
+    private void watchResident() {
+        Child c;
+        synchronized (this) {
+            c = child;
+        }
+        if (c == null || c.version == null || !c.process.isAlive()) {
+            return; // a child that died is the awaiting caller's to report (CRASHED), not the watch's
+        }
+        if (turn.tryAcquire()) {
+            try {
+                reading = c;
+                c.channel.responses().read(onResponse, 64);
+            } finally {
+                reading = null;
+                turn.release();
+            }
+        }
+        long rss = ResidentWatch.residentBytes(c.process.pid());
+        ChildMemory reported = c.reported;
+        c.resident = rss >= 0 ? rss : reported.residentBytes();
+        ResidentWatch.Verdict v = resident.judge(c.resident);
+        if (v == ResidentWatch.Verdict.HARD && c.killedFor == null) {
+            c.killedFor = resident.hardMessage(c.process.pid(), c.resident);
+            synchronized (this) {
+                residentKills++;
+            }
+            retire(c, true);
+        } else if (v == ResidentWatch.Verdict.SOFT && !c.draining) {
+            c.draining = true;
+            synchronized (this) {
+                residentRecycles++;
+            }
+            if (turn.tryAcquire()) {
+                try {
+                    retire(c, true); // idle: recycle now
+                } finally {
+                    turn.release();
+                }
+            }
         }
     }
 
     private InvocationResult answered(Child c, Frames.ResponseFrame f, long start) {
-        boolean replace = (f.flags() & (Frames.FLAG_RECYCLE | Frames.FLAG_ABANDONED)) != 0;
+        boolean replace = (f.flags() & (Frames.FLAG_RECYCLE | Frames.FLAG_ABANDONED)) != 0 || c.draining;
         if (replace) {
             retire(c, true);
         } else {
@@ -297,6 +368,10 @@ public final class WorkerProcess implements AutoCloseable {
                 }
             }
             if (c != null) {
+                if (c.version != null && c.draining) {
+                    retire(c, true); // past its soft memory limit: no new work, replaced
+                    continue;
+                }
                 if (c.version != null) {
                     return c;
                 }
@@ -370,31 +445,54 @@ public final class WorkerProcess implements AutoCloseable {
         supervisor.schedule(this::startNow, delay, TimeUnit.NANOSECONDS);
     }
 
+    /**
+     * Starts a child. The launch (a channel file created, a JVM spawned: hundreds of milliseconds
+     * on a loaded machine) runs outside this object's monitor, so that callers waiting for a ready
+     * child see their deadline pass on time; {@code startScheduled} stays set until the child is
+     * in place, so no second start is scheduled meanwhile. Only the supervisor thread runs this.
+     */
     private void startNow() {
         synchronized (this) {
-            startScheduled = false;
             if (closed || child != null) {
+                startScheduled = false;
                 return;
             }
-            Path file = spec.workDir().resolve("worker-" + ProcessHandle.current().pid() + "-"
-                    + CHANNELS.incrementAndGet() + ".channel");
-            ChannelFile channel = null;
-            try {
-                channel = ChannelFile.create(file, spec.ringCapacity());
-                Process p = new ProcessBuilder(spec.command(java, file)).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                        .redirectError(stderr).start();
-                Child c = new Child(p, channel);
+        }
+        Path file = spec.workDir().resolve("worker-" + ProcessHandle.current().pid() + "-"
+                + CHANNELS.incrementAndGet() + ".channel");
+        ChannelFile channel = null;
+        Process p = null;
+        String failure = null;
+        try {
+            channel = ChannelFile.create(file, spec.ringCapacity());
+            p = new ProcessBuilder(spec.command(java, file)).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(stderr).start();
+        } catch (IOException | RuntimeException e) {
+            failure = "cannot start the worker JVM: " + e.getMessage();
+        }
+        Child c = null;
+        synchronized (this) {
+            startScheduled = false;
+            if (failure == null && !closed) {
+                c = new Child(p, channel);
                 child = c;
                 started++;
-                p.onExit().thenRun(() -> exited(c));
-            } catch (IOException | RuntimeException e) {
-                if (channel != null) {
-                    channel.deleteFile();
-                }
-                startFailure = "cannot start the worker JVM: " + e.getMessage();
+            } else if (failure != null) {
+                startFailure = failure;
                 failures++;
                 scheduleStart();
             }
+        }
+        if (c != null) {
+            Child serving = c;
+            p.onExit().thenRun(() -> exited(serving));
+            return;
+        }
+        if (p != null) {
+            kill(p); // closed while it was being started
+        }
+        if (channel != null) {
+            channel.deleteFile();
         }
     }
 
@@ -415,6 +513,33 @@ public final class WorkerProcess implements AutoCloseable {
     /** @return why the last child could not start (its own words, or the launch's error), or null */
     public String startFailure() {
         return startFailure;
+    }
+
+    /**
+     * @return the current child's memory: its last report and the resident size the host read
+     *     last; {@link ChildMemory#UNKNOWN} while no child serves
+     */
+    public ChildMemory memory() {
+        Child c;
+        synchronized (this) {
+            c = child;
+        }
+        return c == null ? ChildMemory.UNKNOWN : c.reported.withResident(c.resident);
+    }
+
+    /** @return the resident-memory envelope of this worker's children */
+    public ResidentWatch residentWatch() {
+        return resident;
+    }
+
+    /** @return children recycled so far for passing the soft limit of their envelope */
+    public synchronized long residentRecycles() {
+        return residentRecycles;
+    }
+
+    /** @return children killed so far for passing their envelope */
+    public synchronized long residentKills() {
+        return residentKills;
     }
 
     /** @return how many children were started so far */
@@ -471,6 +596,15 @@ public final class WorkerProcess implements AutoCloseable {
 
         /** The child's stdin: wake-up bytes. */
         final OutputStream wake;
+
+        /** Its last memory report (set by whoever reads its response ring, holding the turn). */
+        volatile ChildMemory reported = ChildMemory.UNKNOWN;
+        /** Its resident size as the host read it last, or -1. */
+        volatile long resident = -1;
+        /** Set past the soft limit: it gets no new request and is recycled once none runs. */
+        volatile boolean draining;
+        /** Set when the watch killed it past its envelope: why, for the request it ran. */
+        volatile String killedFor;
 
         Child(Process process, ChannelFile channel) {
             this.process = process;

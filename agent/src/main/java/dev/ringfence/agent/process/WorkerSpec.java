@@ -13,7 +13,7 @@ import java.util.Objects;
  *     the gates through {@code Launcher-Agent-Class})
  * @param handlerPaths the handler's classpath: jars or class directories, in order
  * @param handlerClass the class implementing {@code dev.ringfence.api.Handler}
- * @param budgets CPU, fuel and allocation budgets of every request inside the child; the wall
+ * @param budgets CPU, fuel, allocation and native-memory budgets of every request inside the child; the wall
  *     budget here is ignored, each request brings what is left of its deadline
  * @param policyFile a properties file widening the deny-all policy ({@code invoke --policy}), or null
  * @param cacheDir the instrumented-class cache, or null for none
@@ -136,6 +136,10 @@ public record WorkerSpec(Path agentJar, List<Path> handlerPaths, String handlerC
         if (budgets.allocBytes() > 0) {
             cmd.add("--alloc");
             cmd.add(Long.toString(budgets.allocBytes()));
+        }
+        if (budgets.nativeBytes() > 0) {
+            cmd.add("--native");
+            cmd.add(Long.toString(budgets.nativeBytes()));
         }
         if (policyFile != null) {
             cmd.add("--policy");

@@ -10,6 +10,8 @@
  * budgets, the deny policy) serving requests from the channel until told to stop or its parent
  * goes away. They talk over a {@link dev.ringfence.agent.process.ChannelFile}: one memory-mapped
  * file per child holding two Agrona ring buffers, with messages framed by
- * {@link dev.ringfence.agent.process.Frames}.
+ * {@link dev.ringfence.agent.process.Frames}. The child reports its memory every five seconds
+ * ({@link dev.ringfence.agent.process.MemoryReporter}); the host holds its resident size to an
+ * envelope ({@link dev.ringfence.agent.process.ResidentWatch}).
  */
 package dev.ringfence.agent.process;

@@ -57,5 +57,9 @@ class BootClassesTest {
     void shouldCallTheGateWithTheDescriptorTheWeaverEmits() throws NoSuchMethodException {
         var m = dev.ringfence.boot.Gate.class.getMethod(GateWeaver.CHECK, int.class, Object.class, Object.class, int.class);
         assertEquals(GateWeaver.GATE, m.getDeclaringClass().getName().replace('.', '/'));
+        var r = dev.ringfence.boot.Gate.class.getMethod(GateWeaver.RESERVE, int.class, Object.class, long.class);
+        assertEquals(java.lang.invoke.MethodType.methodType(void.class, int.class, Object.class, long.class)
+                .toMethodDescriptorString(), GateWeaver.RESERVE_DESC);
+        assertEquals(GateWeaver.GATE, r.getDeclaringClass().getName().replace('.', '/'));
     }
 }

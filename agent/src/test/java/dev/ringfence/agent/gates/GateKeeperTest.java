@@ -250,6 +250,46 @@ class GateKeeperTest {
         assertEquals(Outcome.OK, r.outcome(), r.message());
     }
 
+    @Test
+    void shouldChargeReservationsToTheNativeBudgetAndRefuseTheOneThatWouldPassIt() {
+        int direct = site(GateKind.NATIVE_MEMORY, "java/nio/Bits", "reserveMemory");
+        long mib = 1L << 20;
+        RunResult<String> r = EXECUTOR.run(BUDGETS.withNativeBytes(3 * mib), Policy.DENY_ALL, null, () -> {
+            for (int i = 0; i < 3; i++) {
+                HANDLER.accept(new Object[] {direct, null, mib});
+            }
+            long reserved = SandboxThread.currentMeter().nativeReserved();
+            try {
+                HANDLER.accept(new Object[] {direct, null, 1L});
+            } catch (Error e) {
+                assertEquals(3 * mib, SandboxThread.currentMeter().nativeReserved(), "nothing charged for the refused one");
+                throw e;
+            }
+            return "reserved " + reserved;
+        });
+        assertEquals(Outcome.NATIVE_EXCEEDED, r.outcome(), r.message());
+        assertEquals("direct memory (java.nio.ByteBuffer.allocateDirect) of 1 bytes would pass the native memory budget"
+                + " of 3145728 bytes (3145728 already reserved)", r.message());
+    }
+
+    @Test
+    void shouldLetTheSandboxsOwnReservationsThroughWithoutTripping() {
+        int direct = site(GateKind.NATIVE_MEMORY, "java/nio/Bits", "reserveMemory");
+        RunResult<String> r = EXECUTOR.run(BUDGETS.withNativeBytes(1024), Policy.DENY_ALL, null, () -> {
+            Gate.reserve(direct, null, 1L << 20); // this test class is host code: not the handler's reservation
+            return "passed";
+        });
+        assertEquals(Outcome.OK, r.outcome(), r.message());
+        assertOk(runReserve(0, direct, 1L << 30)); // no native budget: nothing refused
+    }
+
+    private static RunResult<String> runReserve(long nativeBudget, int site, long bytes) {
+        return EXECUTOR.run(BUDGETS.withNativeBytes(nativeBudget), Policy.DENY_ALL, null, () -> {
+            HANDLER.accept(new Object[] {site, null, bytes});
+            return "passed";
+        });
+    }
+
     private static RunResult<String> run(Policy policy, int site, Object a, Object b, int n) {
         return EXECUTOR.run(BUDGETS, policy, null, () -> {
             HANDLER.accept(new Object[] {site, a, b, n});

@@ -98,7 +98,9 @@ class GateWeaverTest {
                     gate = nextCall(init);
                 }
                 assertEquals(GateWeaver.GATE, gate.owner, s.owner() + "." + s.method() + s.desc());
-                assertEquals(GateWeaver.CHECK_DESC, gate.desc);
+                boolean reserves = s.spec().kind().reserves();
+                assertEquals(reserves ? GateWeaver.RESERVE : GateWeaver.CHECK, gate.name);
+                assertEquals(reserves ? GateWeaver.RESERVE_DESC : GateWeaver.CHECK_DESC, gate.desc);
             }
         }
     }
@@ -111,6 +113,20 @@ class GateWeaverTest {
             assertEquals(members(before), members(after), e.getKey());
             assertEquals(before.superName, after.superName);
             assertEquals(before.interfaces, after.interfaces);
+        }
+    }
+
+    @Test
+    void shouldGateEveryWayToReserveMemoryOutsideTheHeapOnThisJdk() {
+        assertGated("java/nio/Bits", "reserveMemory", "(JJ)V");
+        assertGated("sun/nio/ch/FileChannelImpl", "mapInternal",
+                "(Ljava/nio/channels/FileChannel$MapMode;JJIZ)Lsun/nio/ch/FileChannelImpl$Unmapper;");
+        assertGated("java/util/zip/Deflater", "<init>", "(IZ)V");
+        assertGated("java/util/zip/Inflater", "<init>", "(Z)V");
+        if (Runtime.version().feature() >= 25) {
+            // arenas other than ofAuto() allocate without Bits, past -XX:MaxDirectMemorySize
+            assertGated("jdk/internal/foreign/SegmentFactories", "allocateNativeInternal",
+                    "(JJLjdk/internal/foreign/MemorySessionImpl;ZZ)J");
         }
     }
 

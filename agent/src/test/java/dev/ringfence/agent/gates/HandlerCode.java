@@ -13,10 +13,15 @@ public final class HandlerCode implements Consumer<Object[]> {
     }
 
     /**
-     * @param call the site, {@code a}, {@code b} and {@code n}
+     * @param call the site, {@code a}, {@code b} and {@code n}; or, to reserve memory, the site,
+     *     {@code a} and the bytes (a {@code Long})
      */
     @Override
     public void accept(Object[] call) {
+        if (call.length == 3) {
+            Gate.reserve((Integer) call[0], call[1], (Long) call[2]);
+            return;
+        }
         Gate.check((Integer) call[0], call[1], call[2], (Integer) call[3]);
     }
 }

@@ -7,14 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ringfence.agent.pipeline.TestJars;
 import fixtures.process.LoadsLibrary;
+import fixtures.process.NativeHoard;
 import fixtures.serve.Uninterruptible;
 import java.io.IOException;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,8 +40,8 @@ class ServeAutoIT {
     private static final Pattern LISTENING = Pattern.compile("listening on (http://\\S+)");
     private static final long LONG = TimeUnit.SECONDS.toNanos(60);
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    /** A JDK library no JVM loads unless asked (java.util.prefs): a real native library to load. */
-    private static final Path PREFS = Path.of(System.getProperty("java.home"), "lib", "libprefs.so");
+    /** Where the JDK's native libraries are: {@link LoadsLibrary} loads one of them. */
+    private static final Path JDK_LIBS = Path.of(System.getProperty("java.home"), "lib");
 
     private static Path dir;
     private static Path fixtures;
@@ -61,11 +60,12 @@ class ServeAutoIT {
     static void startServer() throws Exception {
         dir = Files.createTempDirectory("ringfence-serve-auto-it");
         fixtures = TestJars.jar(Files.createTempDirectory("ringfence-fixtures").resolve("fixtures.jar"), "auto-it",
-                Uninterruptible.class, LoadsLibrary.class);
+                Uninterruptible.class, LoadsLibrary.class, NativeHoard.class);
         route("stuck", "handler=fixtures.serve.Uninterruptible\ntimeout=1s\nretry.max=0\nbreaker.failures=1000\n");
         route("library", "handler=fixtures.process.LoadsLibrary\ntimeout=60s\npolicy.native=true\npolicy.read="
-                + PREFS.getParent() + "\n");
-        route("denied", "handler=fixtures.process.LoadsLibrary\ntimeout=60s\npolicy.read=" + PREFS.getParent() + "\n");
+                + JDK_LIBS + "\n");
+        route("denied", "handler=fixtures.process.LoadsLibrary\ntimeout=60s\npolicy.read=" + JDK_LIBS + "\n");
+        route("hoard", "handler=fixtures.process.NativeHoard\ntimeout=60s\nnative=8m\n");
         out = Files.createTempFile("ringfence-serve-auto", ".out");
         err = Files.createTempFile("ringfence-serve-auto", ".err");
         server = new ProcessBuilder(Cli.JAVA, "-Xmx256m", "-jar", Cli.AGENT_JAR.toString(), "serve", dir.toString(),
@@ -179,14 +179,13 @@ class ServeAutoIT {
     @Test
     @Order(3)
     void shouldRunARequestForANativeLibraryItsPolicyAllowsInAChild() throws Exception {
-        String lib = URLEncoder.encode(PREFS.toString(), StandardCharsets.UTF_8);
-        assertEquals("free", get("/fn/library").body());
         assertTrue(status("library").contains("\"runningIn\":\"in-process\""));
 
-        HttpResponse<String> r = get("/fn/library?lib=" + lib);
+        HttpResponse<String> r = get("/fn/library");
 
         assertEquals(200, r.statusCode(), () -> r.body() + "\n" + read(err));
-        assertEquals("loaded", r.body(), "denied in-process, it ran again in the child, which honours the policy");
+        assertTrue(r.body().startsWith("loaded "), "denied in-process, it ran again in the child, which honours the"
+                + " policy: " + r.body());
         String s = status("library");
         assertTrue(s.contains("\"runningIn\":\"process\"") && s.contains("\"reason\":\"native-library\""), s);
         assertNotEquals(-1, number(s, "childPid"));
@@ -195,11 +194,28 @@ class ServeAutoIT {
     @Test
     @Order(4)
     void shouldDenyANativeLibraryThePolicyDoesNotAllowAndStayInProcess() throws Exception {
-        HttpResponse<String> r = get("/fn/denied?lib=" + URLEncoder.encode(PREFS.toString(), StandardCharsets.UTF_8));
+        HttpResponse<String> r = get("/fn/denied");
 
         assertEquals("DENIED", outcome(r), r.body());
+        assertTrue(r.body().contains("from fixtures.process.LoadsLibrary"), r.body());
         String s = status("denied");
         assertTrue(s.contains("\"runningIn\":\"in-process\""), s);
         assertEquals(-1, number(s, "childPid"));
+    }
+
+    @Test
+    @Order(5)
+    void shouldMoveAVersionThatPassedItsNativeBudgetToAChild() throws Exception {
+        HttpResponse<String> r = get("/fn/hoard?n=16");
+
+        assertEquals("NATIVE_EXCEEDED", outcome(r), r.body());
+        String s = status("hoard");
+        assertTrue(s.contains("\"runningIn\":\"process\"") && s.contains("\"reason\":\"native-budget\""), s);
+        HttpResponse<String> small = get("/fn/hoard?n=2");
+        long until = System.nanoTime() + LONG;
+        while (small.statusCode() == 504 && System.nanoTime() < until) {
+            small = get("/fn/hoard?n=2"); // the child is starting
+        }
+        assertEquals("kept 2", small.body(), "a fresh child holds only what this request kept");
     }
 }

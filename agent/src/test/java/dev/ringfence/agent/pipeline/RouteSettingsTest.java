@@ -37,7 +37,7 @@ class RouteSettingsTest {
     void shouldApplyTheBuiltInDefaultsToARouteThatNamesOnlyItsHandler() throws Exception {
         RouteSettings s = RouteSettings.read(route("handler=com.example.Hello\n"), RouteDefaults.NONE);
         assertEquals("com.example.Hello", s.handler());
-        assertEquals(new Budgets(3 * S, 0, 0, 0), s.budgets());
+        assertEquals(new Budgets(3 * S, 0, 0, 0, 64L << 20), s.budgets());
         assertEquals(500 * MS, s.slowNanos());
         assertEquals(16, s.maxInflight());
         assertEquals(32, s.maxQueue());
@@ -62,10 +62,11 @@ class RouteSettingsTest {
                 "pool.interval=1s", "pool.cooldown=0", "fallback.status=200", "fallback.body={\"cached\":true}",
                 "fallback.contentType=application/json", "quarantine.after=3", "quarantine.for=10m",
                 "policy.read=/srv/data", "policy.write=/srv/out",
-                "policy.hosts=api.example.com:443", "policy.env=HOME", "policy.threads=true", "policy.native=true"));
+                "policy.hosts=api.example.com:443", "policy.env=HOME", "policy.threads=true", "policy.native=true",
+                "isolation=process", "native=16m"));
         RouteSettings s = RouteSettings.read(file, RouteDefaults.NONE);
         assertEquals("com.example.Hello$Inner", s.handler());
-        assertEquals(new Budgets(2 * S, 200 * MS, 1_000_000, 64L << 20), s.budgets());
+        assertEquals(new Budgets(2 * S, 200 * MS, 1_000_000, 64L << 20, 16L << 20), s.budgets());
         assertEquals(250 * MS, s.slowNanos());
         assertEquals(8, s.maxInflight());
         assertEquals(0, s.maxQueue());
@@ -322,6 +323,47 @@ class RouteSettingsTest {
 
         assertTrue(e.getMessage().startsWith(file + ": " + expected), e.getMessage());
         assertEquals(line.substring(0, line.indexOf('=')), e.key());
+    }
+
+    @Test
+    void shouldRefuseNativeLibrariesOnARouteThatRunsInThisJvm() throws Exception {
+        Path file = route("handler=a.B\npolicy.native=true\nisolation=in-process\n");
+
+        SettingsException e = assertThrows(SettingsException.class, () -> RouteSettings.read(file, RouteDefaults.NONE));
+
+        assertEquals("policy.native", e.key());
+        assertTrue(e.getMessage().contains("native libraries are allowed only in the process tier"), e.getMessage());
+        assertTrue(e.getMessage().contains("isolation=process"), e.getMessage());
+    }
+
+    @Test
+    void shouldLetAnAutoRouteAllowNativeLibrariesSinceItMovesToAChildWhenItAsks() {
+        RouteSettings s = RouteSettings.of(Map.of("handler", "a.B", "policy.native", "true"), null, RouteDefaults.NONE);
+
+        assertTrue(s.isolation().auto());
+        assertTrue(s.needsProcess());
+    }
+
+    @Test
+    void shouldSayThatARouteAllowingNativeLibrariesNeedsAProcess() {
+        RouteSettings natives = RouteSettings.of(Map.of("handler", "a.B", "isolation", "process", "policy.native", "true"),
+                null, RouteDefaults.NONE);
+        RouteSettings plain = RouteSettings.of(Map.of("handler", "a.B", "isolation", "process"), null, RouteDefaults.NONE);
+
+        assertTrue(natives.needsProcess());
+        assertTrue(natives.policy().nativeLibrariesAllowed());
+        assertFalse(plain.needsProcess());
+    }
+
+    @Test
+    void shouldMakeNativeThePerInvocationNativeMemoryBudgetInBothTiers() {
+        RouteSettings here = RouteSettings.of(Map.of("handler", "a.B", "native", "8m"), null, RouteDefaults.NONE);
+        RouteSettings child = RouteSettings.of(Map.of("handler", "a.B", "isolation", "process", "native", "8m"), null,
+                RouteDefaults.NONE);
+
+        assertEquals(8L << 20, here.budgets().nativeBytes());
+        assertEquals(8L << 20, child.budgets().nativeBytes());
+        assertEquals(8L << 20, child.isolation().nativeBytes());
     }
 
     @Test

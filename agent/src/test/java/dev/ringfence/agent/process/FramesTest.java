@@ -17,6 +17,20 @@ import org.junit.jupiter.api.Test;
 
 class FramesTest {
     @Test
+    void shouldCarryAMemoryReportWithUnknownSizesAsMinusOne() {
+        ExpandableArrayBuffer b = new ExpandableArrayBuffer(8);
+        ChildMemory sent = new ChildMemory(5_000_000, 16_777_216, 1_048_576, -1, 0);
+
+        int length = Frames.encodeReport(b, sent);
+        ChildMemory got = Frames.decodeReport(b, 0, 1234);
+
+        assertEquals(Frames.REPORT_BYTES, length);
+        assertEquals(new ChildMemory(5_000_000, 16_777_216, 1_048_576, -1, 1234), got);
+        assertEquals(got, got.withResident(-1), "a resident size the host could not read keeps the reported one");
+        assertEquals(70_000_000, got.withResident(70_000_000).residentBytes());
+    }
+
+    @Test
     void shouldCarryEveryPartOfARequest() {
         byte[] body = new byte[1000];
         for (int i = 0; i < body.length; i++) {
