@@ -92,6 +92,7 @@ public final class StatusPage {
                 .put("sharePausedMs", r.shareQuota() == null ? 0 : r.shareQuota().pausedNanos() / 1e6)
                 .put("p99Ms", stats.percentiles().p99Nanos() / 1e6)
                 .put("childPid", r.tier().equals(Route.DEFAULT_TIER) ? null : r.childPid())
-                .put("childrenStarted", r.tier().equals(Route.DEFAULT_TIER) ? null : r.childrenStarted()).put("lastReload", reload);
+                .put("childrenStarted", r.tier().equals(Route.DEFAULT_TIER) ? null : r.childrenStarted())
+                .put("startupCache", r.startupCache()).put("lastReload", reload);
     }
 }

@@ -202,7 +202,7 @@ public final class Route implements AutoCloseable {
 
     private Object prepare(HandlerVersion v, RouteSettings s) throws VersionException {
         if (s.isolation().process()) {
-            return ProcessTier.open(name, v, s);
+            return ProcessTier.open(name, v, s, runtime.startupCache(), runtime.log());
         }
         try {
             return InProcessRoute.open(name, v, s.handler(), s.budgets(), runtime.executor(), runtime.handlerLog());
@@ -696,6 +696,15 @@ public final class Route implements AutoCloseable {
     public long childPid() {
         ProcessTier t = processTier();
         return t == null ? -1 : t.pid();
+    }
+
+    /**
+     * @return the current version's start-up cache on the process tier ({@code used}, {@code training},
+     *     {@code ready}, {@code off: why}), or null in-process
+     */
+    public String startupCache() {
+        ProcessTier t = processTier();
+        return t == null ? null : t.startupCache();
     }
 
     /** @return children started for the current version on the process tier (replacements included), 0 in-process */

@@ -14,6 +14,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -72,6 +73,8 @@ public final class WorkerProcess implements AutoCloseable {
     private boolean closed;
     private long started;
     private volatile String startFailure;
+    /** The start-up cache's use, or null for plain starts; set before {@link #start()}. */
+    private volatile CachedStart cached;
 
     /**
      * @param spec what the child runs and its caps
@@ -111,6 +114,30 @@ public final class WorkerProcess implements AutoCloseable {
     public static WorkerProcess of(WorkerSpec spec) {
         return new WorkerProcess(spec, ProcessBuilder.Redirect.INHERIT, TimeUnit.MILLISECONDS.toNanos(100),
                 TimeUnit.SECONDS.toNanos(10));
+    }
+
+    /**
+     * Starts children from a start-up cache ({@link StartupCache}, {@link CachedStart}): from its
+     * entry for this spec and version when there is one, else plain, with the entry made in the
+     * background once the first child is ready. Call before {@link #start()}; failures only ever
+     * fall back to a plain start.
+     *
+     * @param cache the cache
+     * @param versionId the version the children serve (the id the child announces), or null to key
+     *     by the one the first child announces
+     * @param report receives (event, message) of entries made, failed or found bad
+     */
+    public void useStartupCache(StartupCache cache, String versionId, BiConsumer<String, String> report) {
+        cached = new CachedStart(cache, spec, java, versionId, report);
+    }
+
+    /**
+     * @return the start-up cache's state: {@code used} (the current child maps its archive),
+     *     {@code training}, {@code ready} (made; the next child uses it) or {@code off: why}
+     */
+    public String startupCache() {
+        CachedStart c = cached;
+        return c == null ? "off: not configured" : c.state();
     }
 
     /** Starts the first child now, unless one runs or is due; returns at once. */
@@ -305,7 +332,16 @@ public final class WorkerProcess implements AutoCloseable {
                     c.version = c.channel.stateText();
                     c.channel.deleteFile(); // both sides have it mapped
                     startFailure = null;
+                    CachedStart cs = cached;
+                    if (cs != null) {
+                        cs.ready(c.process.pid(), c.entry, c.version);
+                    }
                     return c;
+                }
+                if (state == ChannelFile.STATE_FAILED && c.entry != null) {
+                    cached.failedBeforeReady(c.entry, c.channel.stateText()); // retried plain at once
+                    retire(c, true);
+                    continue;
                 }
                 if (state == ChannelFile.STATE_FAILED) {
                     startFailure = c.channel.stateText();
@@ -313,6 +349,9 @@ public final class WorkerProcess implements AutoCloseable {
                     return null;
                 }
                 if (!c.process.isAlive()) {
+                    if (c.entry != null && c.channel.state() != ChannelFile.STATE_READY) {
+                        cached.failedBeforeReady(c.entry, "exit code " + c.process.exitValue());
+                    }
                     retire(c, false);
                     continue;
                 }
@@ -346,6 +385,13 @@ public final class WorkerProcess implements AutoCloseable {
 
     /** A child's process ended, seen by the JDK's process reaper: replace it unless it was retired already. */
     private void exited(Child c) {
+        boolean ours;
+        synchronized (this) {
+            ours = !closed && child == c; // not killed by close() or retired
+        }
+        if (ours && c.entry != null && c.version == null && c.channel.state() != ChannelFile.STATE_READY) {
+            cached.failedBeforeReady(c.entry, "exit code " + c.process.exitValue());
+        }
         if (c.channel.state() == ChannelFile.STATE_FAILED) {
             startFailure = c.channel.stateText();
         }
@@ -381,9 +427,12 @@ public final class WorkerProcess implements AutoCloseable {
             ChannelFile channel = null;
             try {
                 channel = ChannelFile.create(file, spec.ringCapacity());
-                Process p = new ProcessBuilder(spec.command(java, file)).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                        .redirectError(stderr).start();
-                Child c = new Child(p, channel);
+                CachedStart cs = cached;
+                Path entry = cs == null ? null : cs.entryForNextChild();
+                Process p = new ProcessBuilder(cs == null ? spec.command(java, file)
+                        : spec.command(java, file, cs.args(entry)))
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(stderr).start();
+                Child c = new Child(p, channel, entry);
                 child = c;
                 started++;
                 p.onExit().thenRun(() -> exited(c));
@@ -438,6 +487,10 @@ public final class WorkerProcess implements AutoCloseable {
             child = null;
         }
         supervisor.shutdownNow();
+        CachedStart cs = cached;
+        if (cs != null) {
+            cs.close();
+        }
         if (c == null) {
             return;
         }
@@ -471,10 +524,13 @@ public final class WorkerProcess implements AutoCloseable {
 
         /** The child's stdin: wake-up bytes. */
         final OutputStream wake;
+        /** The start-up cache entry it started from, or null for a plain start. */
+        final Path entry;
 
-        Child(Process process, ChannelFile channel) {
+        Child(Process process, ChannelFile channel, Path entry) {
             this.process = process;
             this.channel = channel;
+            this.entry = entry;
             this.wake = process.getOutputStream();
         }
     }

@@ -10,6 +10,10 @@
  * budgets, the deny policy) serving requests from the channel until told to stop or its parent
  * goes away. They talk over a {@link dev.ringfence.agent.process.ChannelFile}: one memory-mapped
  * file per child holding two Agrona ring buffers, with messages framed by
- * {@link dev.ringfence.agent.process.Frames}.
+ * {@link dev.ringfence.agent.process.Frames}. A child starts faster from its version's entry in the
+ * {@link dev.ringfence.agent.process.StartupCache} (a class-data archive: the AOT cache on JDK 25+,
+ * dynamic AppCDS before), made in the background after the version's first child is ready
+ * ({@code StartupArchive}, {@link dev.ringfence.agent.process.StartupTrainer}); any failure there
+ * falls back to a plain start.
  */
 package dev.ringfence.agent.process;
