@@ -2,6 +2,7 @@ package dev.ringfence.benchmarks;
 
 import dev.ringfence.agent.pipeline.InvocationResult;
 import dev.ringfence.agent.process.PipeWorker;
+import dev.ringfence.agent.process.StartupCache;
 import dev.ringfence.agent.process.WorkerProcess;
 import dev.ringfence.agent.process.WorkerSpec;
 import dev.ringfence.api.Outcome;
@@ -30,6 +31,13 @@ import org.HdrHistogram.Histogram;
  *
  * Each round runs {@code trips} round trips on each transport (warm-up: one round, not counted),
  * alternating them; latencies are recorded in one histogram per transport.
+ *
+ * <p>{@code --mode startup [--starts 20] [--cache DIR]}: child cold start to first response, a
+ * plain start against a start from the start-up cache ({@link StartupCache}), interleaved. The
+ * cache's entry is made first (a child started, trained, stopped; not counted); then each of
+ * {@code starts} rounds starts one worker of each kind from nothing, sends one 1 KB echo and
+ * stops it; the time is from {@code start()} to that echo's answer. A cached start whose child
+ * does not report {@code used} is counted in the output.
  */
 public final class ProcessTierLoad {
     private ProcessTierLoad() {
@@ -40,6 +48,10 @@ public final class ProcessTierLoad {
      * @throws Exception when a child does not start
      */
     public static void main(String[] args) throws Exception {
+        if (opt(args, "mode", "echo").equals("startup")) {
+            startup(args);
+            return;
+        }
         int rounds = Integer.parseInt(opt(args, "rounds", "5"));
         int trips = Integer.parseInt(opt(args, "trips", "100000"));
         Duration idle = Duration.parse("PT" + opt(args, "idle", "10s").toUpperCase(Locale.ROOT));
@@ -78,6 +90,83 @@ public final class ProcessTierLoad {
             System.out.printf("idle warm child (pid %d): %.1f ms of CPU over %.1f s = %.2f %% of one core%n", child.pid(),
                     cpu / 1e6, wall / 1e9, 100.0 * cpu / wall);
         }
+    }
+
+    private static void startup(String[] args) throws Exception {
+        int starts = Integer.parseInt(opt(args, "starts", "20"));
+        Path agent = Path.of(opt(args, "agent", "agent/target/ringfence-agent.jar")).toAbsolutePath();
+        Path work = Files.createTempDirectory("ringfence-startup-load");
+        Path cacheDir = Path.of(opt(args, "cache", work.resolve("startup-cache").toString()));
+        Path jar = HandlerJars.write(work, "echo.jar", "echo", Echo.class);
+        WorkerSpec spec = WorkerSpec.of(agent, List.of(jar), Echo.class.getName(), work.resolve("channels"));
+        StartupCache cache = new StartupCache(cacheDir, 1L << 30, Duration.ofDays(1));
+        Request request = Request.builder("echo").method("POST").body(new byte[1024]).build();
+        System.out.printf("JDK %s, %d cores; %d interleaved starts of each kind: plain and from the start-up cache (%s)%n",
+                Runtime.version(), Runtime.getRuntime().availableProcessors(), starts, cacheDir);
+        String version;
+        long t0 = System.nanoTime();
+        try (WorkerProcess w = WorkerProcess.of(spec)) {
+            w.useStartupCache(cache, null, (event, message) -> System.out.println(event + ": " + message));
+            w.start();
+            version = w.invoke(request, TimeUnit.SECONDS.toNanos(60)).version();
+            while (w.startupCache().equals("training")) {
+                Thread.sleep(50);
+            }
+            if (!w.startupCache().equals("ready")) {
+                throw new IllegalStateException("the start-up cache was not made: " + w.startupCache());
+            }
+        }
+        System.out.printf("entry made for version %s in %.1f s (first start and training)%n", version,
+                (System.nanoTime() - t0) / 1e9);
+        Histogram plain = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+        Histogram cached = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+        Histogram plainCpu = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+        Histogram cachedCpu = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+        int notUsed = 0;
+        for (int i = 0; i < starts; i++) {
+            long[] p = firstResponse(spec, null, null, request);
+            plain.recordValue(p[0]);
+            plainCpu.recordValue(p[2]);
+            long[] c = firstResponse(spec, cache, version, request);
+            cached.recordValue(c[0]);
+            cachedCpu.recordValue(c[2]);
+            notUsed += (int) c[1];
+        }
+        printStarts("plain", plain);
+        printStarts("start-up cache", cached);
+        printStarts("plain, child CPU", plainCpu);
+        printStarts("cached, child CPU", cachedCpu);
+        System.out.printf("cached starts not using the archive: %d; p50 %.0f %% faster, p95 %.0f %% faster%n", notUsed,
+                100.0 * (1 - (double) cached.getValueAtPercentile(50) / plain.getValueAtPercentile(50)),
+                100.0 * (1 - (double) cached.getValueAtPercentile(95) / plain.getValueAtPercentile(95)));
+    }
+
+    /**
+     * @return {nanoseconds from start to the first answer, 1 when a cached start did not use the
+     *     archive, the child's CPU time (all its threads) at that answer}
+     */
+    private static long[] firstResponse(WorkerSpec spec, StartupCache cache, String version, Request request) {
+        long start = System.nanoTime();
+        try (WorkerProcess w = WorkerProcess.of(spec)) {
+            if (cache != null) {
+                w.useStartupCache(cache, version, (event, message) -> System.out.println(event + ": " + message));
+            }
+            w.start();
+            InvocationResult r = w.invoke(request, TimeUnit.SECONDS.toNanos(60));
+            long took = System.nanoTime() - start;
+            if (r.outcome() != Outcome.OK) {
+                throw new IllegalStateException("echo failed: " + r.outcome() + " " + r.message());
+            }
+            long cpu = ProcessHandle.of(w.pid()).flatMap(h -> h.info().totalCpuDuration()).map(Duration::toNanos)
+                    .orElse(0L);
+            return new long[] {took, cache != null && !w.startupCache().equals("used") ? 1 : 0, cpu};
+        }
+    }
+
+    private static void printStarts(String name, Histogram h) {
+        System.out.printf("%-18s n=%d p50 %.0f ms  p95 %.0f ms  min %.0f ms  max %.0f ms  mean %.0f ms%n", name,
+                h.getTotalCount(), h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(95) / 1e6,
+                h.getMinValue() / 1e6, h.getMaxValue() / 1e6, h.getMean() / 1e6);
     }
 
     private static void trips(int n, Histogram h, Function<Request, InvocationResult> call, Request request) {

@@ -15,7 +15,7 @@ public final class Main {
             "         [--alloc 64m] [--native 64m] [--body TEXT | --body-file F] [--repeat N] [--jfr FILE]",
             "         [--method M] [--path P] [--header 'Name: value'] [--policy FILE] [--cache DIR | --no-cache]",
             "                         run a handler in this JVM's sandbox; one JSON line per invocation",
-            "  serve DIR [--port 8080] [--host 127.0.0.1] [--config FILE]",
+            "  serve DIR [--port 8080] [--host 127.0.0.1] [--config FILE] [--worker-cache DIR|off]",
             "                         serve a routes directory over HTTP until SIGTERM/Ctrl-C",
             "  demo [JAR [LIB_DIR]]   run every handler of a jar once (default: the built samples)",
             "  check JAR              instrument and verify every class of a jar; list denied-API users",

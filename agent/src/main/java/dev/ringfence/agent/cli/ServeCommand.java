@@ -15,13 +15,13 @@ import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
 
 /**
- * {@code serve DIR [--port 8080] [--host 127.0.0.1] [--config FILE]}: serves a routes directory
+ * {@code serve DIR [--port 8080] [--host 127.0.0.1] [--config FILE] [--worker-cache DIR|off]}: serves a routes directory
  * over HTTP until SIGTERM or Ctrl-C, then drains the requests in flight (bounded by the
  * {@code drain} setting) and exits 0. Prints one line on stdout once it listens; the structured
  * event log goes to stderr.
  */
 final class ServeCommand {
-    static final String USAGE = "usage: serve DIR [--port 8080] [--host 127.0.0.1] [--config FILE]";
+    static final String USAGE = "usage: serve DIR [--port 8080] [--host 127.0.0.1] [--config FILE] [--worker-cache DIR|off]";
 
     private ServeCommand() {
     }
@@ -84,6 +84,9 @@ final class ServeCommand {
                     break;
                 case "--config":
                     configFile = Path.of(v);
+                    break;
+                case "--worker-cache":
+                    flags.put("worker.cache", v);
                     break;
                 default:
                     throw new UsageException("unknown flag " + a + " for serve; " + USAGE);

@@ -50,15 +50,25 @@ final class GateWiring {
         Gate.install(SandboxThread.class, keeper);
 
         List<String> failures = new ArrayList<>();
+        List<Class<?>> modifiable = new ArrayList<>();
         for (Class<?> c : tableClasses()) {
-            if (!inst.isModifiableClass(c)) {
+            if (inst.isModifiableClass(c)) {
+                modifiable.add(c);
+            } else {
                 failures.add(c.getName() + ": not modifiable");
-                continue;
             }
-            try {
-                inst.retransformClasses(c);
-            } catch (Throwable t) {
-                failures.add(c.getName() + ": " + t);
+        }
+        try {
+            // one redefinition for all (one safepoint, one pass over the code cache); one by one only
+            // when that fails, so that the failure names its class
+            inst.retransformClasses(modifiable.toArray(new Class<?>[0]));
+        } catch (Throwable all) {
+            for (Class<?> c : modifiable) {
+                try {
+                    inst.retransformClasses(c);
+                } catch (Throwable t) {
+                    failures.add(c.getName() + ": " + t);
+                }
             }
         }
         failures.addAll(transformer.failures());

@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.lang.instrument.Instrumentation;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.jar.JarOutputStream;
@@ -42,6 +43,14 @@ public final class Gates {
      */
     public static final String NATIVE_ONLY_IN_A_CHILD = "native libraries load only in the process tier";
 
+    /**
+     * @return the class files that must be defined by the boot loader, as paths inside the agent
+     *     jar (what the process tier puts on a cached child's {@code -Xbootclasspath/a:})
+     */
+    public static List<String> bootClassFiles() {
+        return List.of(BOOT_CLASSES);
+    }
+
     private Gates() {
     }
 
@@ -70,13 +79,30 @@ public final class Gates {
             return;
         }
         try {
-            Path jar = bootJar();
-            inst.appendToBootstrapClassLoaderSearch(new JarFile(jar.toFile()));
+            if (!onBootClassPath()) {
+                Path jar = bootJar();
+                inst.appendToBootstrapClassLoaderSearch(new JarFile(jar.toFile()));
+            }
         } catch (IOException e) {
             throw new IllegalStateException("ringfence: cannot put the gate classes on the boot class path: " + e, e);
         }
         GateWiring.wire(inst);
         installed = true;
+    }
+
+    /**
+     * Whether the JVM was started with the boot classes on its boot class path already
+     * ({@code -Xbootclasspath/a:}, as the process tier starts a child that uses a start-up cache:
+     * a class-data-sharing archive serves only boot classes once the boot class path was appended
+     * at run time). Asks the boot loader alone, so nothing is loaded from the application class path.
+     */
+    private static boolean onBootClassPath() {
+        try {
+            Class.forName("dev.ringfence.boot.GateHook", false, null);
+            return true;
+        } catch (ClassNotFoundException e) {
+            return false;
+        }
     }
 
     /** Copies the boot classes out of this agent's own jar (or classes directory) into a new jar. */

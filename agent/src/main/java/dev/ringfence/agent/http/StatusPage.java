@@ -95,7 +95,7 @@ public final class StatusPage {
                 .put("p99Ms", stats.percentiles().p99Nanos() / 1e6)
                 .put("runningIn", r.runningIn()).put("escalation", escalation(r.escalations()))
                 .put("childPid", r.childPid()).put("childrenStarted", r.childrenStarted())
-                .put("childMemory", childMemory(r)).put("lastReload", reload);
+                .put("childMemory", childMemory(r)).put("startupCache", r.startupCache()).put("lastReload", reload);
     }
 
     /** The last move of the route's versions to the process tier, or null when none moved. */

@@ -29,19 +29,21 @@ final class AutoTier implements AutoCloseable {
     private final RouteSettings settings;
     private final InProcessRoute inProcess;
     private final Escalations escalations;
+    private final RouteRuntime runtime;
     private volatile ProcessTier child;
     // guarded by this
     private boolean closed;
     private boolean gaveUp;
 
     private AutoTier(String route, HandlerVersion version, RouteSettings settings, InProcessRoute inProcess,
-            ProcessTier child, Escalations escalations) {
+            ProcessTier child, Escalations escalations, RouteRuntime runtime) {
         this.route = route;
         this.version = version;
         this.settings = settings;
         this.inProcess = inProcess;
         this.child = child;
         this.escalations = escalations;
+        this.runtime = runtime;
     }
 
     /**
@@ -52,11 +54,12 @@ final class AutoTier implements AutoCloseable {
      * @param settings the route's settings (the child's caps and budgets, should it move)
      * @param inProcess the version's in-process handler
      * @param escalations where moves are reported
+     * @param runtime the server's runtime (its start-up cache and log, for the child)
      * @return the tier
      */
     static AutoTier inProcess(String route, HandlerVersion version, RouteSettings settings, InProcessRoute inProcess,
-            Escalations escalations) {
-        return new AutoTier(route, version, settings, inProcess, null, escalations);
+            Escalations escalations, RouteRuntime runtime) {
+        return new AutoTier(route, version, settings, inProcess, null, escalations, runtime);
     }
 
     /**
@@ -69,14 +72,15 @@ final class AutoTier implements AutoCloseable {
      * @param reason why it starts there
      * @param message detail for the report
      * @param escalations where the move is reported
+     * @param runtime the server's runtime (its start-up cache and log, for the child)
      * @return the tier
      * @throws VersionException when the child could not start
      */
     static AutoTier inChild(String route, HandlerVersion version, RouteSettings settings, Escalations.Reason reason,
-            String message, Escalations escalations) throws VersionException {
-        ProcessTier child = ProcessTier.open(route, version, settings);
+            String message, Escalations escalations, RouteRuntime runtime) throws VersionException {
+        ProcessTier child = ProcessTier.open(route, version, settings, runtime.startupCache(), runtime.log());
         escalations.moved(version.shortId(), reason, null, message);
-        return new AutoTier(route, version, settings, null, child, escalations);
+        return new AutoTier(route, version, settings, null, child, escalations, runtime);
     }
 
     /**
@@ -130,7 +134,7 @@ final class AutoTier implements AutoCloseable {
                 return false;
             }
             try {
-                child = ProcessTier.launch(route, version, settings);
+                child = ProcessTier.launch(route, version, settings, runtime.startupCache(), runtime.log());
             } catch (VersionException | RuntimeException e) {
                 gaveUp = true;
                 escalations.failed(version.shortId(), reason, e.getMessage());

@@ -1,6 +1,8 @@
 package dev.ringfence.agent.pipeline;
 
+import dev.ringfence.agent.log.EventLog;
 import dev.ringfence.agent.process.RequestTooLargeException;
+import dev.ringfence.agent.process.StartupCache;
 import dev.ringfence.agent.process.WorkerProcess;
 import dev.ringfence.agent.process.ChildMemory;
 import dev.ringfence.agent.process.ResidentWatch;
@@ -61,7 +63,24 @@ final class ProcessTier implements AutoCloseable {
      * @throws VersionException with the child's own reason when it could not start
      */
     static ProcessTier open(String route, HandlerVersion version, RouteSettings s) throws VersionException {
-        ProcessTier tier = launch(route, version, s);
+        return open(route, version, s, null, EventLog.NONE);
+    }
+
+    /**
+     * Starts a child for a version, from the start-up cache when it holds the version's entry, and
+     * waits until it is ready.
+     *
+     * @param route the route's name (names the work directory)
+     * @param version the version (its classpath is what the child loads)
+     * @param s the route's settings
+     * @param startupCache the start-up cache, or null for plain starts
+     * @param log where the cache's entries made, failed or found bad are reported
+     * @return the ready tier
+     * @throws VersionException with the child's own reason when it could not start
+     */
+    static ProcessTier open(String route, HandlerVersion version, RouteSettings s, StartupCache startupCache,
+            EventLog log) throws VersionException {
+        ProcessTier tier = launch(route, version, s, startupCache, log);
         boolean ready = false;
         try {
             ready = tier.worker.awaitReady(READY_NANOS);
@@ -86,10 +105,13 @@ final class ProcessTier implements AutoCloseable {
      * @param route the route's name (names the work directory)
      * @param version the version (its classpath is what the child loads)
      * @param s the route's settings
+     * @param startupCache the start-up cache, or null for plain starts
+     * @param log where the cache's entries made, failed or found bad are reported
      * @return the tier, its child starting
      * @throws VersionException when no child can be started from this JVM (no agent jar)
      */
-    static ProcessTier launch(String route, HandlerVersion version, RouteSettings s) throws VersionException {
+    static ProcessTier launch(String route, HandlerVersion version, RouteSettings s, StartupCache startupCache,
+            EventLog log) throws VersionException {
         Path jar = agentJar();
         Path work = workDir(route);
         Path policy = work.resolve("policy-" + version.shortId() + "-" + POLICY_FILES.incrementAndGet() + ".properties");
@@ -104,6 +126,10 @@ final class ProcessTier implements AutoCloseable {
         WorkerSpec spec = new WorkerSpec(jar, version.classpath(), s.handler(), s.budgets(), policy, null, caps,
                 WorkerSpec.DEFAULT_RING_CAPACITY, work);
         WorkerProcess worker = WorkerProcess.of(spec);
+        if (startupCache != null) {
+            worker.useStartupCache(startupCache, version.shortId(), (event, message) -> log.emit(log.line(event)
+                    .put("route", route).put("version", version.shortId()).put("message", message)));
+        }
         worker.start();
         return new ProcessTier(version, worker, policy);
     }
@@ -150,6 +176,11 @@ final class ProcessTier implements AutoCloseable {
     /** @return children recycled for passing their soft memory limit, and killed for passing their envelope */
     long[] residentRecyclesAndKills() {
         return new long[] {worker.residentRecycles(), worker.residentKills()};
+    }
+
+    /** @return the start-up cache's state ({@link WorkerProcess#startupCache()}) */
+    String startupCache() {
+        return worker.startupCache();
     }
 
     /** @return children started for this version so far (the first included) */

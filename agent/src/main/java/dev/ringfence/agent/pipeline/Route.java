@@ -225,12 +225,12 @@ public final class Route implements AutoCloseable {
 
     private Object prepare(HandlerVersion v, RouteSettings s) throws VersionException {
         if (s.isolation().process()) {
-            return ProcessTier.open(name, v, s);
+            return ProcessTier.open(name, v, s, runtime.startupCache(), runtime.log());
         }
         Escalations.Reason marked = escalations.routeWide();
         if (s.isolation().auto() && marked != null) {
             return AutoTier.inChild(name, v, s, marked, "the route's versions start in the process tier since a"
-                    + " version's class loader leaked", escalations);
+                    + " version's class loader leaked", escalations, runtime);
         }
         InProcessRoute in;
         try {
@@ -238,11 +238,12 @@ public final class Route implements AutoCloseable {
         } catch (HandlerStartException e) {
             if (s.isolation().auto() && e.outcome() == Outcome.DENIED && AutoTier.asksForNativeLibrary(e.getMessage())) {
                 // its constructor asked for a native library its policy allows: a child honours that
-                return AutoTier.inChild(name, v, s, Escalations.Reason.NATIVE_LIBRARY, e.getMessage(), escalations);
+                return AutoTier.inChild(name, v, s, Escalations.Reason.NATIVE_LIBRARY, e.getMessage(), escalations,
+                        runtime);
             }
             throw new VersionException(VersionException.Reason.CONSTRUCTOR_FAILED, e.getMessage());
         }
-        return s.isolation().auto() ? AutoTier.inProcess(name, v, s, in, escalations) : in;
+        return s.isolation().auto() ? AutoTier.inProcess(name, v, s, in, escalations, runtime) : in;
     }
 
     /**
@@ -821,6 +822,15 @@ public final class Route implements AutoCloseable {
     public long childPid() {
         ProcessTier t = processTier();
         return t == null ? -1 : t.pid();
+    }
+
+    /**
+     * @return the current version's start-up cache on the process tier ({@code used}, {@code training},
+     *     {@code ready}, {@code off: why}), or null in-process
+     */
+    public String startupCache() {
+        ProcessTier t = processTier();
+        return t == null ? null : t.startupCache();
     }
 
     /** @return children started for the current version on the process tier (replacements included), 0 in-process */

@@ -1,6 +1,7 @@
 package dev.ringfence.agent.pipeline;
 
 import dev.ringfence.agent.log.EventLog;
+import dev.ringfence.agent.process.StartupCache;
 import dev.ringfence.limiter.MeteredExecutor;
 import dev.ringfence.loader.InstrumentedClassCache;
 import dev.ringfence.loader.UnloadWatch;
@@ -29,6 +30,7 @@ public final class RouteRuntime {
     private final HandlerLog handlerLog;
     private final LongSupplier clock;
     private final VersionEvents versionEvents;
+    private final StartupCache startupCache;
 
     /**
      * @param executor the sandbox workers every route's invocations run on
@@ -40,6 +42,21 @@ public final class RouteRuntime {
      */
     public RouteRuntime(MeteredExecutor executor, UnloadWatch watch, InstrumentedClassCache cache, EventLog log,
             HandlerLog handlerLog, LongSupplier clock) {
+        this(executor, watch, cache, log, handlerLog, clock, null);
+    }
+
+    /**
+     * @param executor the sandbox's workers
+     * @param watch proves retired versions unloaded (reports leaks)
+     * @param cache the instrumented-class cache, or null for none
+     * @param log the structured event log
+     * @param handlerLog where handlers' {@code Context.logger()} lines go
+     * @param clock nanoseconds, for deadlines and the breaker
+     * @param startupCache the process tier's start-up cache of child JVMs, or null for plain starts
+     */
+    public RouteRuntime(MeteredExecutor executor, UnloadWatch watch, InstrumentedClassCache cache, EventLog log,
+            HandlerLog handlerLog, LongSupplier clock, StartupCache startupCache) {
+        this.startupCache = startupCache;
         this.executor = Objects.requireNonNull(executor, "executor");
         this.watch = Objects.requireNonNull(watch, "watch");
         this.cache = cache;
@@ -57,8 +74,24 @@ public final class RouteRuntime {
      * @return the runtime
      */
     public static RouteRuntime standard(EventLog log) {
+        return standard(log, StartupCache.atDefaultLocation());
+    }
+
+    /**
+     * {@link #standard(EventLog)} with a start-up cache of its own.
+     *
+     * @param log the structured event log
+     * @param startupCache the process tier's start-up cache, or null for plain starts
+     * @return the runtime
+     */
+    public static RouteRuntime standard(EventLog log, StartupCache startupCache) {
         return new RouteRuntime(new MeteredExecutor("ringfence-handler", GRACE_NANOS, 0), new UnloadWatch(),
-                InstrumentedClassCache.atDefaultLocation(), log, HandlerLog.events(log), System::nanoTime);
+                InstrumentedClassCache.atDefaultLocation(), log, HandlerLog.events(log), System::nanoTime, startupCache);
+    }
+
+    /** @return the process tier's start-up cache, or null for plain starts */
+    StartupCache startupCache() {
+        return startupCache;
     }
 
     MeteredExecutor executor() {

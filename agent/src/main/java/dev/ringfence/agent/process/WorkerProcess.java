@@ -14,6 +14,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -84,6 +85,8 @@ public final class WorkerProcess implements AutoCloseable {
     private volatile String startFailure;
     private long residentRecycles;
     private long residentKills;
+    /** The start-up cache's use, or null for plain starts; set before {@link #start()}. */
+    private volatile CachedStart cached;
 
     /**
      * @param spec what the child runs and its caps
@@ -126,6 +129,30 @@ public final class WorkerProcess implements AutoCloseable {
     public static WorkerProcess of(WorkerSpec spec) {
         return new WorkerProcess(spec, ProcessBuilder.Redirect.INHERIT, TimeUnit.MILLISECONDS.toNanos(100),
                 TimeUnit.SECONDS.toNanos(10));
+    }
+
+    /**
+     * Starts children from a start-up cache ({@link StartupCache}, {@link CachedStart}): from its
+     * entry for this spec and version when there is one, else plain, with the entry made in the
+     * background once the first child is ready. Call before {@link #start()}; failures only ever
+     * fall back to a plain start.
+     *
+     * @param cache the cache
+     * @param versionId the version the children serve (the id the child announces), or null to key
+     *     by the one the first child announces
+     * @param report receives (event, message) of entries made, failed or found bad
+     */
+    public void useStartupCache(StartupCache cache, String versionId, BiConsumer<String, String> report) {
+        cached = new CachedStart(cache, spec, java, versionId, report);
+    }
+
+    /**
+     * @return the start-up cache's state: {@code used} (the current child maps its archive),
+     *     {@code training}, {@code ready} (made; the next child uses it) or {@code off: why}
+     */
+    public String startupCache() {
+        CachedStart c = cached;
+        return c == null ? "off: not configured" : c.state();
     }
 
     /** Starts the first child now, unless one runs or is due; returns at once. */
@@ -380,7 +407,16 @@ public final class WorkerProcess implements AutoCloseable {
                     c.version = c.channel.stateText();
                     c.channel.deleteFile(); // both sides have it mapped
                     startFailure = null;
+                    CachedStart cs = cached;
+                    if (cs != null) {
+                        cs.ready(c.process.pid(), c.entry, c.version);
+                    }
                     return c;
+                }
+                if (state == ChannelFile.STATE_FAILED && c.entry != null) {
+                    cached.failedBeforeReady(c.entry, c.channel.stateText()); // retried plain at once
+                    retire(c, true);
+                    continue;
                 }
                 if (state == ChannelFile.STATE_FAILED) {
                     startFailure = c.channel.stateText();
@@ -388,6 +424,9 @@ public final class WorkerProcess implements AutoCloseable {
                     return null;
                 }
                 if (!c.process.isAlive()) {
+                    if (c.entry != null && c.channel.state() != ChannelFile.STATE_READY) {
+                        cached.failedBeforeReady(c.entry, "exit code " + c.process.exitValue());
+                    }
                     retire(c, false);
                     continue;
                 }
@@ -421,6 +460,13 @@ public final class WorkerProcess implements AutoCloseable {
 
     /** A child's process ended, seen by the JDK's process reaper: replace it unless it was retired already. */
     private void exited(Child c) {
+        boolean ours;
+        synchronized (this) {
+            ours = !closed && child == c; // not killed by close() or retired
+        }
+        if (ours && c.entry != null && c.version == null && c.channel.state() != ChannelFile.STATE_READY) {
+            cached.failedBeforeReady(c.entry, "exit code " + c.process.exitValue());
+        }
         if (c.channel.state() == ChannelFile.STATE_FAILED) {
             startFailure = c.channel.stateText();
         }
@@ -463,10 +509,13 @@ public final class WorkerProcess implements AutoCloseable {
         ChannelFile channel = null;
         Process p = null;
         String failure = null;
+        CachedStart cs = cached;
+        Path entry = null;
         try {
             channel = ChannelFile.create(file, spec.ringCapacity());
-            p = new ProcessBuilder(spec.command(java, file)).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .redirectError(stderr).start();
+            entry = cs == null ? null : cs.entryForNextChild();
+            p = new ProcessBuilder(cs == null ? spec.command(java, file) : spec.command(java, file, cs.args(entry)))
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(stderr).start();
         } catch (IOException | RuntimeException e) {
             failure = "cannot start the worker JVM: " + e.getMessage();
         }
@@ -474,7 +523,7 @@ public final class WorkerProcess implements AutoCloseable {
         synchronized (this) {
             startScheduled = false;
             if (failure == null && !closed) {
-                c = new Child(p, channel);
+                c = new Child(p, channel, entry);
                 child = c;
                 started++;
             } else if (failure != null) {
@@ -563,6 +612,10 @@ public final class WorkerProcess implements AutoCloseable {
             child = null;
         }
         supervisor.shutdownNow();
+        CachedStart cs = cached;
+        if (cs != null) {
+            cs.close();
+        }
         if (c == null) {
             return;
         }
@@ -596,6 +649,8 @@ public final class WorkerProcess implements AutoCloseable {
 
         /** The child's stdin: wake-up bytes. */
         final OutputStream wake;
+        /** The start-up cache entry it started from, or null for a plain start. */
+        final Path entry;
 
         /** Its last memory report (set by whoever reads its response ring, holding the turn). */
         volatile ChildMemory reported = ChildMemory.UNKNOWN;
@@ -606,9 +661,10 @@ public final class WorkerProcess implements AutoCloseable {
         /** Set when the watch killed it past its envelope: why, for the request it ran. */
         volatile String killedFor;
 
-        Child(Process process, ChannelFile channel) {
+        Child(Process process, ChannelFile channel, Path entry) {
             this.process = process;
             this.channel = channel;
+            this.entry = entry;
             this.wake = process.getOutputStream();
         }
     }

@@ -81,8 +81,21 @@ public record WorkerSpec(Path agentJar, List<Path> handlerPaths, String handlerC
      * @return the command
      */
     List<String> command(Path java, Path channel) {
-        List<String> cmd = new ArrayList<>();
-        cmd.addAll(jvm(java));
+        return command(java, channel, List.of());
+    }
+
+    /**
+     * The child JVM's command line with more JVM options (a start-up cache's).
+     *
+     * @param java the {@code java} launcher
+     * @param channel the channel file
+     * @param jvmOptions options put after the caps, before {@code -jar}
+     * @return the command
+     */
+    List<String> command(Path java, Path channel, List<String> jvmOptions) {
+        List<String> cmd = new ArrayList<>(launcher(java));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(jar());
         cmd.add("--channel");
         cmd.add(channel.toString());
         cmd.addAll(handlerArgs());
@@ -103,6 +116,19 @@ public record WorkerSpec(Path agentJar, List<Path> handlerPaths, String handlerC
     }
 
     private List<String> jvm(Path java) {
+        List<String> cmd = new ArrayList<>(launcher(java));
+        cmd.addAll(jar());
+        return cmd;
+    }
+
+    /**
+     * The launcher and the JVM options every child of this spec starts with (its caps), before
+     * what it runs: what a start-up cache's archive must be made and used under.
+     *
+     * @param java the {@code java} launcher
+     * @return the command's start
+     */
+    List<String> launcher(Path java) {
         List<String> cmd = new ArrayList<>();
         cmd.add(java.toString());
         cmd.addAll(caps.jvmArgs());
@@ -111,6 +137,11 @@ public record WorkerSpec(Path agentJar, List<Path> handlerPaths, String handlerC
             // the JDK 24+ warning on stderr (JEP 471/498)
             cmd.add("--sun-misc-unsafe-memory-access=allow");
         }
+        return cmd;
+    }
+
+    private List<String> jar() {
+        List<String> cmd = new ArrayList<>();
         cmd.add("-jar");
         cmd.add(agentJar.toString());
         cmd.add("worker");

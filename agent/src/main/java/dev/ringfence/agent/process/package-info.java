@@ -13,5 +13,10 @@
  * {@link dev.ringfence.agent.process.Frames}. The child reports its memory every five seconds
  * ({@link dev.ringfence.agent.process.MemoryReporter}); the host holds its resident size to an
  * envelope ({@link dev.ringfence.agent.process.ResidentWatch}).
+ * A child starts faster from its version's entry in the
+ * {@link dev.ringfence.agent.process.StartupCache} (a class-data archive: the AOT cache on JDK 25+,
+ * dynamic AppCDS before), made in the background after the version's first child is ready
+ * ({@code StartupArchive}, {@link dev.ringfence.agent.process.StartupTrainer}); any failure there
+ * falls back to a plain start.
  */
 package dev.ringfence.agent.process;

@@ -5,12 +5,14 @@ import dev.ringfence.agent.pipeline.MemoryLimits;
 import dev.ringfence.agent.pipeline.RouteDefaults;
 import dev.ringfence.agent.pipeline.RouteSettings;
 import dev.ringfence.agent.pipeline.SettingsException;
+import dev.ringfence.agent.process.StartupCache;
 import java.io.IOException;
 import java.io.Reader;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -33,6 +35,11 @@ import java.util.TreeSet;
  *   <tr><td>{@code memory.soft}, {@code memory.hard}, {@code memory.interval}</td><td>{@code 80%},
  *       {@code 95%}, {@code 5s}</td><td>the heap's limits and how often it is read ({@link MemoryLimits});
  *       sizes must fit this JVM's maximum heap</td></tr>
+ *   <tr><td>{@code worker.cache}</td><td>{@code ~/.cache/ringfence/startup}</td><td>the process tier's
+ *       start-up cache of child JVMs ({@link StartupCache}): a directory, or {@code off} for plain starts</td></tr>
+ *   <tr><td>{@code worker.cache.max}, {@code worker.cache.ttl}</td><td>{@code 512m}, {@code 7d}</td><td>the
+ *       bound on its entries' bytes (least recently used evicted first) and how long an entry lives
+ *       ({@code d} and {@code h} besides the usual duration units)</td></tr>
  * </table>
  *
  * @param routesDir the routes directory
@@ -42,12 +49,13 @@ import java.util.TreeSet;
  * @param drainNanos how long a stop waits for requests in flight
  * @param defaults the global route defaults
  * @param memory the heap's limits
+ * @param workerCache the process tier's start-up cache, or null when it is off
  */
 public record ServeConfig(Path routesDir, String host, int port, int threads, long drainNanos, RouteDefaults defaults,
-        MemoryLimits memory) {
+        MemoryLimits memory, StartupCache workerCache) {
     /** The keys that configure the server rather than a route. */
     public static final Set<String> SERVER_KEYS = Set.of("port", "host", "threads", "drain", "memory.soft", "memory.hard",
-            "memory.interval");
+            "memory.interval", "worker.cache", "worker.cache.max", "worker.cache.ttl");
 
     /**
      * Reads server settings.
@@ -91,7 +99,34 @@ public record ServeConfig(Path routesDir, String host, int port, int threads, lo
             }
             throw e;
         }
-        return new ServeConfig(routesDir, host, port, threads, drain, defaults, memory);
+        return new ServeConfig(routesDir, host, port, threads, drain, defaults, memory, workerCache(values, where));
+    }
+
+    private static StartupCache workerCache(Map<String, String> values, String where) {
+        String dir = values.getOrDefault("worker.cache", "").trim();
+        if (dir.equals("off")) {
+            return null;
+        }
+        long max;
+        try {
+            max = Units.bytes(values.getOrDefault("worker.cache.max", "512m"));
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new IllegalArgumentException(where + "worker.cache.max=" + values.get("worker.cache.max")
+                    + ": not a size (like 512m)");
+        }
+        String ttlText = values.getOrDefault("worker.cache.ttl", "7d").trim();
+        Duration ttl;
+        try {
+            ttl = ttlText.endsWith("d") ? Duration.ofDays(Long.parseLong(ttlText.substring(0, ttlText.length() - 1)))
+                    : ttlText.endsWith("h") ? Duration.ofHours(Long.parseLong(ttlText.substring(0, ttlText.length() - 1)))
+                    : Duration.ofNanos(Units.nanos(ttlText));
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new IllegalArgumentException(where + "worker.cache.ttl=" + ttlText + ": not a duration (like 7d, 12h, 30m)");
+        }
+        if (max <= 0 || ttl.isNegative() || ttl.isZero()) {
+            throw new IllegalArgumentException(where + "worker.cache.max and worker.cache.ttl must be positive");
+        }
+        return new StartupCache(dir.isEmpty() ? StartupCache.defaultDirectory() : Path.of(dir), max, ttl);
     }
 
     /**

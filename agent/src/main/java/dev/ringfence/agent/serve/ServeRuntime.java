@@ -99,7 +99,7 @@ public final class ServeRuntime implements AutoCloseable {
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("no such routes directory: " + dir);
         }
-        RouteTable routes = new RouteTable(RouteRuntime.standard(log));
+        RouteTable routes = new RouteTable(RouteRuntime.standard(log, config.workerCache()));
         RouteMBeans mbeans = new RouteMBeans();
         RouteDirectory directory = RouteDirectory.of(dir, new Target(routes, config.defaults(), log, mbeans), log);
         HttpFront front = null;

@@ -50,6 +50,7 @@ class ServeProcessIT {
     private static Path out;
     private static Path err;
     private static Process server;
+    private static Path startupCache;
     private static String base;
 
     private static void route(String name, String settings) throws IOException {
@@ -73,8 +74,10 @@ class ServeProcessIT {
         route("lazy", "handler=fixtures.process.Echo\nisolation=process\nidle=1s\n");
         out = Files.createTempFile("ringfence-serve-process", ".out");
         err = Files.createTempFile("ringfence-serve-process", ".err");
+        startupCache = Files.createTempDirectory("ringfence-startup-cache");
         server = new ProcessBuilder(Cli.JAVA, "-Xmx256m", "-jar", Cli.AGENT_JAR.toString(), "serve", dir.toString(),
-                "--port", "0").redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+                "--port", "0", "--worker-cache", startupCache.toString()).redirectOutput(out.toFile())
+                .redirectError(err.toFile()).start();
         long until = System.nanoTime() + LONG;
         while (base == null && System.nanoTime() < until && server.isAlive()) {
             Matcher m = LISTENING.matcher(Files.readString(out));
@@ -94,7 +97,7 @@ class ServeProcessIT {
             server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             left.forEach(ProcessHandle::destroyForcibly);
         }
-        for (Path d : new Path[] {dir, marks, fixtures.getParent()}) {
+        for (Path d : new Path[] {dir, marks, fixtures.getParent(), startupCache}) {
             try (Stream<Path> all = Files.walk(d)) {
                 for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
                     Files.deleteIfExists(p);
@@ -157,6 +160,7 @@ class ServeProcessIT {
         assertTrue(ProcessHandle.of(pid).orElseThrow().info().commandLine().orElse("").contains("-Xmx" + (64L << 20)),
                 "the heap cap reaches the child");
         assertTrue(status("stuck").contains("\"tier\":\"process\""));
+        assertTrue(s.matches("(?s).*\"startupCache\":\"(training|ready|used|off: [^\"]*)\".*"), s);
     }
 
     @Test

@@ -36,6 +36,20 @@ class ServeConfigTest {
     }
 
     @Test
+    void shouldTakeTheWorkerCacheAsServerKeys() {
+        assertEquals(null, ServeConfig.of(DIR, Map.of("worker.cache", "off"), null).workerCache());
+        ServeConfig c = ServeConfig.of(DIR, Map.of("worker.cache", "/tmp/rf-startup", "worker.cache.max", "64m",
+                "worker.cache.ttl", "12h"), null);
+        assertEquals(Path.of("/tmp/rf-startup"), c.workerCache().directory());
+        assertEquals(64L << 20, c.workerCache().maxBytes());
+        assertEquals(java.time.Duration.ofHours(12), c.workerCache().ttl());
+        assertEquals(java.time.Duration.ofDays(7), ServeConfig.of(DIR, Map.of(), null).workerCache().ttl());
+        String bad = assertThrows(IllegalArgumentException.class,
+                () -> ServeConfig.of(DIR, Map.of("worker.cache.ttl", "soon"), Path.of("rf.properties"))).getMessage();
+        assertTrue(bad.startsWith("rf.properties: worker.cache.ttl=soon: not a duration"), bad);
+    }
+
+    @Test
     void shouldTakeRouteKeysAsEveryRoutesDefaults() {
         ServeConfig c = ServeConfig.of(DIR, Map.of("port", "0", "timeout", "2s", "maxQueue", "4"), Path.of("rf.properties"));
         assertEquals(0, c.port());

@@ -1,0 +1,235 @@
+package dev.ringfence.agent.process;
+
+import dev.ringfence.agent.gates.Gates;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.jar.JarOutputStream;
+import org.agrona.ExpandableArrayBuffer;
+
+/**
+ * How a child JVM's start-up cache is made and used: the AOT cache on JDK 25 and later
+ * ({@code -XX:AOTCacheOutput} / {@code -XX:AOTCache}, JEP 483/514/515), a dynamic AppCDS archive
+ * on JDK 17 to 24 ({@code -XX:ArchiveClassesAtExit} / {@code -XX:SharedArchiveFile} with
+ * {@code -Xshare:auto}; JDK 25 refuses {@code -Xshare} beside {@code -XX:AOTCache}, whose default
+ * {@code AOTMode=auto} does the same): an archive the JVM cannot use is skipped with a warning on
+ * stdout, which the host discards, and the child starts plain. Never {@code -Xshare:on}.
+ *
+ * <p>Why it is made this way (found on JDK 17.0.15 and 25.0.3 with this agent):
+ * <ul>
+ * <li>The agent appends its gate classes to the boot class path at run time, after which CDS
+ *   serves boot classes only. A cached child therefore starts with those classes on
+ *   {@code -Xbootclasspath/a:} (a jar kept in the entry), and the agent leaves the path alone.</li>
+ * <li>A JVM whose JDK classes were retransformed by the gates cannot make a usable archive: the
+ *   JDK 25 AOT dump crashes on the retransformed core classes, and a JDK 17 archive made there
+ *   crashes the next JVM (archived lambda proxies and vtables of redefined classes). So the archive
+ *   is recorded in a JVM <em>without</em> the agent ({@link StartupTrainer}, on the agent jar's class
+ *   path) that loads, without initialising, the classes a real child loaded on its way to ready.
+ *   The list of those comes from a first training child started with
+ *   {@code -XX:DumpLoadedClassList}, started and stopped ({@code STOP}) like any child, that never
+ *   sees a request.</li>
+ * <li>Whether an archive is in use is read from {@code /proc/PID/maps}: the JVM maps the file when
+ *   it uses it and does not when it rejected it.</li>
+ * </ul>
+ * Handler classes come from the version's own class loader as instrumented bytes and are not
+ * archived; what is archived is the JDK's and the agent's start-up path, which is most of a child's
+ * class loading.
+ */
+final class StartupArchive {
+    /** How long a training child may take to be ready, and to stop (an AOT cache is assembled at exit). */
+    static final long TRAINING_NANOS = TimeUnit.SECONDS.toNanos(120);
+
+    private StartupArchive() {
+    }
+
+    /** @return whether this JDK makes an AOT cache (25+) rather than a dynamic AppCDS archive */
+    static boolean aotCache() {
+        return Runtime.version().feature() >= 25;
+    }
+
+    /** The options that keep the JVM's own archive messages off the child's output. */
+    private static List<String> quiet() {
+        return Runtime.version().feature() >= 24 ? List.of("-Xlog:cds*=off", "-Xlog:aot*=off") : List.of("-Xlog:cds*=off");
+    }
+
+    /**
+     * @param entry a complete cache entry
+     * @param bootJar the boot classes' jar it was made with
+     * @return the JVM options of a child that starts from it
+     */
+    static List<String> useArgs(Path entry, Path bootJar) {
+        List<String> a = new ArrayList<>();
+        a.add("-Xbootclasspath/a:" + bootJar);
+        if (aotCache()) {
+            // AOTMode=auto (the default) skips a cache it cannot use; -Xshare may not be given with it
+            a.add("-XX:AOTCache=" + entry.resolve(StartupCache.ARCHIVE));
+        } else {
+            a.add("-Xshare:auto");
+            a.add("-XX:SharedArchiveFile=" + entry.resolve(StartupCache.ARCHIVE));
+        }
+        a.addAll(quiet());
+        return a;
+    }
+
+    /**
+     * Whether a running JVM has a file mapped.
+     *
+     * @param pid the process
+     * @param file the file
+     * @return true or false, or null where {@code /proc} cannot tell
+     */
+    static Boolean mapped(long pid, Path file) {
+        Path maps = Path.of("/proc", Long.toString(pid), "maps");
+        String name = file.toAbsolutePath().normalize().toString();
+        try {
+            for (String line : Files.readAllLines(maps)) {
+                if (line.endsWith(" " + name)) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Makes an entry in a temporary directory: the boot jar, the class list of a training child,
+     * then the archive from the agent-less recording JVM. Runs for seconds; never runs a request.
+     *
+     * @param spec the child's spec
+     * @param java the {@code java} launcher
+     * @param versionId the version id the training child must announce, or null for any
+     * @param tmp the entry's temporary directory
+     * @param boot the boot classes' jar, in place ({@link #placeBootJar})
+     * @throws IOException when a step fails, with the reason
+     * @throws InterruptedException when interrupted (the training children are killed)
+     */
+    static void make(WorkerSpec spec, Path java, String versionId, Path tmp, Path boot)
+            throws IOException, InterruptedException {
+        Path classes = tmp.resolve("classes.txt");
+        listClasses(spec, java, versionId, boot, classes);
+        List<String> record = new ArrayList<>(spec.launcher(java));
+        record.add("-Xbootclasspath/a:" + boot);
+        record.add((aotCache() ? "-XX:AOTCacheOutput=" : "-XX:ArchiveClassesAtExit=") + tmp.resolve(StartupCache.ARCHIVE));
+        record.addAll(quiet());
+        record.add("-cp");
+        record.add(spec.agentJar().toString());
+        record.add(StartupTrainer.class.getName());
+        record.add(classes.toString());
+        int code = run(new ProcessBuilder(record), "recording the archive");
+        Files.deleteIfExists(classes);
+        Path archive = tmp.resolve(StartupCache.ARCHIVE);
+        if (code != 0 || !Files.isRegularFile(archive) || Files.size(archive) == 0) {
+            throw new IOException("the recording JVM made no archive (exit code " + code + ")");
+        }
+        try (var s = Files.list(tmp)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                if (!p.equals(archive)) {
+                    Files.deleteIfExists(p); // the AOT configuration left behind, if any
+                }
+            }
+        }
+    }
+
+    /** Starts a training child that lists the classes it loads, waits until it is ready and stops it. */
+    private static void listClasses(WorkerSpec spec, Path java, String versionId, Path boot, Path classes)
+            throws IOException, InterruptedException {
+        Path file = classes.resolveSibling("training.channel");
+        ChannelFile channel = ChannelFile.create(file, 1 << 16);
+        Process p = null;
+        try {
+            List<String> extra = List.of("-Xbootclasspath/a:" + boot, "-XX:DumpLoadedClassList=" + classes);
+            p = new ProcessBuilder(spec.command(java, file, extra)).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            long deadline = System.nanoTime() + TRAINING_NANOS;
+            while (channel.state() == ChannelFile.STATE_STARTING && p.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            if (channel.state() != ChannelFile.STATE_READY) {
+                throw new IOException("the training child did not become ready: " + (channel.state()
+                        == ChannelFile.STATE_FAILED ? channel.stateText() : p.isAlive() ? "timed out" : "it died"));
+            }
+            if (versionId != null && !versionId.equals(channel.stateText())) {
+                throw new IOException("the training child loaded version " + channel.stateText() + ", not " + versionId);
+            }
+            if (!channel.requests().write(Frames.STOP, new ExpandableArrayBuffer(16), 0, 0)) {
+                throw new IOException("cannot send STOP to the training child");
+            }
+            try (OutputStream wake = p.getOutputStream()) {
+                wake.write(1); // it may sleep on its stdin
+            } catch (IOException e) {
+                // it stopped already
+            }
+            if (!p.waitFor(TRAINING_NANOS, TimeUnit.NANOSECONDS) || p.exitValue() != 0) {
+                throw new IOException("the training child did not stop cleanly");
+            }
+        } finally {
+            if (p != null && p.isAlive()) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+            }
+            channel.deleteFile();
+        }
+    }
+
+    private static int run(ProcessBuilder pb, String what) throws IOException, InterruptedException {
+        Process p = pb.redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        try {
+            p.getOutputStream().close();
+            if (!p.waitFor(TRAINING_NANOS, TimeUnit.NANOSECONDS)) {
+                throw new IOException(what + " took longer than " + TimeUnit.NANOSECONDS.toSeconds(TRAINING_NANOS) + " s");
+            }
+            return p.exitValue();
+        } finally {
+            if (p.isAlive()) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    /**
+     * Puts the boot classes' jar of an agent jar in place in the cache, unless it is there.
+     *
+     * @param cache the cache
+     * @param agentJar the child's agent jar
+     * @param boot where it goes ({@link StartupCache#bootJar})
+     * @throws IOException when it cannot be written
+     */
+    static void placeBootJar(StartupCache cache, Path agentJar, Path boot) throws IOException {
+        if (Files.isRegularFile(boot)) {
+            return;
+        }
+        cache.create();
+        Path tmp = boot.resolveSibling(boot.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+        writeBootJar(agentJar, tmp);
+        cache.place(tmp, boot);
+    }
+
+    /** Copies the gate classes out of the child's agent jar into the jar a cached child puts on its boot class path. */
+    static void writeBootJar(Path agentJar, Path jar) throws IOException {
+        try (JarFile in = new JarFile(agentJar.toFile()); OutputStream out = Files.newOutputStream(jar);
+                JarOutputStream j = new JarOutputStream(out)) {
+            for (String name : Gates.bootClassFiles()) {
+                JarEntry e = in.getJarEntry(name);
+                if (e == null) {
+                    throw new IOException(name + " is missing from " + agentJar);
+                }
+                try (InputStream s = in.getInputStream(e)) {
+                    j.putNextEntry(new JarEntry(name));
+                    s.transferTo(j);
+                    j.closeEntry();
+                }
+            }
+        }
+    }
+}
