@@ -304,4 +304,42 @@ public final class RingfenceEvents {
             event.commit();
         }
     }
+    /**
+     * Emits {@code ringfence.Deferred}.
+     *
+     * @param route the route
+     * @param version the handler version whose sandbox ran it
+     * @param requestId the request that deferred it, or {@code null}
+     * @param kind {@code task} or {@code batch}
+     * @param batch the batcher's name, or {@code null} for a task
+     * @param items items handed to a flush, 0 for a task
+     * @param outcome an {@link dev.ringfence.api.Outcome} name, {@code REJECTED} or {@code DROPPED}
+     * @param lagNanos from hand-over to start, 0 when it never started
+     * @param wallNanos how long it ran
+     * @param cpuNanos CPU time of its thread
+     * @param allocatedBytes bytes its thread allocated
+     * @param message detail, or {@code null}
+     */
+    public static void deferred(String route, String version, String requestId, String kind, String batch, int items,
+            String outcome, long lagNanos, long wallNanos, long cpuNanos, long allocatedBytes, String message) {
+        if (!FlightRecorder.isInitialized()) {
+            return;
+        }
+        DeferredEvent event = new DeferredEvent();
+        if (event.shouldCommit()) {
+            event.route = route;
+            event.version = version;
+            event.requestId = requestId;
+            event.kind = kind;
+            event.batch = batch;
+            event.items = items;
+            event.outcome = outcome;
+            event.lagNanos = lagNanos;
+            event.wallNanos = wallNanos;
+            event.cpuNanos = cpuNanos;
+            event.allocatedBytes = allocatedBytes;
+            event.message = message;
+            event.commit();
+        }
+    }
 }

@@ -15,7 +15,7 @@ class JfcTest {
     private static final String[] RINGFENCE_EVENTS = {InvocationEvent.NAME,
         BudgetExceededEvent.NAME, DeniedEvent.NAME, VersionLoadedEvent.NAME,
         VersionUnloadedEvent.NAME, LoaderLeakedEvent.NAME, BreakerTransitionEvent.NAME,
-        QuarantinedEvent.NAME, EscalatedEvent.NAME};
+        QuarantinedEvent.NAME, EscalatedEvent.NAME, DeferredEvent.NAME};
 
     @Test
     void shouldParseWithConfigurationCreate() throws Exception {

@@ -185,6 +185,27 @@ class RingfenceEventsTest {
     }
 
     @Test
+    void shouldRecordDeferredFields() throws Exception {
+        Path file = JfrFiles.record(dir.resolve("deferred.jfr"), () ->
+                RingfenceEvents.deferred("webhook", "v3", "req-7", "batch", "stats", 42, "CPU_EXCEEDED", 2_000_000L,
+                        30_000_000L, 25_000_000L, 4096, "used 25 ms of CPU, budget 20 ms"));
+
+        RecordedEvent event = JfrFiles.only(file, DeferredEvent.NAME);
+        assertEquals("webhook", event.getString("route"));
+        assertEquals("v3", event.getString("version"));
+        assertEquals("req-7", event.getString("requestId"));
+        assertEquals("batch", event.getString("kind"));
+        assertEquals("stats", event.getString("batch"));
+        assertEquals(42, event.getInt("items"));
+        assertEquals("CPU_EXCEEDED", event.getString("outcome"));
+        assertEquals(Duration.ofMillis(2), event.getDuration("lagNanos"));
+        assertEquals(Duration.ofMillis(30), event.getDuration("wallNanos"));
+        assertEquals(Duration.ofMillis(25), event.getDuration("cpuNanos"));
+        assertEquals(4096L, event.getLong("allocatedBytes"));
+        assertEquals("used 25 ms of CPU, budget 20 ms", event.getString("message"));
+    }
+
+    @Test
     void shouldRecordQuarantinedFields() throws Exception {
         Path file = JfrFiles.record(dir.resolve("quarantined.jfr"), () ->
                 RingfenceEvents.quarantined("orders", "v1", "req-9", "TIMEOUT", 1, 60_000_000_000L,
@@ -213,11 +234,13 @@ class RingfenceEventsTest {
             RingfenceEvents.breakerTransition("r", "CLOSED", "OPEN");
             RingfenceEvents.quarantined("r", "v", "q", "TIMEOUT", 1, 0, null);
             RingfenceEvents.escalated("r", "v", "stuck-thread", "q", null);
+            RingfenceEvents.deferred("r", "v", "q", "task", null, 0, "OK", 1, 1, 1, 1, null);
         });
 
         for (String name : new String[] {InvocationEvent.NAME, BudgetExceededEvent.NAME,
             DeniedEvent.NAME, VersionLoadedEvent.NAME, VersionUnloadedEvent.NAME,
-            LoaderLeakedEvent.NAME, BreakerTransitionEvent.NAME, QuarantinedEvent.NAME, EscalatedEvent.NAME}) {
+            LoaderLeakedEvent.NAME, BreakerTransitionEvent.NAME, QuarantinedEvent.NAME, EscalatedEvent.NAME,
+            DeferredEvent.NAME}) {
             RecordedEvent event = JfrFiles.only(file, name);
             assertEquals("ringfence", event.getEventType().getCategoryNames().get(0), name);
             assertNotNull(event.getEventType().getLabel(), name);

@@ -296,6 +296,22 @@ public final class HandlerVersions implements AutoCloseable {
             return l.prepared;
         }
 
+        /**
+         * Takes another lease on the same version while this one is open, for work that outlives
+         * the invocation (deferred work): the version then stays open until that lease is closed
+         * too. Lock-free.
+         *
+         * @return the new lease; close it when that work ends
+         * @throws IllegalStateException once this lease is closed
+         */
+        public Lease share() {
+            Live l = live.get();
+            if (l == null || !l.retain()) {
+                throw new IllegalStateException("the lease is closed");
+            }
+            return new Lease(l);
+        }
+
         /** Releases the version; the last release of a replaced version closes it. */
         @Override
         public void close() {

@@ -3,6 +3,7 @@ package dev.ringfence.loader;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ringfence.api.Outcome;
@@ -185,6 +186,24 @@ class HandlerVersionsTest {
         assertEquals(0, route.draining());
         assertThrows(IllegalStateException.class, lease::version);
         lease.close(); // idempotent
+    }
+
+    @Test
+    void shouldKeepTheVersionOpenForASharedLeaseAfterTheOriginalCloses() throws Exception {
+        HandlerVersions route = route();
+        route.reload(List.of(jar("a")));
+        HandlerVersions.Lease lease = route.acquire();
+        HandlerVersion old = lease.version();
+        HandlerVersions.Lease shared = lease.share();
+        assertSame(old, shared.version());
+        route.reload(List.of(jar("b")));
+        lease.close();
+        assertFalse(old.isClosed(), "work that outlives the invocation keeps its version open");
+        assertEquals(1, route.draining());
+        shared.close();
+        assertTrue(old.isClosed());
+        assertEquals(0, route.draining());
+        assertThrows(IllegalStateException.class, lease::share, "no share of a closed lease");
     }
 
     /** Loads version "a", uses it, and returns a phantom reference to its loader. */

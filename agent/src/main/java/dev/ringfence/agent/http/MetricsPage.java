@@ -1,6 +1,8 @@
 package dev.ringfence.agent.http;
 
 import dev.ringfence.agent.pipeline.CircuitBreaker;
+import dev.ringfence.agent.pipeline.DeferredStats;
+import dev.ringfence.agent.pipeline.DeferredWork;
 import dev.ringfence.agent.pipeline.Escalations;
 import dev.ringfence.agent.pipeline.HeapGauge;
 import dev.ringfence.agent.pipeline.JvmMemory;
@@ -16,7 +18,8 @@ import java.util.List;
  * Renders {@code GET /metrics}: per route (label {@code route}) requests by outcome, a latency
  * histogram, p50/p95/p99, in-flight, queued, pool size, breaker state, rejections, timeouts,
  * retries, reloads, cold starts, parked, abandoned threads, quarantined and quarantines, escalations, bytes
- * allocated, memory rejections, recycles and paused for memory; for the server, requests that
+ * allocated, memory rejections, recycles and paused for memory, deferred work (by outcome, accepted,
+ * queued, running, lag histogram, batch-size histogram, batch items failed and refused); for the server, requests that
  * named no route, loaders alive, unloaded and leaked, the JVM's heap, Metaspace and loaded
  * classes, and the memory watch's state, live heap and limits. Times are in seconds, sizes in bytes.
  *
@@ -117,6 +120,7 @@ public final class MetricsPage {
                 "Time the route's invocations spent paused by its cpu.share or alloc.rate.");
         all.forEach(r -> p.sample(r.shareQuota() == null ? 0 : r.shareQuota().pausedNanos() / NANOS, "route", r.name()));
         memoryFamilies(p, all);
+        deferredFamilies(p, all);
         serverFamilies(p, all);
         return sb.toString();
     }
@@ -154,6 +158,44 @@ public final class MetricsPage {
             p.gauge("ringfence_memory_hard_limit_bytes", "Live heap at which a route is recycled.");
             p.sample(s.hardBytes());
         }
+    }
+
+    private static void deferredFamilies(PrometheusText p, List<Route> all) {
+        p.counter("ringfence_deferred_total", "Deferred work (Context.defer tasks and batch flushes) by outcome: an"
+                + " Outcome when it ran, DROPPED when a drain's bound passed before it started, REJECTED when the"
+                + " deferred queue was full or the route shutting down.");
+        for (Route r : all) {
+            DeferredStats d = r.deferred().stats();
+            for (Outcome o : Outcome.values()) {
+                if (o != Outcome.REJECTED) {
+                    p.sample(d.ended(o), "route", r.name(), "outcome", o.name());
+                }
+            }
+            p.sample(d.dropped(), "route", r.name(), "outcome", DeferredWork.DROPPED);
+            p.sample(d.rejected() + d.ended(Outcome.REJECTED), "route", r.name(), "outcome", DeferredWork.REJECTED);
+        }
+        p.counter("ringfence_deferred_accepted_total", "Deferred tasks and batch flushes accepted into the queue.");
+        all.forEach(r -> p.sample(r.deferred().stats().accepted(), "route", r.name()));
+        p.gauge("ringfence_deferred_queued", "Deferred work accepted and not yet started (staged in unanswered requests included).");
+        all.forEach(r -> p.sample(r.deferred().queued(), "route", r.name()));
+        p.gauge("ringfence_deferred_running", "Deferred work running now.");
+        all.forEach(r -> p.sample(r.deferred().running(), "route", r.name()));
+        p.histogram("ringfence_deferred_lag_seconds", "Deferred work's lag: from its hand-over (after the response) to its start.");
+        for (Route r : all) {
+            DeferredStats d = r.deferred().stats();
+            p.buckets(RouteStats.BUCKETS_SECONDS, d.lagBucketCounts(), d.lagSumSeconds(), "route", r.name());
+        }
+        p.histogram("ringfence_deferred_batch_items", "Items per batch flush sealed.");
+        for (Route r : all) {
+            DeferredStats d = r.deferred().stats();
+            p.buckets(DeferredStats.BATCH_BUCKETS, d.batchBucketCounts(), d.batchItems(), "route", r.name());
+        }
+        p.counter("ringfence_deferred_batch_items_failed_total",
+                "Batch items in flushes that did not end OK or were dropped (flushes are not retried).");
+        all.forEach(r -> p.sample(r.deferred().stats().failedItems(), "route", r.name()));
+        p.counter("ringfence_deferred_batch_items_rejected_total",
+                "Batch items refused: added while the deferred queue was full, or in a flush it refused.");
+        all.forEach(r -> p.sample(r.deferred().stats().rejectedItems(), "route", r.name()));
     }
 
     private void serverFamilies(PrometheusText p, List<Route> all) {

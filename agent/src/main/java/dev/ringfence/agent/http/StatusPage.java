@@ -1,6 +1,8 @@
 package dev.ringfence.agent.http;
 
 import dev.ringfence.agent.log.JsonText;
+import dev.ringfence.agent.pipeline.DeferredStats;
+import dev.ringfence.agent.pipeline.DeferredWork;
 import dev.ringfence.agent.pipeline.HeapGauge;
 import dev.ringfence.agent.pipeline.JvmMemory;
 import dev.ringfence.agent.pipeline.Escalations;
@@ -17,7 +19,7 @@ import java.util.List;
 
 /**
  * Renders {@code GET /status}: one JSON object with every route (name, handler, version, tier,
- * pool size, in-flight, queued, breaker state, parked, quarantine, where it runs and its last move to
+ * pool size, in-flight, queued, deferred work (queued, running and its counts), breaker state, parked, quarantine, where it runs and its last move to
  * the process tier, cold starts, request count, p99,
  * last reload result, paused for memory, memory rejections, recycles), the
  * loaders (alive, unloaded, leaked), the JVM (heap, Metaspace, loaded classes) and the memory
@@ -95,7 +97,16 @@ public final class StatusPage {
                 .put("p99Ms", stats.percentiles().p99Nanos() / 1e6)
                 .put("runningIn", r.runningIn()).put("escalation", escalation(r.escalations()))
                 .put("childPid", r.childPid()).put("childrenStarted", r.childrenStarted())
-                .put("childMemory", childMemory(r)).put("startupCache", r.startupCache()).put("lastReload", reload);
+                .put("childMemory", childMemory(r)).put("startupCache", r.startupCache())
+                .put("deferred", deferred(r.deferred())).put("lastReload", reload);
+    }
+
+    /** Deferred work now (queued, running) and so far (accepted, ran, failed, dropped, rejected, batches). */
+    private static JsonText deferred(DeferredWork d) {
+        DeferredStats s = d.stats();
+        return new JsonText().put("queued", d.queued()).put("running", d.running()).put("accepted", s.accepted())
+                .put("ran", s.ran()).put("failed", s.failed()).put("dropped", s.dropped()).put("rejected", s.rejected())
+                .put("batches", s.batches()).put("batchItems", s.batchItems());
     }
 
     /** The last move of the route's versions to the process tier, or null when none moved. */

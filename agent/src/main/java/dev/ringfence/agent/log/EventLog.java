@@ -31,6 +31,11 @@ import java.time.Instant;
  *       the last interval, inflight, queued); {@code recycled}: a route's version was unloaded past
  *       the hard limit (route, version, allocatedByVersionBytes, heapLiveBeforeBytes,
  *       heapLiveAfterBytes); {@code memory-check-failed}</li>
+ *   <li>{@code deferred-failed}: deferred work that ran and did not end {@code OK} (route, version,
+ *       requestId, kind, batch, items, outcome, lagMs, wallMs, cpuMs, allocatedBytes, abandoned,
+ *       message); {@code deferred-rejected}: deferred work refused a queue place, at most one line a
+ *       second per route (the same fields as far as known, unloggedSinceLastLine, message);
+ *       {@code deferred-dropped}: deferred work not started within a drain's bound</li>
  *   <li>{@code listening}, {@code draining}, {@code stopped}, {@code route-ignored},
  *       {@code poll-failed}: the server and its routes directory</li>
  * </ul>

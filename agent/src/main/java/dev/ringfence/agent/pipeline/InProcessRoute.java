@@ -11,10 +11,13 @@ import dev.ringfence.limiter.HandedOffException;
 import dev.ringfence.limiter.MeteredExecutor;
 import dev.ringfence.limiter.RunResult;
 import dev.ringfence.loader.HandlerVersion;
+import dev.ringfence.loader.HandlerVersions;
 import dev.ringfence.loader.VersionException;
 import java.io.PrintStream;
 import java.lang.reflect.Modifier;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
@@ -31,6 +34,8 @@ public final class InProcessRoute {
     private final Budgets budgets;
     private final MeteredExecutor executor;
     private final HandlerLog log;
+    /** This version's batchers by name ({@code Context.batcher}): they die with the version. */
+    private final Map<String, DeferredBatch<?>> batchers = new ConcurrentHashMap<>();
 
     private InProcessRoute(String route, HandlerVersion version, Handler handler, Budgets budgets,
             MeteredExecutor executor, HandlerLog log) {
@@ -165,10 +170,37 @@ public final class InProcessRoute {
      */
     public InvocationResult attempt(Request request, Budgets attemptBudgets, ShareQuota quota,
             Consumer<InvocationResult> onAnswer, Consumer<InvocationResult> onAbandon) {
+        return attempt(request, attemptBudgets, quota, onAnswer, onAbandon, null, null);
+    }
+
+    /**
+     * Like {@link #attempt(Request, Budgets, ShareQuota, Consumer, Consumer)}, with the handler's
+     * {@code Context.defer} and {@code Context.batcher} staging into the request's hand-off.
+     *
+     * @param request the request
+     * @param attemptBudgets the budgets of this attempt
+     * @param quota the route's CPU quota, or null
+     * @param onAnswer as for the other overload
+     * @param onAbandon as for the other overload
+     * @param handoff the request's deferred-work hand-off, or null for none ({@code defer} then refuses)
+     * @param lease the lease this attempt runs under (deferred work shares it), or null with no hand-off
+     * @return how it ended
+     * @throws HandedOffException when the result went to {@code onAnswer}
+     */
+    InvocationResult attempt(Request request, Budgets attemptBudgets, ShareQuota quota,
+            Consumer<InvocationResult> onAnswer, Consumer<InvocationResult> onAbandon, DeferredHandoff handoff,
+            HandlerVersions.Lease lease) {
         long start = System.nanoTime();
-        InvocationContext ctx = new InvocationContext(route, request.requestId(), attemptBudgets, start, log);
+        DeferredHandoff.Attempt deferrals = handoff == null ? null : new DeferredHandoff.Attempt(handoff, lease, batchers);
+        InvocationContext ctx = new InvocationContext(route, request.requestId(), attemptBudgets, start, log, deferrals);
         Callable<Response> call = () -> {
-            Response resp = handler.handle(request, ctx);
+            DeferredWork.SCOPE.set(deferrals);
+            Response resp;
+            try {
+                resp = handler.handle(request, ctx);
+            } finally {
+                DeferredWork.SCOPE.remove();
+            }
             if (resp == null) {
                 throw new IllegalStateException("the handler returned no response");
             }

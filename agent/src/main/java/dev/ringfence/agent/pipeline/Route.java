@@ -60,6 +60,9 @@ import java.util.function.LongSupplier;
  *       child JVM ({@link ProcessTier}), started and ready before the version goes live, and
  *       stopped when the version retires (replaced, parked or removed, once its requests have
  *       finished). The pipeline around the attempt is the same.</li>
+ *   <li>Deferred work ({@link DeferredWork}): what a request's handler defers is staged in its
+ *       {@code Call} and queued only after {@code answer} has returned, whatever the outcome; it
+ *       holds a lease on its version until it ends, and {@link #close} starts its drain.</li>
  * </ul>
  */
 public final class Route implements AutoCloseable {
@@ -74,6 +77,7 @@ public final class Route implements AutoCloseable {
     private final RouteStats stats = new RouteStats();
     private final Quarantine quarantine;
     private final Escalations escalations;
+    private final DeferredWork deferred;
     private volatile Serving serving;
     private volatile ReloadReport lastReload;
     /** What the last successful update loaded: what a parked route loads again. */
@@ -124,6 +128,7 @@ public final class Route implements AutoCloseable {
         this.name = name;
         this.runtime = runtime;
         this.escalations = new Escalations(name, runtime.log());
+        this.deferred = new DeferredWork(name, runtime.executor(), runtime.log(), stats::countAbandoned);
         VersionListener events = runtime.versionEvents();
         this.versions = new HandlerVersions(name, LoadOptions.of(Policy.DENY_ALL), runtime.watch(), new VersionListener() {
             @Override
@@ -270,6 +275,7 @@ public final class Route implements AutoCloseable {
     }
 
     private Serving serve(Serving old, RouteSettings s) {
+        deferred.configure(s.defer());
         LongSupplier clock = runtime.clock();
         Admission admission = old != null && old.settings().maxInflight() == s.maxInflight()
                 && old.settings().maxQueue() == s.maxQueue() ? old.admission() : new Admission(s.maxInflight(), s.maxQueue(), clock);
@@ -302,7 +308,7 @@ public final class Route implements AutoCloseable {
         }
         return new RouteSettings(a.handler(), a.budgets(), a.slowNanos(), a.maxInflight(), a.maxQueue(), a.maxBodyBytes(),
                 a.idleNanos(), a.breaker(), a.retry(), a.pool(), a.fallback(), a.quarantine(), a.cpuShare(),
-                a.allocRate(), b.policy(), a.isolation()).equals(b);
+                a.allocRate(), b.policy(), a.isolation(), a.defer()).equals(b);
     }
 
     /**
@@ -340,7 +346,7 @@ public final class Route implements AutoCloseable {
         long start = clock.getAsLong();
         lastUsedNanos = start;
         Serving s = serving;
-        Call call = new Call(s, start, answer);
+        Call call = new Call(s, start, answer, deferred.handoff(request.requestId(), s == null ? null : s.quota()));
         if (s == null) {
             ReloadReport last = lastReload;
             call.complete(InvocationResult.refused(request.requestId(), Outcome.ERROR, null, "route " + name
@@ -409,14 +415,17 @@ public final class Route implements AutoCloseable {
         private final Serving serving;
         private final long start;
         private final Consumer<InvocationResult> answer;
+        /** What the handler deferred: queued once the request is answered (phase 2 after phase 1). */
+        private final DeferredHandoff handoff;
         private final AtomicBoolean answered = new AtomicBoolean();
         private long permit = CircuitBreaker.NOT_PERMITTED;
         private volatile boolean admitted;
 
-        Call(Serving serving, long start, Consumer<InvocationResult> answer) {
+        Call(Serving serving, long start, Consumer<InvocationResult> answer, DeferredHandoff handoff) {
             this.serving = serving;
             this.start = start;
             this.answer = answer;
+            this.handoff = handoff;
         }
 
         void admitted(long breakerPermit) {
@@ -434,7 +443,11 @@ public final class Route implements AutoCloseable {
             }
             InvocationResult r = result.withWallNanos(runtime.clock().getAsLong() - start);
             finish(r, serving);
-            answer.accept(r);
+            try {
+                answer.accept(r);
+            } finally {
+                handoff.release();
+            }
         }
     }
 
@@ -468,7 +481,7 @@ public final class Route implements AutoCloseable {
                 } else {
                     r = ((InProcessRoute) entry).attempt(request, attemptBudgets(s.settings().budgets(), remaining,
                             lease.version()), s.quota(), given -> answerLate(request, call, deadline, afterAttempt(given,
-                            s, auto), auto), given -> abandoned(given, auto));
+                            s, auto), auto), given -> abandoned(given, auto), call.handoff, lease);
                 }
                 started = true;
                 if (auto != null && !inChild) {
@@ -619,7 +632,8 @@ public final class Route implements AutoCloseable {
         Serving s = serving;
         HandlerVersion v = versions.current();
         if (s == null || v == null || parked || s.settings().idleNanos() == 0
-                || nowNanos - lastUsedNanos < s.settings().idleNanos() || inflight() > 0 || queued() > 0) {
+                || nowNanos - lastUsedNanos < s.settings().idleNanos() || inflight() > 0 || queued() > 0
+                || deferred.queued() + deferred.running() > 0) {
             return false;
         }
         runtime.versionEvents().retiring(v.info());
@@ -919,6 +933,11 @@ public final class Route implements AutoCloseable {
         return quarantine;
     }
 
+    /** @return the route's deferred work (phase 2): its queue, what it has done, its drain */
+    public DeferredWork deferred() {
+        return deferred;
+    }
+
     /** @return what the route has done */
     public RouteStats stats() {
         return stats;
@@ -930,11 +949,14 @@ public final class Route implements AutoCloseable {
     }
 
     /**
-     * Removes the route: its version drains (requests running keep it) and is then unloaded.
-     * Later requests end {@code ERROR}. Idempotent.
+     * Removes the route: its version drains (requests running and deferred work keep it) and is
+     * then unloaded; its deferred work drains within {@code defer.drain} ({@link DeferredWork#close},
+     * not waited for here: see {@link DeferredWork#awaitDrained}). Later requests end
+     * {@code ERROR}. Idempotent.
      */
     @Override
     public synchronized void close() {
+        deferred.close();
         HandlerVersion v = versions.current();
         if (v != null) {
             runtime.versionEvents().retiring(v.info());

@@ -67,6 +67,20 @@ import java.util.Set;
  *       least {@code 8m}), {@code -XX:MaxDirectMemorySize} (more than 0), {@code -XX:MaxMetaspaceSize} (at least
  *       {@code 16m}); {@code heap} and {@code metaspace} are unused in-process. {@code native} is also, in every
  *       tier, the per-invocation budget of memory reserved outside the heap ({@link Budgets#nativeBytes()})</td></tr>
+ *   <tr><td>{@code defer.timeout}</td><td>{@code 30s}</td><td>wall-clock deadline of each piece of deferred work
+ *       ({@code Context.defer} tasks and batch flushes; more than 0); the request's own deadline does not apply</td></tr>
+ *   <tr><td>{@code defer.cpu}, {@code defer.alloc}</td><td>{@code 0}</td><td>CPU and allocation budgets of each piece
+ *       of deferred work; 0 is none (the route's {@code cpu}, {@code alloc} do not apply to it)</td></tr>
+ *   <tr><td>{@code defer.maxQueue}</td><td>{@code 1000}</td><td>deferred tasks and batch flushes accepted and not yet
+ *       started, 1 to 1000000; beyond it {@code defer} refuses (counted and logged)</td></tr>
+ *   <tr><td>{@code defer.workers}</td><td>{@code 2}</td><td>deferred work of the route running at once, 1 to 256
+ *       (each on a sandbox worker; with 1, tasks run one at a time in the order accepted)</td></tr>
+ *   <tr><td>{@code defer.drain}</td><td>{@code 10s}</td><td>on route removal or shutdown, how long queued deferred work
+ *       may still start; what has not started by then is dropped (counted and logged)</td></tr>
+ *   <tr><td>{@code defer.batch.size}</td><td>{@code 100}</td><td>a batcher flushes when this many items are pending,
+ *       1 to 1000000</td></tr>
+ *   <tr><td>{@code defer.batch.linger}</td><td>{@code 1s}</td><td>a batcher flushes when its oldest pending item has
+ *       waited this long (more than 0)</td></tr>
  * </table>
  *
  * <p>A route's value replaces the global one key by key; lists are replaced, not appended to (an
@@ -89,11 +103,12 @@ import java.util.Set;
  * @param allocRate the bytes per second the route's invocations may allocate together, 0 for no limit
  * @param policy what the handler may do beyond computing
  * @param isolation where the handler runs, and the child JVM's caps when that is a process
+ * @param defer the budgets, bounds and batching of deferred work ({@code defer.*})
  */
 public record RouteSettings(String handler, Budgets budgets, long slowNanos, int maxInflight, int maxQueue,
         long maxBodyBytes, long idleNanos, Breaker breaker, Retry retry, Pool pool, Fallback fallback,
         QuarantineSettings quarantine, double cpuShare, long allocRate, Policy policy,
-        Isolation isolation) {
+        Isolation isolation, Defer defer) {
 
     /** The file in a route's folder that holds its settings. */
     public static final String FILE_NAME = "route.properties";
@@ -108,7 +123,8 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
             "idempotent", "pool.min", "pool.max", "pool.interval", "pool.cooldown", "fallback.status",
             "fallback.body", "fallback.contentType", "quarantine.after", "quarantine.for", "cpu.share", "alloc.rate", "policy.read",
             "policy.write", "policy.hosts", "policy.env", "policy.threads", "policy.native", "isolation", "heap",
-            "native", "metaspace")));
+            "native", "metaspace", "defer.timeout", "defer.cpu", "defer.alloc", "defer.maxQueue", "defer.workers",
+            "defer.drain", "defer.batch.size", "defer.batch.linger")));
 
     static final SettingValues BUILT_IN = SettingValues.builtIn(builtIn());
 
@@ -144,6 +160,14 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
         m.put("heap", "256m");
         m.put("native", "64m");
         m.put("metaspace", "128m");
+        m.put("defer.timeout", "30s");
+        m.put("defer.cpu", "0");
+        m.put("defer.alloc", "0");
+        m.put("defer.maxQueue", "1000");
+        m.put("defer.workers", "2");
+        m.put("defer.drain", "10s");
+        m.put("defer.batch.size", "100");
+        m.put("defer.batch.linger", "1s");
         return m;
     }
 
@@ -286,6 +310,34 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
     }
 
     /**
+     * How a route runs deferred work (phase 2: {@code Context.defer} and batchers; see
+     * {@link DeferredWork}).
+     *
+     * @param budgets each piece's budgets: {@code defer.timeout}, {@code defer.cpu}, {@code defer.alloc} (no fuel)
+     * @param maxQueue pieces accepted and not yet started (at least 1)
+     * @param workers pieces running at once (at least 1)
+     * @param drainNanos how long queued pieces may still start once the route is removed or the server stops
+     * @param batchSize pending items that make a batcher flush (at least 1)
+     * @param batchLingerNanos how long a batcher's oldest pending item waits at most before a flush (more than 0)
+     */
+    public record Defer(Budgets budgets, int maxQueue, int workers, long drainNanos, int batchSize,
+            long batchLingerNanos) {
+        /** The built-in defaults. */
+        public static final Defer DEFAULT = new Defer(new Budgets(30_000_000_000L, 0, 0, 0), 1000, 2,
+                10_000_000_000L, 100, 1_000_000_000L);
+
+        /** @throws IllegalArgumentException on a value out of range */
+        public Defer {
+            Objects.requireNonNull(budgets, "budgets");
+            if (budgets.wallNanos() <= 0 || budgets.fuel() != 0 || maxQueue < 1 || workers < 1 || drainNanos < 0
+                    || batchSize < 1 || batchLingerNanos <= 0) {
+                throw new IllegalArgumentException("defer needs timeout > 0, no fuel, maxQueue >= 1, workers >= 1,"
+                        + " drain >= 0, batch.size >= 1, batch.linger > 0");
+            }
+        }
+    }
+
+    /**
      * The response a route answers with while its breaker is open (degradation).
      *
      * @param status 200 to 599
@@ -321,6 +373,7 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
         Objects.requireNonNull(quarantine, "quarantine");
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(isolation, "isolation");
+        Objects.requireNonNull(defer, "defer");
         if (handler == null || handler.isBlank()) {
             throw new IllegalArgumentException("a route needs a handler class");
         }
@@ -395,7 +448,7 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
                 breaker, retry(v), pool(v, maxInflight), fallback(v),
                 new QuarantineSettings((int) v.count("quarantine.after", 0, 1_000_000), v.duration("quarantine.for", 0)),
                 cpuShare(v), v.text("alloc.rate").trim().equals("off") ? 0 : v.size("alloc.rate", Long.MAX_VALUE / 2),
-                policy, isolation);
+                policy, isolation, defer(v));
     }
 
     /**
@@ -418,6 +471,13 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
                     + " in this JVM could not be unloaded, stopped or contained): set isolation=process or auto, or"
                     + " policy.native=false");
         }
+    }
+
+    private static Defer defer(SettingValues v) {
+        return new Defer(new Budgets(v.duration("defer.timeout", 1), v.duration("defer.cpu", 0), 0,
+                v.size("defer.alloc", Long.MAX_VALUE)), (int) v.count("defer.maxQueue", 1, 1_000_000),
+                (int) v.count("defer.workers", 1, 256), v.duration("defer.drain", 0),
+                (int) v.count("defer.batch.size", 1, 1_000_000), v.duration("defer.batch.linger", 1));
     }
 
     /** {@code auto}, {@code in-process} or {@code process}, and the child's caps (read whatever the tier, so a bad one is found early). */

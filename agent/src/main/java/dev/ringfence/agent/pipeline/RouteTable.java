@@ -105,10 +105,15 @@ public final class RouteTable {
         this.memoryWatch = watch;
     }
 
-    /** Removes and closes every route. */
+    /** Removes and closes every route, then waits for their deferred work to drain, each within its bound. */
     public void closeAll() {
-        for (Route r : all()) {
+        List<Route> closed = all();
+        for (Route r : closed) {
             remove(r.name());
+        }
+        // the drains run side by side; each is bounded by its route's defer.drain and defer.timeout
+        for (Route r : closed) {
+            r.deferred().awaitDrained(r.deferred().drainBoundNanos());
         }
     }
 }

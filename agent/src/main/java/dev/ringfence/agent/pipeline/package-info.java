@@ -12,7 +12,10 @@
  * ({@link dev.ringfence.agent.pipeline.RetryPolicy}, {@link dev.ringfence.agent.pipeline.Backoff})
  * and pool sizing ({@link dev.ringfence.agent.pipeline.PoolSizer}) — and the server's memory
  * limits ({@link dev.ringfence.agent.pipeline.MemoryWatch}: which route to pause or recycle when the
- * heap, read by a {@link dev.ringfence.agent.pipeline.HeapGauge}, passes them). Every time these
- * read comes from an injected clock of nanoseconds.
+ * heap, read by a {@link dev.ringfence.agent.pipeline.HeapGauge}, passes them) — and a route's
+ * deferred work, phase 2 after the response ({@link dev.ringfence.agent.pipeline.DeferredWork},
+ * its counts in {@link dev.ringfence.agent.pipeline.DeferredStats}). Every time the pipeline
+ * reads comes from an injected clock of nanoseconds; deferred work's lag and drain use
+ * {@link System#nanoTime()}.
  */
 package dev.ringfence.agent.pipeline;

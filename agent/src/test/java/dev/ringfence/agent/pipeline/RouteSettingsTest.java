@@ -145,6 +145,14 @@ class RouteSettingsTest {
         "alloc.rate=fast     | alloc.rate=fast: not a size",
         "timeout=            | timeout=: no value",
         "handler=9lives      | handler=9lives: not a class name",
+        "defer.timeout=0     | defer.timeout=0: must be more than 0",
+        "defer.cpu=lots      | defer.cpu=lots: not a duration",
+        "defer.alloc=64x     | defer.alloc=64x: not a size",
+        "defer.maxQueue=0    | defer.maxQueue=0: must be between 1 and 1000000",
+        "defer.workers=257   | defer.workers=257: must be between 1 and 256",
+        "defer.drain=later   | defer.drain=later: not a duration",
+        "defer.batch.size=0  | defer.batch.size=0: must be between 1 and 1000000",
+        "defer.batch.linger=0s | defer.batch.linger=0s: must be more than 0",
     })
     void shouldNameTheFileKeyAndValueOfABadValue(String line, String expected) throws Exception {
         String text = line.startsWith("handler=") ? line : "handler=a.B\n" + line;
@@ -268,6 +276,19 @@ class RouteSettingsTest {
         assertEquals(0, RouteSettings.of(Map.of("handler", "a.B"), null, RouteDefaults.NONE).allocRate(), "off by default");
         assertEquals(64L << 20, RouteSettings.of(Map.of("handler", "a.B", "alloc.rate", "64m"), null, RouteDefaults.NONE)
                 .allocRate());
+    }
+
+    @Test
+    void shouldGiveDeferredWorkItsOwnBudgetsAndBoundsWithDefaults() {
+        RouteSettings plain = RouteSettings.of(Map.of("handler", "a.B", "cpu", "10ms"), null, RouteDefaults.NONE);
+        assertEquals(RouteSettings.Defer.DEFAULT, plain.defer(), "the route's cpu does not reach deferred work");
+        assertEquals(30 * S, plain.defer().budgets().wallNanos());
+        assertEquals(1000, plain.defer().maxQueue());
+
+        RouteSettings s = RouteSettings.of(Map.of("handler", "a.B", "defer.timeout", "2s", "defer.cpu", "50ms",
+                "defer.alloc", "1m", "defer.maxQueue", "7", "defer.workers", "1", "defer.drain", "0s", "defer.batch.size",
+                "20", "defer.batch.linger", "250ms"), null, RouteDefaults.NONE);
+        assertEquals(new RouteSettings.Defer(new Budgets(2 * S, 50 * MS, 0, 1L << 20), 7, 1, 0, 20, 250 * MS), s.defer());
     }
 
     @Test
