@@ -1,5 +1,6 @@
 package dev.ringfence.agent.pipeline;
 
+import dev.ringfence.agent.lambda.LambdaAdapter;
 import dev.ringfence.api.Budgets;
 import dev.ringfence.api.Handler;
 import dev.ringfence.api.Outcome;
@@ -53,7 +54,8 @@ public final class InProcessRoute {
      *
      * @param route the route's name
      * @param version the loaded version
-     * @param className the handler class
+     * @param className the handler class: a {@link Handler}, or an AWS Lambda {@code RequestHandler} or
+     *     {@code RequestStreamHandler}, run wrapped in a {@link LambdaAdapter}
      * @param budgets the budgets of every invocation (and of the handler's construction)
      * @param executor the sandbox workers
      * @param log where the handler's logger writes: plain lines, {@code [route requestId] LEVEL message}
@@ -72,7 +74,8 @@ public final class InProcessRoute {
      *
      * @param route the route's name
      * @param version the loaded version
-     * @param className the handler class
+     * @param className the handler class: a {@link Handler}, or an AWS Lambda {@code RequestHandler} or
+     *     {@code RequestStreamHandler}, run wrapped in a {@link LambdaAdapter}
      * @param budgets the budgets of every invocation (and of the handler's construction)
      * @param executor the sandbox workers
      * @param log where the handler's logger writes
@@ -85,9 +88,11 @@ public final class InProcessRoute {
         Class<?> c;
         try {
             c = version.loadClass(className);
-            if (!Handler.class.isAssignableFrom(c) || c.isInterface() || Modifier.isAbstract(c.getModifiers())) {
+            if (!(Handler.class.isAssignableFrom(c) || LambdaAdapter.isLambdaHandler(c)) || c.isInterface()
+                    || Modifier.isAbstract(c.getModifiers())) {
                 throw new VersionException(VersionException.Reason.NOT_A_HANDLER,
-                        className + " is not a concrete class implementing " + Handler.class.getName());
+                        className + " is not a concrete class implementing " + Handler.class.getName()
+                        + " (or an AWS Lambda RequestHandler or RequestStreamHandler)");
             }
             c.getConstructor();
         } catch (NoSuchMethodException e) {
@@ -100,8 +105,9 @@ public final class InProcessRoute {
         }
         RingfenceEvents.versionLoaded(route, version.shortId(), version.classCount(), (int) version.cacheHits(),
                 version.loadNanos(), version.classpath().toString());
-        RunResult<Handler> created = executor.run(budgets, version.policy(), version.classLoader(),
-                () -> version.newHandler(className));
+        RunResult<Handler> created = Handler.class.isAssignableFrom(c)
+                ? executor.run(budgets, version.policy(), version.classLoader(), () -> version.newHandler(className))
+                : LambdaAdapter.createIn(executor, budgets, version, c, route); // an AWS Lambda Java handler, wrapped
         if (created.outcome() != Outcome.OK) {
             record(route, version.shortId(), "construct-" + className, created, budgets);
             throw new HandlerStartException(created.outcome(), "creating " + className + " ended "

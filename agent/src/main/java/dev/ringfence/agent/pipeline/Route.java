@@ -2,6 +2,7 @@ package dev.ringfence.agent.pipeline;
 
 import dev.ringfence.agent.log.EventLog;
 import dev.ringfence.agent.log.JsonText;
+import dev.ringfence.agent.runtimeapi.ProvidedRuntime;
 import dev.ringfence.api.Budgets;
 import dev.ringfence.api.Outcome;
 import dev.ringfence.api.Request;
@@ -63,6 +64,9 @@ import java.util.function.LongSupplier;
  *   <li>Deferred work ({@link DeferredWork}): what a request's handler defers is staged in its
  *       {@code Call} and queued only after {@code answer} has returned, whatever the outcome; it
  *       holds a lease on its version until it ends, and {@link #close} starts its drain.</li>
+ *   <li>With {@code runtime=provided}, a version is the route folder's whole content (its
+ *       {@code bootstrap} and whatever else it holds), and its attempts run in bootstrap processes
+ *       served the Lambda runtime API ({@link ProvidedRuntime}), under the same pipeline.</li>
  * </ul>
  */
 public final class Route implements AutoCloseable {
@@ -177,8 +181,10 @@ public final class Route implements AutoCloseable {
             }
             LoadOptions options = LoadOptions.of(s.policy()).withCache(runtime.cache())
                     .withMetering(Metering.forFuel(s.budgets().fuel()));
-            boolean newVersion = versions.reload(jars, options, variant(s), v -> prepare(v, s));
-            loaded = new Loaded(List.copyOf(jars), options, s);
+            // a provided runtime's version is its folder's content: the bootstrap and all beside it
+            List<Path> classpath = s.runtime().provided() ? List.of(settingsFile.toAbsolutePath().getParent()) : jars;
+            boolean newVersion = versions.reload(classpath, options, variant(s), v -> prepare(v, s));
+            loaded = new Loaded(List.copyOf(classpath), options, s);
             parked = false;
             quarantine.track(version());
             lastUsedNanos = runtime.clock().getAsLong();
@@ -222,6 +228,9 @@ public final class Route implements AutoCloseable {
      * of either starts a new child.
      */
     private static String variant(RouteSettings s) {
+        if (s.runtime().provided()) {
+            return ProvidedRuntime.variant(s);
+        }
         if (s.isolation().mode() == RouteSettings.Isolation.Mode.IN_PROCESS) {
             return s.handler();
         }
@@ -229,6 +238,9 @@ public final class Route implements AutoCloseable {
     }
 
     private Object prepare(HandlerVersion v, RouteSettings s) throws VersionException {
+        if (s.runtime().provided()) {
+            return ProvidedRuntime.open(name, v, s, runtime.log());
+        }
         if (s.isolation().process()) {
             return ProcessTier.open(name, v, s, runtime.startupCache(), runtime.log());
         }
@@ -308,7 +320,7 @@ public final class Route implements AutoCloseable {
         }
         return new RouteSettings(a.handler(), a.budgets(), a.slowNanos(), a.maxInflight(), a.maxQueue(), a.maxBodyBytes(),
                 a.idleNanos(), a.breaker(), a.retry(), a.pool(), a.fallback(), a.quarantine(), a.cpuShare(),
-                a.allocRate(), b.policy(), a.isolation(), a.defer()).equals(b);
+                a.allocRate(), b.policy(), a.isolation(), a.defer(), a.runtime()).equals(b);
     }
 
     /**
@@ -474,7 +486,10 @@ public final class Route implements AutoCloseable {
                 if (auto != null) {
                     entry = auto.child() != null ? auto.child() : auto.inProcess();
                 }
-                if (entry instanceof ProcessTier) {
+                if (entry instanceof ProvidedRuntime) {
+                    inChild = true; // names the route's deadline itself; nothing to escalate
+                    r = ((ProvidedRuntime) entry).attempt(request, remaining, s.settings().budgets().wallNanos());
+                } else if (entry instanceof ProcessTier) {
                     inChild = true;
                     // the child may have started the request before it died: CRASHED is retried only when idempotent
                     r = inChild((ProcessTier) entry, request, remaining, s);
@@ -800,14 +815,19 @@ public final class Route implements AutoCloseable {
         return s == null ? null : s.settings();
     }
 
-    /** @return the tier the route's handler runs on: {@code in-process} or {@code process} */
+    /** @return the tier the route's handler runs on: {@code in-process}, {@code process}, {@code auto} or, with {@code runtime=provided}, {@code provided} */
     public String tier() {
         Serving s = serving;
-        return s == null ? DEFAULT_TIER : s.settings().isolation().tier();
+        return s == null ? DEFAULT_TIER : s.settings().runtime().provided() ? ProvidedRuntime.TIER
+                : s.settings().isolation().tier();
     }
 
-    /** @return where the current version runs now: {@code in-process} or {@code process} (an {@code auto} version moved or not) */
+    /** @return where the current version runs now: {@code in-process} or {@code process} (an {@code auto} version moved or not), or {@code provided} */
     public String runningIn() {
+        RouteSettings s = settings();
+        if (s != null && s.runtime().provided()) {
+            return ProvidedRuntime.TIER;
+        }
         return processTier() != null ? RouteSettings.Isolation.Mode.PROCESS.text : RouteSettings.Isolation.Mode.IN_PROCESS.text;
     }
 
@@ -832,8 +852,13 @@ public final class Route implements AutoCloseable {
                 : max;
     }
 
-    /** @return the pid of the current version's child on the process tier, or -1 when none runs */
+    /** @return the pid of the current version's child on the process tier (a provided route's first bootstrap), or -1 when none runs */
     public long childPid() {
+        ProvidedRuntime p = providedRuntime();
+        if (p != null) {
+            List<Long> pids = p.pids();
+            return pids.isEmpty() ? -1 : pids.get(0);
+        }
         ProcessTier t = processTier();
         return t == null ? -1 : t.pid();
     }
@@ -849,6 +874,10 @@ public final class Route implements AutoCloseable {
 
     /** @return children started for the current version on the process tier (replacements included), 0 in-process */
     public long childrenStarted() {
+        ProvidedRuntime p = providedRuntime();
+        if (p != null) {
+            return p.bootstrapsStarted();
+        }
         ProcessTier t = processTier();
         return t == null ? 0 : t.childrenStarted();
     }
@@ -880,6 +909,17 @@ public final class Route implements AutoCloseable {
      */
     public record ChildMemoryStatus(dev.ringfence.agent.process.ChildMemory memory, long softLimitBytes,
             long hardLimitBytes, long recycles, long kills) {
+    }
+
+    private ProvidedRuntime providedRuntime() {
+        if (versions.current() == null) {
+            return null;
+        }
+        try (HandlerVersions.Lease lease = versions.acquire()) {
+            return lease.prepared() instanceof ProvidedRuntime ? (ProvidedRuntime) lease.prepared() : null;
+        } catch (IllegalStateException e) {
+            return null; // parked or removed in between
+        }
     }
 
     private ProcessTier processTier() {

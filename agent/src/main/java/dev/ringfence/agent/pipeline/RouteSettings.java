@@ -20,7 +20,15 @@ import java.util.Set;
  * <table>
  *   <caption>Keys, built-in defaults and limits</caption>
  *   <tr><th>key</th><th>default</th><th>meaning</th></tr>
- *   <tr><td>{@code handler}</td><td>required, route file only</td><td>the class implementing {@code Handler}</td></tr>
+ *   <tr><td>{@code handler}</td><td>required, route file only</td><td>the class implementing {@code Handler} (or an AWS
+ *       Lambda {@code RequestHandler}/{@code RequestStreamHandler}, see {@link dev.ringfence.agent.lambda.LambdaAdapter}); with
+ *       {@code runtime=provided}, optional free text handed to the bootstrap as {@code _HANDLER}</td></tr>
+ *   <tr><td>{@code runtime}</td><td>{@code java}</td><td>{@code java}: the handler is a class on the folder's jars;
+ *       {@code provided}: the folder holds an executable {@code bootstrap} in any language, served the Lambda runtime
+ *       API (see {@link dev.ringfence.agent.runtimeapi.ProvidedRuntime})</td></tr>
+ *   <tr><td>{@code memory}</td><td>{@code off}</td><td>with {@code runtime=provided}, the virtual memory each
+ *       bootstrap process may map ({@code RLIMIT_AS}, at least {@code 16m}), also its
+ *       {@code AWS_LAMBDA_FUNCTION_MEMORY_SIZE} in MiB (128 when {@code off}); read but unused otherwise</td></tr>
  *   <tr><td>{@code timeout}</td><td>{@code 3s}</td><td>wall-clock deadline (more than 0)</td></tr>
  *   <tr><td>{@code cpu}, {@code fuel}, {@code alloc}</td><td>{@code 0}</td><td>budgets as for {@code invoke}; 0 is none</td></tr>
  *   <tr><td>{@code slow}</td><td>{@code 500ms}</td><td>invocations longer than this are logged; 0 logs none</td></tr>
@@ -104,11 +112,12 @@ import java.util.Set;
  * @param policy what the handler may do beyond computing
  * @param isolation where the handler runs, and the child JVM's caps when that is a process
  * @param defer the budgets, bounds and batching of deferred work ({@code defer.*})
+ * @param runtime what the handler is: a Java class, or a {@code bootstrap} served the Lambda runtime API
  */
 public record RouteSettings(String handler, Budgets budgets, long slowNanos, int maxInflight, int maxQueue,
         long maxBodyBytes, long idleNanos, Breaker breaker, Retry retry, Pool pool, Fallback fallback,
         QuarantineSettings quarantine, double cpuShare, long allocRate, Policy policy,
-        Isolation isolation, Defer defer) {
+        Isolation isolation, Defer defer, FunctionRuntime runtime) {
 
     /** The file in a route's folder that holds its settings. */
     public static final String FILE_NAME = "route.properties";
@@ -124,7 +133,7 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
             "fallback.body", "fallback.contentType", "quarantine.after", "quarantine.for", "cpu.share", "alloc.rate", "policy.read",
             "policy.write", "policy.hosts", "policy.env", "policy.threads", "policy.native", "isolation", "heap",
             "native", "metaspace", "defer.timeout", "defer.cpu", "defer.alloc", "defer.maxQueue", "defer.workers",
-            "defer.drain", "defer.batch.size", "defer.batch.linger")));
+            "defer.drain", "defer.batch.size", "defer.batch.linger", "runtime", "memory")));
 
     static final SettingValues BUILT_IN = SettingValues.builtIn(builtIn());
 
@@ -168,6 +177,8 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
         m.put("defer.drain", "10s");
         m.put("defer.batch.size", "100");
         m.put("defer.batch.linger", "1s");
+        m.put("runtime", "java");
+        m.put("memory", "off");
         return m;
     }
 
@@ -338,6 +349,40 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
     }
 
     /**
+     * What a route's handler is ({@code runtime}) and, for a {@code provided} one, its memory cap
+     * ({@code memory}).
+     *
+     * @param provided whether the handler is a {@code bootstrap} executable served the Lambda
+     *     runtime API, rather than a Java class
+     * @param memoryBytes the virtual memory each bootstrap process may map, 0 for no cap
+     */
+    public record FunctionRuntime(boolean provided, long memoryBytes) {
+        /** The smallest {@code memory}. */
+        public static final long MIN_MEMORY = 16L << 20;
+        /** A Java handler class, no memory cap. */
+        public static final FunctionRuntime JAVA = new FunctionRuntime(false, 0);
+        /** What {@code AWS_LAMBDA_FUNCTION_MEMORY_SIZE} says without a cap: Lambda's own default. */
+        public static final int DEFAULT_MEMORY_MB = 128;
+
+        /** @throws IllegalArgumentException on a cap out of range */
+        public FunctionRuntime {
+            if (memoryBytes != 0 && memoryBytes < MIN_MEMORY) {
+                throw new IllegalArgumentException("memory needs 0 (off) or at least 16m");
+            }
+        }
+
+        /** @return the memory size a Lambda function is told it has, in MiB */
+        public int memoryMegabytes() {
+            return memoryBytes == 0 ? DEFAULT_MEMORY_MB : (int) Math.min(Integer.MAX_VALUE, memoryBytes >> 20);
+        }
+
+        /** @return the name as the settings spell it */
+        public String text() {
+            return provided ? "provided" : "java";
+        }
+    }
+
+    /**
      * The response a route answers with while its breaker is open (degradation).
      *
      * @param status 200 to 599
@@ -374,7 +419,8 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(isolation, "isolation");
         Objects.requireNonNull(defer, "defer");
-        if (handler == null || handler.isBlank()) {
+        Objects.requireNonNull(runtime, "runtime");
+        if (handler == null || (handler.isBlank() && !runtime.provided())) {
             throw new IllegalArgumentException("a route needs a handler class");
         }
         if (budgets.wallNanos() <= 0 || slowNanos < 0 || maxInflight < 1 || maxQueue < 0 || maxBodyBytes < 0
@@ -409,9 +455,10 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
     public static RouteSettings of(Map<String, String> route, Path origin, RouteDefaults defaults) {
         checkKeys(route, origin);
         SettingValues v = defaults.values().over(route, origin);
-        if (!v.isSet("handler")) {
+        if (!v.isSet("handler") && !runtime(v).provided()) {
             throw new SettingsException(origin, null, null,
-                    "no handler: name the class implementing dev.ringfence.api.Handler, as handler=com.example.MyHandler");
+                    "no handler: name the class implementing dev.ringfence.api.Handler, as handler=com.example.MyHandler"
+                    + " (or say runtime=provided for a folder with a bootstrap)");
         }
         return from(v);
     }
@@ -434,7 +481,8 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
 
     /** Builds the settings from checked keys; every value is parsed and checked here. */
     static RouteSettings from(SettingValues v) {
-        String handler = className(v);
+        FunctionRuntime runtime = runtime(v);
+        String handler = runtime.provided() ? (v.isSet("handler") ? v.text("handler").trim() : "") : className(v);
         Isolation isolation = isolation(v);
         Policy policy = PolicySettings.policy(v);
         refuseNativeInProcess(v, policy, isolation);
@@ -448,7 +496,7 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
                 breaker, retry(v), pool(v, maxInflight), fallback(v),
                 new QuarantineSettings((int) v.count("quarantine.after", 0, 1_000_000), v.duration("quarantine.for", 0)),
                 cpuShare(v), v.text("alloc.rate").trim().equals("off") ? 0 : v.size("alloc.rate", Long.MAX_VALUE / 2),
-                policy, isolation, defer(v));
+                policy, isolation, defer(v), runtime);
     }
 
     /**
@@ -478,6 +526,22 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
                 v.size("defer.alloc", Long.MAX_VALUE)), (int) v.count("defer.maxQueue", 1, 1_000_000),
                 (int) v.count("defer.workers", 1, 256), v.duration("defer.drain", 0),
                 (int) v.count("defer.batch.size", 1, 1_000_000), v.duration("defer.batch.linger", 1));
+    }
+
+    /** {@code java} or {@code provided}, and the bootstrap's memory cap ({@code off} or a size of at least 16m). */
+    private static FunctionRuntime runtime(SettingValues v) {
+        String kind = v.text("runtime").trim();
+        if (!kind.equals("java") && !kind.equals("provided")) {
+            throw v.error("runtime", "not a runtime (java or provided)");
+        }
+        long memory = 0;
+        if (!v.text("memory").trim().equals("off")) {
+            memory = v.size("memory", Long.MAX_VALUE / 2);
+            if (memory < FunctionRuntime.MIN_MEMORY) {
+                throw v.error("memory", "less than 16m (or off for no cap)");
+            }
+        }
+        return new FunctionRuntime(kind.equals("provided"), memory);
     }
 
     /** {@code auto}, {@code in-process} or {@code process}, and the child's caps (read whatever the tier, so a bad one is found early). */

@@ -23,7 +23,9 @@ import java.util.zip.ZipFile;
 /**
  * Watches a routes directory by polling it. Each folder {@code DIR/<route>/} holding a
  * {@code route.properties} is a route; the {@code *.jar} files directly in it, by name, are its
- * classpath. A new folder adds a route, a changed or added file reloads it, a removed folder (or
+ * classpath; a folder with an executable {@code bootstrap} instead is a {@code runtime=provided} route (see
+ * {@link dev.ringfence.agent.runtimeapi.ProvidedRuntime}), and every file directly in it counts as its
+ * content. A new folder adds a route, a changed or added file reloads it, a removed folder (or
  * {@code route.properties}) removes it. Hidden files and folders (a leading dot) are ignored, so
  * {@code .hello.jar.tmp} moved to {@code hello.jar} is the way to replace a jar.
  *
@@ -46,6 +48,8 @@ public final class RouteDirectory implements AutoCloseable {
     /** How long a change must have settled by default before it is handed on. */
     public static final long SETTLE_MILLIS = 300;
 
+    /** The file whose presence makes a folder without jars a route: a provided runtime's executable. */
+    private static final String BOOTSTRAP = "bootstrap";
     private static final Pattern ROUTE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
     /** Receives the routes directory's changes. Called on the polling thread. */
@@ -178,13 +182,18 @@ public final class RouteDirectory implements AutoCloseable {
         return out;
     }
 
-    /** The stamps of route.properties and every jar, by name; null when the folder vanished. */
+    /**
+     * The stamps of route.properties, every jar and, in a folder with a {@code bootstrap}, every other
+     * file directly in it (a provided runtime's scripts), by name; null when the folder vanished.
+     */
     private static List<Stamp> stamps(Path folder) {
         TreeMap<String, Stamp> byName = new TreeMap<>();
+        boolean everyFile = Files.exists(folder.resolve(BOOTSTRAP));
         try (DirectoryStream<Path> s = Files.newDirectoryStream(folder)) {
             for (Path p : s) {
                 String name = p.getFileName().toString();
-                if (name.startsWith(".") || !(name.endsWith(".jar") || name.equals(RouteSettings.FILE_NAME))) {
+                if (name.startsWith(".") || !(name.endsWith(".jar") || name.equals(RouteSettings.FILE_NAME)
+                        || everyFile)) {
                     continue;
                 }
                 try {
@@ -209,7 +218,7 @@ public final class RouteDirectory implements AutoCloseable {
         boolean anyJar = false;
         for (Stamp st : seenSince.stamps()) {
             oldEnough &= wall - st.mtimeMillis() >= settleMillis;
-            anyJar |= st.name().endsWith(".jar");
+            anyJar |= st.name().endsWith(".jar") || st.name().equals(BOOTSTRAP);
         }
         if (!anyJar || !(oldEnough || quietLongEnough)) {
             return false;
