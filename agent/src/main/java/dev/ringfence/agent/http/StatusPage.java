@@ -10,6 +10,7 @@ import dev.ringfence.agent.pipeline.Route;
 import dev.ringfence.agent.pipeline.RouteSettings;
 import dev.ringfence.agent.pipeline.RouteStats;
 import dev.ringfence.agent.pipeline.RouteTable;
+import dev.ringfence.agent.process.SpareChild;
 import dev.ringfence.loader.UnloadWatch;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,7 +51,17 @@ public final class StatusPage {
                         .put("heapCommittedBytes", m.heapCommittedBytes()).put("heapMaxBytes", m.heapMaxBytes())
                         .put("metaspaceUsedBytes", m.metaspaceUsedBytes()).put("loadedClasses", m.loadedClasses()))
                 .put("memory", memory(routes.memoryWatch()))
+                .put("spare", spare(routes.runtime().spare()))
                 + "\n";
+    }
+
+    /** The process tier's spare child: null until a process route started one. */
+    private static JsonText spare(SpareChild spare) {
+        if (spare.started() == 0) {
+            return null;
+        }
+        return new JsonText().put("pid", spare.pid()).put("warm", spare.warm()).put("started", spare.started())
+                .put("taken", spare.taken());
     }
 
     private static JsonText memory(MemoryWatch watch) {
@@ -92,6 +103,12 @@ public final class StatusPage {
                 .put("sharePausedMs", r.shareQuota() == null ? 0 : r.shareQuota().pausedNanos() / 1e6)
                 .put("p99Ms", stats.percentiles().p99Nanos() / 1e6)
                 .put("childPid", r.tier().equals(Route.DEFAULT_TIER) ? null : r.childPid())
-                .put("childrenStarted", r.tier().equals(Route.DEFAULT_TIER) ? null : r.childrenStarted()).put("lastReload", reload);
+                .put("childrenStarted", r.tier().equals(Route.DEFAULT_TIER) ? null : r.childrenStarted())
+                .put("children", r.tier().equals(Route.DEFAULT_TIER) ? null : r.childPids())
+                .put("childLoads", r.tier().equals(Route.DEFAULT_TIER) ? null : r.childLoads())
+                .put("childrenReady", r.tier().equals(Route.DEFAULT_TIER) ? null : r.childrenReady())
+                .put("childrenBusy", r.tier().equals(Route.DEFAULT_TIER) ? null : r.childrenBusy())
+                .put("childrenFromSpare", r.tier().equals(Route.DEFAULT_TIER) ? null : r.childrenFromSpare())
+                .put("lastReload", reload);
     }
 }

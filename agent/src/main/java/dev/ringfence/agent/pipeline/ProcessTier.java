@@ -1,6 +1,8 @@
 package dev.ringfence.agent.pipeline;
 
 import dev.ringfence.agent.process.RequestTooLargeException;
+import dev.ringfence.agent.process.SpareChild;
+import dev.ringfence.agent.process.WorkerPool;
 import dev.ringfence.agent.process.WorkerProcess;
 import dev.ringfence.agent.process.WorkerSpec;
 import dev.ringfence.api.Outcome;
@@ -14,17 +16,20 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.CodeSource;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One version of a route on the process tier: a warm {@link WorkerProcess} running the version's
+ * One version of a route on the process tier: a pool of warm children ({@link WorkerPool} of
+ * {@link WorkerProcess}es, sized by the route's {@code pool.*} settings) running the version's
  * classpath and handler class under the route's budgets, policy and caps. What the version's leases
  * carry instead of an {@link InProcessRoute}; closed (its child stopped) when the version retires,
  * that is after its last request finished ({@link dev.ringfence.loader.HandlerVersions}).
  *
- * <p>Thread-safe: {@link #attempt} may be called from many threads; the child runs one request at a
- * time and the others wait for their turn within their own deadline.
+ * <p>Thread-safe: {@link #attempt} may be called from many threads; each goes to the least loaded
+ * child, which runs one request at a time, and the others wait for their turn within their own
+ * deadline. A child may come warm from the host's {@link SpareChild} when its caps match.
  */
 final class ProcessTier implements AutoCloseable {
     /** How long a new child may take to be ready before the update fails. */
@@ -39,11 +44,11 @@ final class ProcessTier implements AutoCloseable {
     private static final AtomicLong POLICY_FILES = new AtomicLong();
 
     private final HandlerVersion version;
-    private final WorkerProcess worker;
+    private final WorkerPool worker;
     /** Read by every child the worker starts (replacements too): deleted with the tier. */
     private final Path policyFile;
 
-    private ProcessTier(HandlerVersion version, WorkerProcess worker, Path policyFile) {
+    private ProcessTier(HandlerVersion version, WorkerPool worker, Path policyFile) {
         this.version = version;
         this.worker = worker;
         this.policyFile = policyFile;
@@ -55,10 +60,13 @@ final class ProcessTier implements AutoCloseable {
      * @param route the route's name (names the work directory)
      * @param version the version (its classpath is what the child loads)
      * @param s the route's settings
-     * @return the ready tier
+     * @param children how many children to start (the route's pool size now)
+     * @param spare the host's spare child, or null to start every child cold
+     * @return the ready tier (its first child ready; the others start meanwhile)
      * @throws VersionException with the child's own reason when it could not start
      */
-    static ProcessTier open(String route, HandlerVersion version, RouteSettings s) throws VersionException {
+    static ProcessTier open(String route, HandlerVersion version, RouteSettings s, int children, SpareChild spare)
+            throws VersionException {
         Path jar = agentJar();
         Path work = workDir(route);
         Path policy = work.resolve("policy-" + version.shortId() + "-" + POLICY_FILES.incrementAndGet() + ".properties");
@@ -72,10 +80,16 @@ final class ProcessTier implements AutoCloseable {
                 i.metaspaceBytes(), WorkerSpec.Caps.DEFAULT.threadStackBytes());
         WorkerSpec spec = new WorkerSpec(jar, version.classpath(), s.handler(), s.budgets(), policy, null, caps,
                 WorkerSpec.DEFAULT_RING_CAPACITY, work);
-        WorkerProcess worker = WorkerProcess.of(spec);
+        if (spare != null) {
+            spare.prime(spec);
+        }
+        WorkerPool worker = new WorkerPool(() -> {
+            WorkerProcess w = WorkerProcess.of(spec, s.isolation().concurrency());
+            w.takeSparesFrom(spare);
+            return w;
+        }, Math.max(1, children));
         boolean ready = false;
         try {
-            worker.start();
             ready = worker.awaitReady(READY_NANOS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -111,9 +125,43 @@ final class ProcessTier implements AutoCloseable {
         }
     }
 
-    /** @return the current child's pid, or -1 while none runs */
+    /** @return the first child's pid, or -1 while none runs */
     long pid() {
         return worker.pid();
+    }
+
+    /** @return every child's pid, -1 for one being replaced */
+    List<Long> pids() {
+        return worker.pids();
+    }
+
+    /** @return this version's children that came warm from the host's spare */
+    long childrenFromSpare() {
+        return worker.childrenFromSpare();
+    }
+
+    /** @return each child's requests running or waiting, in the order of {@link #pids()} */
+    List<Integer> loads() {
+        return worker.loads();
+    }
+
+    /** @return children ready to serve now */
+    int ready() {
+        return worker.ready();
+    }
+
+    /** @return requests running in or waiting for the children now */
+    int busy() {
+        return worker.busy();
+    }
+
+    /**
+     * Resizes the pool of children.
+     *
+     * @param children the new count, at least 1
+     */
+    void resize(int children) {
+        worker.resize(children);
     }
 
     /** @return children started for this version so far (the first included) */

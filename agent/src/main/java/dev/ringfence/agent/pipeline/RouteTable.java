@@ -51,6 +51,9 @@ public final class RouteTable {
         Route r = routes.remove(name);
         if (r != null) {
             r.close();
+            if (routes.values().stream().noneMatch(Route::onProcessTier)) {
+                runtime.spare().stop(); // no route needs a child any more: no spare either
+            }
         }
         return r != null;
     }
@@ -105,10 +108,11 @@ public final class RouteTable {
         this.memoryWatch = watch;
     }
 
-    /** Removes and closes every route. */
+    /** Removes and closes every route, and kills the spare child of the process tier. */
     public void closeAll() {
         for (Route r : all()) {
             remove(r.name());
         }
+        runtime.spare().close();
     }
 }

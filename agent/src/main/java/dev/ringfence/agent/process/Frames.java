@@ -5,6 +5,7 @@ import dev.ringfence.api.Outcome;
 import dev.ringfence.api.Request;
 import dev.ringfence.api.Response;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +25,8 @@ import org.agrona.MutableDirectBuffer;
  *          str? message, long wallNanos, long cpuNanos, long allocatedBytes, long fuel, str version,
  *          [int status, str contentType, int n, n×(str name, str value), bytes body]
  * STOP     (empty) the child finishes and exits 0
+ * LOAD     int n, n×str: a spare's {@code worker} arguments for the version it is to serve
+ *          (handler paths, class, budgets, policy, cache; see {@link SpareChild})
  * READY, FAILED (over pipes only; the channel file has a state word instead) UTF-8 text
  * </pre>
  *
@@ -41,6 +44,8 @@ final class Frames {
     static final int READY = 4;
     /** Over pipes only: the child could not start; the payload says why (UTF-8). */
     static final int FAILED = 5;
+    /** To a spare child: the version it is to load (its worker arguments). */
+    static final int LOAD = 6;
 
     static final int FLAG_ABANDONED = 1;
     /** The child asks to be replaced (its serving thread is still inside a handler that tripped). */
@@ -151,6 +156,25 @@ final class Frames {
         }
         return new ResponseFrame(frameId, flags, new InvocationResult(requestId, outcome, resp, message, wall, cpu, alloc,
                 fuel, version, (flags & FLAG_ABANDONED) != 0));
+    }
+
+    static int encodeLoad(MutableDirectBuffer b, List<String> args) {
+        b.putInt(0, args.size());
+        int i = 4;
+        for (String a : args) {
+            i += str(b, i, a);
+        }
+        return i;
+    }
+
+    static List<String> decodeLoad(DirectBuffer b, int offset) {
+        Reader in = new Reader(b, offset);
+        int n = in.int32();
+        List<String> args = new ArrayList<>(n);
+        for (int k = 0; k < n; k++) {
+            args.add(in.str());
+        }
+        return args;
     }
 
     private static int str(MutableDirectBuffer b, int i, String s) {
