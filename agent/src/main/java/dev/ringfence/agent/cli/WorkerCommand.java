@@ -3,6 +3,7 @@ package dev.ringfence.agent.cli;
 import dev.ringfence.agent.gates.Gates;
 import dev.ringfence.agent.pipeline.HandlerStartException;
 import dev.ringfence.agent.pipeline.InProcessRoute;
+import dev.ringfence.agent.process.SpareLoop;
 import dev.ringfence.agent.process.WorkerLoop;
 import dev.ringfence.limiter.GateStatus;
 import dev.ringfence.limiter.MeteredExecutor;
@@ -18,7 +19,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code worker --channel FILE} (or {@code --pipe}: stdin and stdout, the benchmarks' baseline)
+ * {@code worker --channel FILE} (or {@code --pipe}: stdin and stdout, the benchmarks' baseline;
+ * or {@code --spare --channel FILE}: a generic spare that warms up and takes its handler flags
+ * later from a {@code LOAD} message, see {@link SpareLoop})
  * and {@code invoke}'s handler flags: a child JVM of the process tier. Loads one handler version exactly as {@code invoke} does, then serves the channel a host
  * created ({@link WorkerLoop}). Started by the host, not by hand; exits 0 when told to stop, 2 when
  * the handler could not be opened (the reason also goes to the channel), 3 when its parent died.
@@ -38,15 +41,48 @@ final class WorkerCommand {
             MeteredExecutor executor = new MeteredExecutor("ringfence-handler", GRACE_NANOS, 0);
             return WorkerLoop.servePipes(o.budgets(), executor, () -> open(o, executor, err), err);
         }
+        boolean spare = rest.remove("--spare");
         int at = rest.indexOf("--channel");
         if (at < 0 || at + 1 >= rest.size()) {
             throw new UsageException("worker needs --channel FILE (it is started by the host's process tier)");
         }
         Path channel = Path.of(rest.get(at + 1));
         rest.subList(at, at + 2).clear();
-        InvokeOptions o = InvokeOptions.parse(rest);
         MeteredExecutor executor = new MeteredExecutor("ringfence-handler", GRACE_NANOS, 0);
-        return WorkerLoop.serve(channel, o.budgets(), executor, () -> open(o, executor, err), err);
+        if (spare) {
+            // warm, no handler: the version's own flags come later in a LOAD message
+            return SpareLoop.serve(channel, executor, loadArgs -> {
+                List<String> loaded = new ArrayList<>(loadArgs);
+                int n = concurrency(loaded);
+                InvokeOptions lo = InvokeOptions.parse(loaded);
+                return new SpareLoop.Load(lo.budgets(), () -> open(lo, executor, err), n);
+            }, err);
+        }
+        int concurrency = concurrency(rest);
+        InvokeOptions o = InvokeOptions.parse(rest);
+        return WorkerLoop.serve(channel, o.budgets(), executor, () -> open(o, executor, err), err, concurrency);
+    }
+
+    /** Takes {@code --concurrency N} out of the arguments: requests the child runs at once, 1 when absent. */
+    private static int concurrency(List<String> args) {
+        int at = args.indexOf("--concurrency");
+        if (at < 0) {
+            return 1;
+        }
+        if (at + 1 >= args.size()) {
+            throw new UsageException("--concurrency needs a value");
+        }
+        int n;
+        try {
+            n = Integer.parseInt(args.get(at + 1));
+        } catch (NumberFormatException e) {
+            throw new UsageException("--concurrency takes a whole number: " + args.get(at + 1));
+        }
+        if (n < 1 || n > 256) {
+            throw new UsageException("--concurrency must be 1 to 256: " + n);
+        }
+        args.subList(at, at + 2).clear();
+        return n;
     }
 
     private static InProcessRoute open(InvokeOptions o, MeteredExecutor executor, PrintStream err) {

@@ -99,6 +99,11 @@ public final class MetricsPage {
         all.forEach(r -> p.sample(r.stats().lastColdStartNanos() / NANOS, "route", r.name()));
         p.gauge("ringfence_parked", "1 while the route is scaled to zero.");
         all.forEach(r -> p.sample(r.parked() ? 1 : 0, "route", r.name()));
+        List<Route> inChildren = all.stream().filter(Route::onProcessTier).toList();
+        if (!inChildren.isEmpty()) {
+            p.gauge("ringfence_process_children", "Child JVMs running the route's current version (isolation=process).");
+            inChildren.forEach(r -> p.sample(r.childPids().stream().filter(pid -> pid > 0).count(), "route", r.name()));
+        }
         p.counter("ringfence_abandoned_threads_total", "Handler threads that did not stop after a trip and were left behind.");
         all.forEach(r -> p.sample(r.stats().abandoned(), "route", r.name()));
         p.gauge("ringfence_quarantined", "1 while the route's version is quarantined: its requests end CIRCUIT_OPEN.");

@@ -13,6 +13,7 @@ import dev.ringfence.agent.pipeline.Route;
 import dev.ringfence.agent.pipeline.RouteSettings;
 import dev.ringfence.agent.pipeline.RouteStats;
 import dev.ringfence.agent.pipeline.RouteTable;
+import dev.ringfence.agent.process.SpareChild;
 import dev.ringfence.loader.UnloadWatch;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,7 +55,17 @@ public final class StatusPage {
                         .put("heapCommittedBytes", m.heapCommittedBytes()).put("heapMaxBytes", m.heapMaxBytes())
                         .put("metaspaceUsedBytes", m.metaspaceUsedBytes()).put("loadedClasses", m.loadedClasses()))
                 .put("memory", memory(routes.memoryWatch()))
+                .put("spare", spare(routes.runtime().spare()))
                 + "\n";
+    }
+
+    /** The process tier's spare child: null until a process route started one. */
+    private static JsonText spare(SpareChild spare) {
+        if (spare.started() == 0) {
+            return null;
+        }
+        return new JsonText().put("pid", spare.pid()).put("warm", spare.warm()).put("started", spare.started())
+                .put("taken", spare.taken());
     }
 
     private static JsonText memory(MemoryWatch watch) {
@@ -97,6 +108,11 @@ public final class StatusPage {
                 .put("p99Ms", stats.percentiles().p99Nanos() / 1e6)
                 .put("runningIn", r.runningIn()).put("escalation", escalation(r.escalations()))
                 .put("childPid", r.childPid()).put("childrenStarted", r.childrenStarted())
+                .put("children", r.onProcessTier() ? r.childPids() : null)
+                .put("childLoads", r.onProcessTier() ? r.childLoads() : null)
+                .put("childrenReady", r.onProcessTier() ? r.childrenReady() : null)
+                .put("childrenBusy", r.onProcessTier() ? r.childrenBusy() : null)
+                .put("childrenFromSpare", r.onProcessTier() ? r.childrenFromSpare() : null)
                 .put("childMemory", childMemory(r)).put("startupCache", r.startupCache())
                 .put("deferred", deferred(r.deferred())).put("lastReload", reload);
     }

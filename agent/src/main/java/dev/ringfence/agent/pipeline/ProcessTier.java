@@ -3,6 +3,8 @@ package dev.ringfence.agent.pipeline;
 import dev.ringfence.agent.log.EventLog;
 import dev.ringfence.agent.process.RequestTooLargeException;
 import dev.ringfence.agent.process.StartupCache;
+import dev.ringfence.agent.process.SpareChild;
+import dev.ringfence.agent.process.WorkerPool;
 import dev.ringfence.agent.process.WorkerProcess;
 import dev.ringfence.agent.process.ChildMemory;
 import dev.ringfence.agent.process.ResidentWatch;
@@ -18,17 +20,20 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.CodeSource;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One version of a route on the process tier: a warm {@link WorkerProcess} running the version's
+ * One version of a route on the process tier: a pool of warm children ({@link WorkerPool} of
+ * {@link WorkerProcess}es, sized by the route's {@code pool.*} settings) running the version's
  * classpath and handler class under the route's budgets, policy and caps. What the version's leases
  * carry instead of an {@link InProcessRoute}; closed (its child stopped) when the version retires,
  * that is after its last request finished ({@link dev.ringfence.loader.HandlerVersions}).
  *
- * <p>Thread-safe: {@link #attempt} may be called from many threads; the child runs one request at a
- * time and the others wait for their turn within their own deadline.
+ * <p>Thread-safe: {@link #attempt} may be called from many threads; each goes to the least loaded
+ * child, which runs one request at a time, and the others wait for their turn within their own
+ * deadline. A child may come warm from the host's {@link SpareChild} when its caps match.
  */
 final class ProcessTier implements AutoCloseable {
     /** How long a new child may take to be ready before the update fails. */
@@ -43,11 +48,11 @@ final class ProcessTier implements AutoCloseable {
     private static final AtomicLong POLICY_FILES = new AtomicLong();
 
     private final HandlerVersion version;
-    private final WorkerProcess worker;
+    private final WorkerPool worker;
     /** Read by every child the worker starts (replacements too): deleted with the tier. */
     private final Path policyFile;
 
-    private ProcessTier(HandlerVersion version, WorkerProcess worker, Path policyFile) {
+    private ProcessTier(HandlerVersion version, WorkerPool worker, Path policyFile) {
         this.version = version;
         this.worker = worker;
         this.policyFile = policyFile;
@@ -59,28 +64,32 @@ final class ProcessTier implements AutoCloseable {
      * @param route the route's name (names the work directory)
      * @param version the version (its classpath is what the child loads)
      * @param s the route's settings
-     * @return the ready tier
+     * @param children how many children to start (the route's pool size now)
+     * @param spare the host's spare child, or null to start every child cold
+     * @return the ready tier (its first child ready; the others start meanwhile)
      * @throws VersionException with the child's own reason when it could not start
      */
     static ProcessTier open(String route, HandlerVersion version, RouteSettings s) throws VersionException {
-        return open(route, version, s, null, EventLog.NONE);
+        return open(route, version, s, 1, null, null, EventLog.NONE);
     }
 
     /**
-     * Starts a child for a version, from the start-up cache when it holds the version's entry, and
-     * waits until it is ready.
+     * Starts a pool of children for a version and waits until the first is ready (the others start
+     * meanwhile).
      *
      * @param route the route's name (names the work directory)
      * @param version the version (its classpath is what the child loads)
      * @param s the route's settings
+     * @param children how many children to start (the route's pool size now)
+     * @param spare the host's spare child, or null to start every child cold
      * @param startupCache the start-up cache, or null for plain starts
      * @param log where the cache's entries made, failed or found bad are reported
      * @return the ready tier
      * @throws VersionException with the child's own reason when it could not start
      */
-    static ProcessTier open(String route, HandlerVersion version, RouteSettings s, StartupCache startupCache,
-            EventLog log) throws VersionException {
-        ProcessTier tier = launch(route, version, s, startupCache, log);
+    static ProcessTier open(String route, HandlerVersion version, RouteSettings s, int children, SpareChild spare,
+            StartupCache startupCache, EventLog log) throws VersionException {
+        ProcessTier tier = launch(route, version, s, children, spare, startupCache, log);
         boolean ready = false;
         try {
             ready = tier.worker.awaitReady(READY_NANOS);
@@ -99,19 +108,21 @@ final class ProcessTier implements AutoCloseable {
     }
 
     /**
-     * Starts a child for a version and returns at once: requests wait for it to be ready within
-     * their own deadline (and end {@code ERROR} with its reason should it fail to start).
+     * Starts a pool of children for a version and returns at once: requests wait for a ready child
+     * within their own deadline (and end {@code ERROR} with its reason should it fail to start).
      *
      * @param route the route's name (names the work directory)
      * @param version the version (its classpath is what the child loads)
      * @param s the route's settings
+     * @param children how many children to start
+     * @param spare the host's spare child, or null to start every child cold
      * @param startupCache the start-up cache, or null for plain starts
      * @param log where the cache's entries made, failed or found bad are reported
-     * @return the tier, its child starting
+     * @return the tier, its children starting
      * @throws VersionException when no child can be started from this JVM (no agent jar)
      */
-    static ProcessTier launch(String route, HandlerVersion version, RouteSettings s, StartupCache startupCache,
-            EventLog log) throws VersionException {
+    static ProcessTier launch(String route, HandlerVersion version, RouteSettings s, int children, SpareChild spare,
+            StartupCache startupCache, EventLog log) throws VersionException {
         Path jar = agentJar();
         Path work = workDir(route);
         Path policy = work.resolve("policy-" + version.shortId() + "-" + POLICY_FILES.incrementAndGet() + ".properties");
@@ -125,12 +136,18 @@ final class ProcessTier implements AutoCloseable {
                 i.metaspaceBytes(), WorkerSpec.Caps.DEFAULT.threadStackBytes());
         WorkerSpec spec = new WorkerSpec(jar, version.classpath(), s.handler(), s.budgets(), policy, null, caps,
                 WorkerSpec.DEFAULT_RING_CAPACITY, work);
-        WorkerProcess worker = WorkerProcess.of(spec);
-        if (startupCache != null) {
-            worker.useStartupCache(startupCache, version.shortId(), (event, message) -> log.emit(log.line(event)
-                    .put("route", route).put("version", version.shortId()).put("message", message)));
+        if (spare != null) {
+            spare.prime(spec);
         }
-        worker.start();
+        WorkerPool worker = new WorkerPool(() -> {
+            WorkerProcess w = WorkerProcess.of(spec, s.isolation().concurrency());
+            w.takeSparesFrom(spare);
+            if (startupCache != null) {
+                w.useStartupCache(startupCache, version.shortId(), (event, message) -> log.emit(log.line(event)
+                        .put("route", route).put("version", version.shortId()).put("message", message)));
+            }
+            return w;
+        }, Math.max(1, children));
         return new ProcessTier(version, worker, policy);
     }
 
@@ -158,7 +175,7 @@ final class ProcessTier implements AutoCloseable {
         }
     }
 
-    /** @return the current child's pid, or -1 while none runs */
+    /** @return the first child's pid, or -1 while none runs */
     long pid() {
         return worker.pid();
     }
@@ -181,6 +198,40 @@ final class ProcessTier implements AutoCloseable {
     /** @return the start-up cache's state ({@link WorkerProcess#startupCache()}) */
     String startupCache() {
         return worker.startupCache();
+    }
+
+    /** @return every child's pid, -1 for one being replaced */
+    List<Long> pids() {
+        return worker.pids();
+    }
+
+    /** @return this version's children that came warm from the host's spare */
+    long childrenFromSpare() {
+        return worker.childrenFromSpare();
+    }
+
+    /** @return each child's requests running or waiting, in the order of {@link #pids()} */
+    List<Integer> loads() {
+        return worker.loads();
+    }
+
+    /** @return children ready to serve now */
+    int ready() {
+        return worker.ready();
+    }
+
+    /** @return requests running in or waiting for the children now */
+    int busy() {
+        return worker.busy();
+    }
+
+    /**
+     * Resizes the pool of children.
+     *
+     * @param children the new count, at least 1
+     */
+    void resize(int children) {
+        worker.resize(children);
     }
 
     /** @return children started for this version so far (the first included) */

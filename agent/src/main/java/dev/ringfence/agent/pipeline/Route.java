@@ -57,10 +57,12 @@ import java.util.function.LongSupplier;
  *       new version may meet the old version for the requests in between: a fuel budget on a
  *       version without counting probes is then not charged.</li>
  *   <li>Tiers ({@code isolation}): in-process, an attempt runs on a sandbox worker thread
- *       ({@link InProcessRoute}); with {@code isolation=process}, each version has its own warm
- *       child JVM ({@link ProcessTier}), started and ready before the version goes live, and
- *       stopped when the version retires (replaced, parked or removed, once its requests have
- *       finished). The pipeline around the attempt is the same.</li>
+ *       ({@link InProcessRoute}); with {@code isolation=process}, each version has its own pool
+ *       of warm child JVMs ({@link ProcessTier}), the first one ready before the version goes live,
+ *       resized with the route's pool (the pool then counts children, each running
+ *       {@code concurrency} requests), and all stopped when the version retires (replaced, parked
+ *       or removed, once its requests have finished); a first child may be the host's warm spare.
+ *       The pipeline around the attempt is the same.</li>
  *   <li>Deferred work ({@link DeferredWork}): what a request's handler defers is staged in its
  *       {@code Call} and queued only after {@code answer} has returned, whatever the outcome; it
  *       holds a lease on its version until it ends, and {@link #close} starts its drain.</li>
@@ -242,7 +244,7 @@ public final class Route implements AutoCloseable {
             return ProvidedRuntime.open(name, v, s, runtime.log());
         }
         if (s.isolation().process()) {
-            return ProcessTier.open(name, v, s, runtime.startupCache(), runtime.log());
+            return ProcessTier.open(name, v, s, childrenFor(s), runtime.spare(), runtime.startupCache(), runtime.log());
         }
         Escalations.Reason marked = escalations.routeWide();
         if (s.isolation().auto() && marked != null) {
@@ -286,6 +288,19 @@ public final class Route implements AutoCloseable {
         }
     }
 
+    /** Requests one unit of the pool runs at once: a child's {@code concurrency} on the process tier, else 1. */
+    private static int perUnit(RouteSettings s) {
+        return s.isolation().process() ? s.isolation().concurrency() : 1;
+    }
+
+    /** The children a new version of a process route starts with: as many as the pool has now, within the settings. */
+    private int childrenFor(RouteSettings s) {
+        Serving now = serving;
+        int current = now == null || !now.settings().isolation().process() ? 0
+                : now.admission().limit() / perUnit(now.settings());
+        return Math.max(s.pool().min(), Math.min(s.pool().max(), current));
+    }
+
     private Serving serve(Serving old, RouteSettings s) {
         deferred.configure(s.defer());
         LongSupplier clock = runtime.clock();
@@ -297,7 +312,7 @@ public final class Route implements AutoCloseable {
                 : null;
         if (pool == null) {
             // a new pool starts at its smallest and grows with the load it sees
-            admission.setLimit(s.pool().min());
+            admission.setLimit(s.pool().min() * perUnit(s)); // on the process tier: children × concurrency
             pool = new Pool(PoolSizer.of(s.pool(), clock), clock.getAsLong(), admission.occupancyNanos());
         }
         ShareQuota quota = s.cpuShare() == 0 && s.allocRate() == 0 ? null
@@ -681,15 +696,20 @@ public final class Route implements AutoCloseable {
             return false;
         }
         long occupancy = s.admission().occupancyNanos();
-        int size = s.admission().limit();
-        double utilisation = (occupancy - p.occupancyAt) / ((double) size * span);
+        int per = perUnit(s.settings());
+        int size = Math.max(1, s.admission().limit() / per);
+        double utilisation = (occupancy - p.occupancyAt) / ((double) size * per * span);
         p.lookedAt = nowNanos;
         p.occupancyAt = occupancy;
         int next = p.sizer.decide(size, utilisation);
         if (next == size) {
             return false;
         }
-        s.admission().setLimit(next);
+        s.admission().setLimit(next * per);
+        ProcessTier tier = s.settings().isolation().process() ? processTier() : null;
+        if (tier != null) {
+            tier.resize(next); // the children follow; a parked route's next version starts with `next`
+        } // a moved auto version keeps its one child: its pool counts threads of this JVM
         stats.countPoolResize();
         EventLog log = runtime.log();
         log.emit(log.line("pool-resize").put("route", name).put("from", size).put("to", next)
@@ -701,6 +721,12 @@ public final class Route implements AutoCloseable {
     public ShareQuota shareQuota() {
         Serving s = serving;
         return s == null ? null : s.quota();
+    }
+
+    /** @return whether the route runs on the process tier: its settings say so, or its auto version moved there */
+    public boolean onProcessTier() {
+        Serving s = serving;
+        return s != null && (s.settings().isolation().process() || processTier() != null);
     }
 
     /** @return the pool size: how many of the route's invocations may run at once now (0 before a version) */
@@ -870,6 +896,36 @@ public final class Route implements AutoCloseable {
     public String startupCache() {
         ProcessTier t = processTier();
         return t == null ? null : t.startupCache();
+    }
+
+    /** @return the pids of the current version's children on the process tier (-1 for one being replaced); empty when none runs */
+    public List<Long> childPids() {
+        ProcessTier t = processTier();
+        return t == null ? List.of() : t.pids();
+    }
+
+    /** @return the current version's children on the process tier that came warm from the host's spare */
+    public long childrenFromSpare() {
+        ProcessTier t = processTier();
+        return t == null ? 0 : t.childrenFromSpare();
+    }
+
+    /** @return each child's requests running or waiting, in the order of {@link #childPids()}; empty when none runs */
+    public List<Integer> childLoads() {
+        ProcessTier t = processTier();
+        return t == null ? List.of() : t.loads();
+    }
+
+    /** @return the current version's children on the process tier that are ready to serve now */
+    public int childrenReady() {
+        ProcessTier t = processTier();
+        return t == null ? 0 : t.ready();
+    }
+
+    /** @return requests running in or waiting for the current version's children on the process tier now */
+    public int childrenBusy() {
+        ProcessTier t = processTier();
+        return t == null ? 0 : t.busy();
     }
 
     /** @return children started for the current version on the process tier (replacements included), 0 in-process */

@@ -2,9 +2,11 @@ package dev.ringfence.agent.pipeline;
 
 import dev.ringfence.agent.log.EventLog;
 import dev.ringfence.agent.process.StartupCache;
+import dev.ringfence.agent.process.SpareChild;
 import dev.ringfence.limiter.MeteredExecutor;
 import dev.ringfence.loader.InstrumentedClassCache;
 import dev.ringfence.loader.UnloadWatch;
+import java.nio.file.Path;
 import java.util.Objects;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.LongSupplier;
@@ -12,7 +14,8 @@ import java.util.function.LongSupplier;
 /**
  * What every route of one server shares: the sandbox workers, the watch that proves retired
  * versions unloaded, the instrumented-class cache, the event log, where handlers' own log lines
- * go, and the clock. Immutable; its parts are thread-safe.
+ * go, the clock, and the process tier's one generic spare child (started only once a route uses
+ * {@code isolation=process}). Immutable; its parts are thread-safe.
  */
 public final class RouteRuntime {
     /**
@@ -31,6 +34,7 @@ public final class RouteRuntime {
     private final LongSupplier clock;
     private final VersionEvents versionEvents;
     private final StartupCache startupCache;
+    private final SpareChild spare;
 
     /**
      * @param executor the sandbox workers every route's invocations run on
@@ -64,6 +68,8 @@ public final class RouteRuntime {
         this.handlerLog = Objects.requireNonNull(handlerLog, "handlerLog");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.versionEvents = new VersionEvents(log);
+        this.spare = new SpareChild(Path.of(System.getProperty("java.io.tmpdir"), "ringfence-workers-"
+                + ProcessHandle.current().pid(), "spare"), ProcessBuilder.Redirect.INHERIT);
     }
 
     /**
@@ -133,6 +139,16 @@ public final class RouteRuntime {
 
     VersionEvents versionEvents() {
         return versionEvents;
+    }
+
+    /**
+     * The host's generic spare child for the process tier: idle (no process) until a process
+     * route primes it; whoever closes the routes closes it too.
+     *
+     * @return the spare
+     */
+    public SpareChild spare() {
+        return spare;
     }
 
     /** @return handler threads abandoned by every route so far */

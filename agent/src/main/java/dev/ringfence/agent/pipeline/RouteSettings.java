@@ -44,8 +44,11 @@ import java.util.Set;
  *   <tr><td>{@code retry.base}, {@code retry.cap}</td><td>{@code 25ms}, {@code 1s}</td><td>backoff: full jitter up
  *       to {@code min(cap, base·2^n)}</td></tr>
  *   <tr><td>{@code idempotent}</td><td>{@code false}</td><td>{@code true} also retries failures after the handler ran</td></tr>
- *   <tr><td>{@code pool.min}</td><td>{@code min(2, pool.max)}</td><td>fewest in-process workers (at least 1)</td></tr>
- *   <tr><td>{@code pool.max}</td><td>{@code maxInflight}</td><td>most workers, at most {@code maxInflight}</td></tr>
+ *   <tr><td>{@code pool.min}</td><td>{@code min(2, pool.max)}; {@code 1} with {@code isolation=process}</td>
+ *       <td>fewest in-process workers (at least 1); on the process tier, fewest child JVMs per version</td></tr>
+ *   <tr><td>{@code pool.max}</td><td>{@code maxInflight}; {@code min(4, maxInflight / concurrency)} with
+ *       {@code isolation=process}</td><td>most workers, at most {@code maxInflight}; on the process tier, most
+ *       children, with {@code pool.max × concurrency} at most {@code maxInflight}</td></tr>
  *   <tr><td>{@code pool.interval}</td><td>{@code 10s}</td><td>how often the pool is resized</td></tr>
  *   <tr><td>{@code pool.cooldown}</td><td>{@code 30s}</td><td>no resize sooner than this after the last one</td></tr>
  *   <tr><td>{@code fallback.status}</td><td>none</td><td>200 to 599: answer this instead of 503 while the breaker
@@ -89,6 +92,10 @@ import java.util.Set;
  *       1 to 1000000</td></tr>
  *   <tr><td>{@code defer.batch.linger}</td><td>{@code 1s}</td><td>a batcher flushes when its oldest pending item has
  *       waited this long (more than 0)</td></tr>
+ *   <tr><td>{@code concurrency}</td><td>{@code 1}</td><td>in a child ({@code isolation=process}, or {@code auto} once moved), requests one child runs at
+ *       once, 1 to 256 and at most {@code maxInflight}; the route's in-flight limit is then children × concurrency.
+ *       A deadline killing a child ends the other requests it was running {@code CRASHED}; read but unused
+ *       in-process</td></tr>
  * </table>
  *
  * <p>A route's value replaces the global one key by key; lists are replaced, not appended to (an
@@ -133,7 +140,8 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
             "fallback.body", "fallback.contentType", "quarantine.after", "quarantine.for", "cpu.share", "alloc.rate", "policy.read",
             "policy.write", "policy.hosts", "policy.env", "policy.threads", "policy.native", "isolation", "heap",
             "native", "metaspace", "defer.timeout", "defer.cpu", "defer.alloc", "defer.maxQueue", "defer.workers",
-            "defer.drain", "defer.batch.size", "defer.batch.linger", "runtime", "memory")));
+            "defer.drain", "defer.batch.size", "defer.batch.linger", "runtime", "memory",
+            "concurrency")));
 
     static final SettingValues BUILT_IN = SettingValues.builtIn(builtIn());
 
@@ -166,6 +174,7 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
         m.put("policy.threads", "false");
         m.put("policy.native", "false");
         m.put("isolation", "auto");
+        m.put("concurrency", "1");
         m.put("heap", "256m");
         m.put("native", "64m");
         m.put("metaspace", "128m");
@@ -269,8 +278,13 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
      * @param heapBytes the child's {@code -Xmx}
      * @param nativeBytes the child's {@code -XX:MaxDirectMemorySize}
      * @param metaspaceBytes the child's {@code -XX:MaxMetaspaceSize}
+     * @param concurrency requests one child runs at once (each on a serving thread of its own)
      */
-    public record Isolation(Mode mode, long heapBytes, long nativeBytes, long metaspaceBytes) {
+    public record Isolation(Mode mode, long heapBytes, long nativeBytes, long metaspaceBytes, int concurrency) {
+        /** The most requests one child runs at once. */
+        public static final int MAX_CONCURRENCY = 256;
+        /** {@code pool.max}'s default on the process tier (at most {@code maxInflight / concurrency}). */
+        public static final int DEFAULT_MAX_CHILDREN = 4;
         /** The smallest {@code heap}. */
         public static final long MIN_HEAP = 8L << 20;
         /** The smallest {@code metaspace}. */
@@ -280,12 +294,26 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
         /** The default: auto, with the default caps. */
         public static final Isolation AUTO = new Isolation(Mode.AUTO, 256L << 20, 64L << 20, 128L << 20);
 
-        /** @throws IllegalArgumentException on a cap out of range */
+        /** @throws IllegalArgumentException on a cap or a concurrency out of range */
         public Isolation {
             Objects.requireNonNull(mode, "mode");
-            if (heapBytes < MIN_HEAP || nativeBytes <= 0 || metaspaceBytes < MIN_METASPACE) {
-                throw new IllegalArgumentException("isolation needs heap >= 8m, native > 0, metaspace >= 16m");
+            if (heapBytes < MIN_HEAP || nativeBytes <= 0 || metaspaceBytes < MIN_METASPACE || concurrency < 1
+                    || concurrency > MAX_CONCURRENCY) {
+                throw new IllegalArgumentException("isolation needs heap >= 8m, native > 0, metaspace >= 16m,"
+                        + " 1 <= concurrency <= " + MAX_CONCURRENCY);
             }
+        }
+
+        /**
+         * One request per child.
+         *
+         * @param mode the tier
+         * @param heapBytes the child's {@code -Xmx}
+         * @param nativeBytes the child's {@code -XX:MaxDirectMemorySize}
+         * @param metaspaceBytes the child's {@code -XX:MaxMetaspaceSize}
+         */
+        public Isolation(Mode mode, long heapBytes, long nativeBytes, long metaspaceBytes) {
+            this(mode, heapBytes, nativeBytes, metaspaceBytes, 1);
         }
 
         /** @return whether every version runs in a child JVM from the start */
@@ -493,7 +521,7 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
                 (int) v.count("breaker.successes", 1, 10_000), v.duration("breaker.openFor", 1));
         return new RouteSettings(handler, budgets, v.duration("slow", 0), maxInflight,
                 (int) v.count("maxQueue", 0, 100_000), v.size("maxBodyBytes", MAX_BODY_LIMIT), v.duration("idle", 0),
-                breaker, retry(v), pool(v, maxInflight), fallback(v),
+                breaker, retry(v), pool(v, maxInflight, isolation), fallback(v),
                 new QuarantineSettings((int) v.count("quarantine.after", 0, 1_000_000), v.duration("quarantine.for", 0)),
                 cpuShare(v), v.text("alloc.rate").trim().equals("off") ? 0 : v.size("alloc.rate", Long.MAX_VALUE / 2),
                 policy, isolation, defer(v), runtime);
@@ -568,7 +596,8 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
         if (metaspace < Isolation.MIN_METASPACE) {
             throw v.error("metaspace", "less than 16m, too small for a JVM");
         }
-        return new Isolation(mode, heap, direct, metaspace);
+        int concurrency = (int) v.count("concurrency", 1, Isolation.MAX_CONCURRENCY);
+        return new Isolation(mode, heap, direct, metaspace, concurrency);
     }
 
     /** {@code off}, a number of cores, or a percentage of this machine's cores; 0 is off. */
@@ -617,19 +646,28 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
         return new Retry((int) v.count("retry.max", 0, 10), base, cap, v.bool("idempotent"));
     }
 
-    private static Pool pool(SettingValues v, int maxInflight) {
-        int max = maxInflight;
+    private static Pool pool(SettingValues v, int maxInflight, Isolation isolation) {
+        // on the process tier the pool counts children, each running up to `concurrency` requests
+        int per = isolation.process() ? isolation.concurrency() : 1;
+        if (per > maxInflight) {
+            throw v.error("concurrency", "more requests per child than " + v.describe("maxInflight") + " lets run at once");
+        }
+        int max = isolation.process() ? Math.max(1, Math.min(Isolation.DEFAULT_MAX_CHILDREN, maxInflight / per))
+                : maxInflight;
         if (v.isSet("pool.max")) {
             max = (int) v.count("pool.max", 1, Integer.MAX_VALUE);
-            if (max > maxInflight) {
-                throw v.error("pool.max", "more workers than " + v.describe("maxInflight") + " lets run at once");
+            if ((long) max * per > maxInflight) {
+                throw v.error("pool.max", (isolation.process() ? "more children (times concurrency) than "
+                        : "more workers than ") + v.describe("maxInflight") + " lets run at once");
             }
         }
-        int min = Math.min(2, max);
+        int min = Math.min(isolation.process() ? 1 : 2, max);
         if (v.isSet("pool.min")) {
             min = (int) v.count("pool.min", 1, Integer.MAX_VALUE);
             if (min > max) {
                 throw v.error("pool.min", "more than " + (v.isSet("pool.max") ? v.describe("pool.max")
+                        : isolation.process() ? "pool.max, which is " + max + " on the process tier (min("
+                                + Isolation.DEFAULT_MAX_CHILDREN + ", maxInflight / concurrency))"
                         : "pool.max, which is " + v.describe("maxInflight")));
             }
         }

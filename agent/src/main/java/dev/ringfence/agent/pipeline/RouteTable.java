@@ -51,6 +51,9 @@ public final class RouteTable {
         Route r = routes.remove(name);
         if (r != null) {
             r.close();
+            if (routes.values().stream().noneMatch(Route::onProcessTier)) {
+                runtime.spare().stop(); // no route needs a child any more: no spare either
+            }
         }
         return r != null;
     }
@@ -105,12 +108,16 @@ public final class RouteTable {
         this.memoryWatch = watch;
     }
 
-    /** Removes and closes every route, then waits for their deferred work to drain, each within its bound. */
+    /**
+     * Removes and closes every route, kills the spare child of the process tier, then waits for the
+     * routes' deferred work to drain, each within its bound.
+     */
     public void closeAll() {
         List<Route> closed = all();
         for (Route r : closed) {
             remove(r.name());
         }
+        runtime.spare().close();
         // the drains run side by side; each is bounded by its route's defer.drain and defer.timeout
         for (Route r : closed) {
             r.deferred().awaitDrained(r.deferred().drainBoundNanos());

@@ -22,7 +22,8 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  *   4     int   layout version (1)
  *   8     int   request ring capacity  (a power of two)
  *   12    int   response ring capacity (a power of two)
- *   64    int   child state: 0 starting, 1 ready, 2 failed   written by the child (volatile)
+ *   64    int   child state: 0 starting, 1 ready, 2 failed, 3 spare (warm, no handler yet)
+ *                                                written by the child (volatile)
  *   68    int   sleeping: 1 while the child waits for a wake-up byte on its stdin   (child, volatile)
  *   72    long  child pid
  *   128   str   the child's version id (ready) or why it failed (failed): int length + UTF-8
@@ -43,6 +44,8 @@ final class ChannelFile {
     static final int STATE_STARTING = 0;
     static final int STATE_READY = 1;
     static final int STATE_FAILED = 2;
+    /** A generic spare: warmed, holding no handler, waiting for a {@code LOAD} message ({@link SpareChild}). */
+    static final int STATE_SPARE = 3;
 
     private static final int MAGIC_OFFSET = 0;
     private static final int LAYOUT_OFFSET = 4;
@@ -152,7 +155,7 @@ final class ChannelFile {
         return Math.min(requests.maxMsgLength(), responses.maxMsgLength());
     }
 
-    /** @return {@link #STATE_STARTING}, {@link #STATE_READY} or {@link #STATE_FAILED} */
+    /** @return {@link #STATE_STARTING}, {@link #STATE_READY}, {@link #STATE_FAILED} or {@link #STATE_SPARE} */
     int state() {
         return header.getIntVolatile(STATE_OFFSET);
     }
@@ -189,6 +192,11 @@ final class ChannelFile {
      */
     void markReady(String versionId) {
         announce(STATE_READY, versionId);
+    }
+
+    /** The spare's announcement that it is warm and waits for the version it is to load. */
+    void markSpare() {
+        announce(STATE_SPARE, "spare");
     }
 
     /**

@@ -5,6 +5,7 @@ import dev.ringfence.api.Outcome;
 import dev.ringfence.api.Request;
 import dev.ringfence.api.Response;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,8 @@ import org.agrona.MutableDirectBuffer;
  * STOP     (empty) the child finishes and exits 0
  * REPORT   long heapUsed, long heapCommitted, long directUsed, long residentBytes (-1 when unknown):
  *          the child's memory, every 5 s, on the response ring, whether or not a request runs
+ * LOAD     int n, n×str: a spare's {@code worker} arguments for the version it is to serve
+ *          (handler paths, class, budgets, policy, cache; see {@link SpareChild})
  * READY, FAILED (over pipes only; the channel file has a state word instead) UTF-8 text
  * </pre>
  *
@@ -47,6 +50,8 @@ final class Frames {
     static final int REPORT = 6;
     /** The length of a {@link #REPORT}. */
     static final int REPORT_BYTES = 32;
+    /** To a spare child: the version it is to load (its worker arguments). */
+    static final int LOAD = 7;
 
     static final int FLAG_ABANDONED = 1;
     /** The child asks to be replaced (its serving thread is still inside a handler that tripped). */
@@ -176,6 +181,25 @@ final class Frames {
     static ChildMemory decodeReport(DirectBuffer b, int offset, long receivedAtMillis) {
         return new ChildMemory(b.getLong(offset), b.getLong(offset + 8), b.getLong(offset + 16), b.getLong(offset + 24),
                 receivedAtMillis);
+    }
+
+    static int encodeLoad(MutableDirectBuffer b, List<String> args) {
+        b.putInt(0, args.size());
+        int i = 4;
+        for (String a : args) {
+            i += str(b, i, a);
+        }
+        return i;
+    }
+
+    static List<String> decodeLoad(DirectBuffer b, int offset) {
+        Reader in = new Reader(b, offset);
+        int n = in.int32();
+        List<String> args = new ArrayList<>(n);
+        for (int k = 0; k < n; k++) {
+            args.add(in.str());
+        }
+        return args;
     }
 
     private static int str(MutableDirectBuffer b, int i, String s) {

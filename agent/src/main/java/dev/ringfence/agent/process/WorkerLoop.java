@@ -19,6 +19,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.agrona.ExpandableArrayBuffer;
@@ -83,6 +85,8 @@ public final class WorkerLoop {
     private final FileInputStream wakeUps = new FileInputStream(FileDescriptor.in);
     private final byte[] wakeBytes = new byte[64];
     private int inType;
+    /** With {@code concurrency} above 1: the requests the ring's reader hands to the serving threads, else null. */
+    private BlockingQueue<Frames.RequestFrame> fanOut;
 
     /** The pipe to the host when serving over stdin/stdout (the benchmarks' baseline), else null. */
     private final DataOutputStream pipeOut;
@@ -108,8 +112,34 @@ public final class WorkerLoop {
      */
     public static int serve(Path channelFile, Budgets budgets, MeteredExecutor executor,
             Supplier<InProcessRoute> open, PrintStream err) {
+        return serve(channelFile, budgets, executor, open, err, 1);
+    }
+
+    /**
+     * Like {@link #serve(Path, Budgets, MeteredExecutor, Supplier, PrintStream)}, running up to
+     * {@code concurrency} requests at once: above 1, one thread reads the request ring and hands
+     * each request to {@code concurrency} serving threads (host threads of the executor), whose
+     * answers are written one at a time; a serving thread abandoned in a handler still halts the
+     * child ({@link #EXIT_THREAD_ABANDONED}).
+     *
+     * @param channelFile the channel file the host created
+     * @param budgets the CPU, fuel and allocation budgets of every request
+     * @param executor the sandbox's executor
+     * @param open opens the route
+     * @param err where to report
+     * @param concurrency requests run at once, 1 or more
+     * @return the exit code
+     */
+    public static int serve(Path channelFile, Budgets budgets, MeteredExecutor executor,
+            Supplier<InProcessRoute> open, PrintStream err, int concurrency) {
         ChannelFile channel = ChannelFile.open(channelFile);
         watchParent(err);
+        return serveOpen(channel, budgets, executor, open, err, concurrency);
+    }
+
+    /** {@link #serve} on a channel mapped already, its parent watched (a spare's, see {@link SpareLoop}). */
+    static int serveOpen(ChannelFile channel, Budgets budgets, MeteredExecutor executor,
+            Supplier<InProcessRoute> open, PrintStream err, int concurrency) {
         InProcessRoute route;
         try {
             route = open.get();
@@ -120,6 +150,14 @@ public final class WorkerLoop {
         }
         WorkerLoop loop = new WorkerLoop(channel, null, route, budgets, executor);
         Thread serving = executor.hostThreads("ringfence-worker-").newThread(loop::run);
+        if (concurrency > 1) {
+            loop.fanOut = new LinkedBlockingQueue<>();
+            for (int i = 0; i < concurrency; i++) {
+                Thread t = executor.hostThreads("ringfence-worker-" + i + "-").newThread(loop::serveFanOut);
+                t.setDaemon(true);
+                t.start();
+            }
+        }
         serving.start();
         channel.markReady(route.version().shortId());
         MemoryReporter.start(loop::offerReport);
@@ -199,7 +237,7 @@ public final class WorkerLoop {
         }
     }
 
-    private static void watchParent(PrintStream err) {
+    static void watchParent(PrintStream err) {
         Optional<ProcessHandle> parent = ProcessHandle.current().parent();
         Thread t = new Thread(() -> {
             while (parent.isPresent() && parent.get().isAlive()) {
@@ -244,8 +282,23 @@ public final class WorkerLoop {
                 return;
             }
             if (inType == Frames.REQUEST) {
-                handle(Frames.decodeRequest(in, 0));
+                if (fanOut != null) {
+                    fanOut.add(Frames.decodeRequest(in, 0));
+                } else {
+                    handle(Frames.decodeRequest(in, 0));
+                }
             }
+        }
+    }
+
+    /** A serving thread when several run: takes the reader's requests one by one. */
+    private void serveFanOut() {
+        try {
+            while (true) {
+                handle(fanOut.take());
+            }
+        } catch (InterruptedException e) {
+            // the JVM is ending
         }
     }
 
@@ -255,6 +308,10 @@ public final class WorkerLoop {
      * reads the announcement, so one of the two sees the other. A stray byte only wakes it early.
      */
     private void sleepUntilWoken() {
+        sleepUntilWoken(channel, wakeUps, wakeBytes);
+    }
+
+    static void sleepUntilWoken(ChannelFile channel, FileInputStream wakeUps, byte[] wakeBytes) {
         channel.sleeping(true);
         try {
             if (channel.requests().size() > 0) {

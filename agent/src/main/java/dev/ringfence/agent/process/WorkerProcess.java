@@ -9,6 +9,7 @@ import java.lang.invoke.VarHandle;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
@@ -26,8 +27,9 @@ import org.agrona.concurrent.MessageHandler;
  * caps, keeps one running, and sends it requests over the {@link ChannelFile}.
  *
  * <p>Assumptions and guarantees: {@link #invoke} may be called from many threads; the child runs
- * <em>one request at a time</em>, and a caller waits for its turn (first come, first served) no
- * longer than its own deadline. Every call returns by its deadline, whatever the child does:
+ * <em>one request at a time</em> (or {@code concurrency} at once, see {@link ChildExchange}), and a
+ * caller waits for its turn (first come, first served) no longer than its own deadline. Every call
+ * returns by its deadline, whatever the child does:
  * <ul>
  * <li>the deadline passes (while waiting for a turn or a ready child: {@code TIMEOUT}; while the
  *   child has the request: {@code TIMEOUT}, and the child and its descendants are killed at once and
@@ -59,7 +61,9 @@ public final class WorkerProcess implements AutoCloseable {
     private final ProcessBuilder.Redirect stderr;
     private final long restartBaseNanos;
     private final long restartCapNanos;
-    private final Semaphore turn = new Semaphore(1, true);
+    /** Requests the child runs at once; above 1 they share its rings through a {@link ChildMux}. */
+    private final int concurrency;
+    private final Semaphore turn;
     private final ScheduledExecutorService supervisor;
     private final ResidentWatch resident;
 
@@ -87,6 +91,9 @@ public final class WorkerProcess implements AutoCloseable {
     private long residentKills;
     /** The start-up cache's use, or null for plain starts; set before {@link #start()}. */
     private volatile CachedStart cached;
+    /** Where a child may come from warm instead of a cold start, or null. */
+    private volatile SpareChild spares;
+    private long fromSpare;
 
     /**
      * @param spec what the child runs and its caps
@@ -95,9 +102,26 @@ public final class WorkerProcess implements AutoCloseable {
      * @param restartCapNanos the longest delay between restarts
      */
     public WorkerProcess(WorkerSpec spec, ProcessBuilder.Redirect stderr, long restartBaseNanos, long restartCapNanos) {
+        this(spec, stderr, restartBaseNanos, restartCapNanos, 1);
+    }
+
+    /**
+     * @param spec what the child runs and its caps
+     * @param stderr where the child's stderr goes (what its handler prints, its start-up failures)
+     * @param restartBaseNanos the first restart's delay after a failure
+     * @param restartCapNanos the longest delay between restarts
+     * @param concurrency requests the child runs at once, each on a serving thread of its own (1 or more)
+     */
+    public WorkerProcess(WorkerSpec spec, ProcessBuilder.Redirect stderr, long restartBaseNanos, long restartCapNanos,
+            int concurrency) {
         if (restartBaseNanos <= 0 || restartCapNanos < restartBaseNanos) {
             throw new IllegalArgumentException("restart backoff needs base > 0 and cap >= base");
         }
+        if (concurrency < 1) {
+            throw new IllegalArgumentException("a child runs at least one request at a time");
+        }
+        this.concurrency = concurrency;
+        this.turn = new Semaphore(concurrency, true);
         this.spec = spec;
         this.java = Path.of(System.getProperty("java.home"), "bin", "java");
         this.stderr = stderr;
@@ -127,8 +151,19 @@ public final class WorkerProcess implements AutoCloseable {
      * @return the worker; call {@link #start()} to warm it
      */
     public static WorkerProcess of(WorkerSpec spec) {
+        return of(spec, 1);
+    }
+
+    /**
+     * Like {@link #of(WorkerSpec)}, with a child that runs several requests at once.
+     *
+     * @param spec what the child runs and its caps
+     * @param concurrency requests the child runs at once (1 or more)
+     * @return the worker; call {@link #start()} to warm it
+     */
+    public static WorkerProcess of(WorkerSpec spec, int concurrency) {
         return new WorkerProcess(spec, ProcessBuilder.Redirect.INHERIT, TimeUnit.MILLISECONDS.toNanos(100),
-                TimeUnit.SECONDS.toNanos(10));
+                TimeUnit.SECONDS.toNanos(10), concurrency);
     }
 
     /**
@@ -217,7 +252,8 @@ public final class WorkerProcess implements AutoCloseable {
                     "interrupted while waiting for the worker process's turn", System.nanoTime() - start, "-");
         }
         try {
-            return exchange(request, start, deadline);
+            return concurrency == 1 ? exchange(request, start, deadline)
+                    : ChildExchange.run(this, request, start, deadline);
         } finally {
             turn.release();
         }
@@ -286,7 +322,7 @@ public final class WorkerProcess implements AutoCloseable {
     }
 
     /** Wakes a child that sleeps on its stdin (see {@link WorkerLoop}); the fence orders the ring write before the look. */
-    private static void wake(Child c) {
+    static void wake(Child c) {
         VarHandle.fullFence();
         if (c.channel.childSleeping()) {
             try {
@@ -356,7 +392,7 @@ public final class WorkerProcess implements AutoCloseable {
         }
     }
 
-    private InvocationResult answered(Child c, Frames.ResponseFrame f, long start) {
+    InvocationResult answered(Child c, Frames.ResponseFrame f, long start) {
         boolean replace = (f.flags() & (Frames.FLAG_RECYCLE | Frames.FLAG_ABANDONED)) != 0 || c.draining;
         if (replace) {
             retire(c, true);
@@ -368,7 +404,7 @@ public final class WorkerProcess implements AutoCloseable {
         return f.result().withWallNanos(System.nanoTime() - start);
     }
 
-    private static InvocationResult ended(Request request, Child c, Outcome outcome, String message, long start) {
+    static InvocationResult ended(Request request, Child c, Outcome outcome, String message, long start) {
         return InvocationResult.refused(request.requestId(), outcome, null, message, System.nanoTime() - start,
                 c.version == null ? "-" : c.version);
     }
@@ -378,7 +414,7 @@ public final class WorkerProcess implements AutoCloseable {
      * deadline. Null when none was ready by then, or when the last one could not start
      * ({@link #startFailure} says why).
      */
-    private Child readyChild(long deadline) {
+    Child readyChild(long deadline) {
         IdleStrategy idle = WorkerLoop.idleStrategy();
         while (true) {
             Child c;
@@ -439,7 +475,7 @@ public final class WorkerProcess implements AutoCloseable {
     }
 
     /** Takes a child out of service (killing it and its descendants when asked) and schedules a replacement. */
-    private void retire(Child c, boolean kill) {
+    void retire(Child c, boolean kill) {
         synchronized (this) {
             if (child == c) {
                 child = null;
@@ -511,11 +547,21 @@ public final class WorkerProcess implements AutoCloseable {
         String failure = null;
         CachedStart cs = cached;
         Path entry = null;
+        boolean warm = false;
         try {
-            channel = ChannelFile.create(file, spec.ringCapacity());
-            entry = cs == null ? null : cs.entryForNextChild();
-            p = new ProcessBuilder(cs == null ? spec.command(java, file) : spec.command(java, file, cs.args(entry)))
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(stderr).start();
+            SpareChild.Taken taken = spares == null ? null : spares.take(spec, concurrency);
+            if (taken != null) {
+                channel = taken.channel();
+                p = taken.process();
+                warm = true;
+            } else {
+                channel = ChannelFile.create(file, spec.ringCapacity());
+                entry = cs == null ? null : cs.entryForNextChild();
+                List<String> command = cs == null ? spec.command(java, file) : spec.command(java, file, cs.args(entry));
+                command.addAll(concurrencyArgs(concurrency));
+                p = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(stderr)
+                        .start();
+            }
         } catch (IOException | RuntimeException e) {
             failure = "cannot start the worker JVM: " + e.getMessage();
         }
@@ -523,7 +569,10 @@ public final class WorkerProcess implements AutoCloseable {
         synchronized (this) {
             startScheduled = false;
             if (failure == null && !closed) {
-                c = new Child(p, channel, entry);
+                c = new Child(p, channel, entry, concurrency > 1 ? new ChildMux(channel) : null);
+                if (warm) {
+                    fromSpare++;
+                }
                 child = c;
                 started++;
             } else if (failure != null) {
@@ -552,6 +601,34 @@ public final class WorkerProcess implements AutoCloseable {
     public boolean requestTaken() {
         Child c = inFlight;
         return c != null && c.channel.requests().consumerPosition() == c.channel.requests().producerPosition();
+    }
+
+    /**
+     * Lets the children this worker starts from now on (the first one, replacements) come from a
+     * warm spare when it fits ({@link SpareChild#take}); any other start is a cold one.
+     *
+     * @param spare the host's spare, or null for cold starts only
+     */
+    public void takeSparesFrom(SpareChild spare) {
+        this.spares = spare;
+    }
+
+    /** @return the callers holding or waiting for the child's turn: 0 when it is free */
+    public int load() {
+        return concurrency - turn.availablePermits() + turn.getQueueLength();
+    }
+
+    /**
+     * @param concurrency requests a child runs at once
+     * @return the {@code worker} arguments that say so (none for 1)
+     */
+    static List<String> concurrencyArgs(int concurrency) {
+        return concurrency == 1 ? List.of() : List.of("--concurrency", Integer.toString(concurrency));
+    }
+
+    /** @return whether a child runs and announced it serves (whether or not a request has seen it yet) */
+    public synchronized boolean ready() {
+        return child != null && (child.version != null || child.channel.state() == ChannelFile.STATE_READY);
     }
 
     /** @return the pid of the current child, or -1 when none runs */
@@ -591,6 +668,11 @@ public final class WorkerProcess implements AutoCloseable {
         return residentKills;
     }
 
+    /** @return how many of the children started so far were spares taken warm */
+    public synchronized long childrenFromSpare() {
+        return fromSpare;
+    }
+
     /** @return how many children were started so far */
     public synchronized long childrenStarted() {
         return started;
@@ -621,14 +703,14 @@ public final class WorkerProcess implements AutoCloseable {
         }
         boolean stopped = false;
         try {
-            if (c.version != null && turn.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+            if (c.version != null && turn.tryAcquire(concurrency, 100, TimeUnit.MILLISECONDS)) {
                 try {
-                    if (c.channel.requests().write(Frames.STOP, sendBuffer, 0, 0)) {
+                    if (c.mux != null ? c.mux.sendStop() : c.channel.requests().write(Frames.STOP, sendBuffer, 0, 0)) {
                         wake(c);
                         stopped = c.process.waitFor(1, TimeUnit.SECONDS);
                     }
                 } finally {
-                    turn.release();
+                    turn.release(concurrency);
                 }
             }
         } catch (InterruptedException e) {
@@ -641,9 +723,11 @@ public final class WorkerProcess implements AutoCloseable {
     }
 
     /** One child JVM and its channel. */
-    private static final class Child {
+    static final class Child {
         final Process process;
         final ChannelFile channel;
+        /** The shared rings' sender and reader when the child runs several requests at once, else null. */
+        final ChildMux mux;
         /** The version id it announced when ready; set by the turn's holder. */
         volatile String version;
 
@@ -661,10 +745,11 @@ public final class WorkerProcess implements AutoCloseable {
         /** Set when the watch killed it past its envelope: why, for the request it ran. */
         volatile String killedFor;
 
-        Child(Process process, ChannelFile channel, Path entry) {
+        Child(Process process, ChannelFile channel, Path entry, ChildMux mux) {
             this.process = process;
             this.channel = channel;
             this.entry = entry;
+            this.mux = mux;
             this.wake = process.getOutputStream();
         }
     }

@@ -115,6 +115,22 @@ public record WorkerSpec(Path agentJar, List<Path> handlerPaths, String handlerC
         return cmd;
     }
 
+    /**
+     * The command line of a generic spare child with these caps: warmed, holding no handler until
+     * a {@code LOAD} message brings {@link #handlerArgs()} ({@link SpareChild}).
+     *
+     * @param java the {@code java} launcher
+     * @param channel the channel file
+     * @return the command
+     */
+    List<String> spareCommand(Path java, Path channel) {
+        List<String> cmd = new ArrayList<>(jvm(java));
+        cmd.add("--spare");
+        cmd.add("--channel");
+        cmd.add(channel.toString());
+        return cmd;
+    }
+
     private List<String> jvm(Path java) {
         List<String> cmd = new ArrayList<>(launcher(java));
         cmd.addAll(jar());
@@ -148,7 +164,8 @@ public record WorkerSpec(Path agentJar, List<Path> handlerPaths, String handlerC
         return cmd;
     }
 
-    private List<String> handlerArgs() {
+    /** @return the {@code worker} arguments naming the handler, its budgets, policy and class cache */
+    List<String> handlerArgs() {
         List<String> cmd = new ArrayList<>();
         for (Path p : handlerPaths) {
             cmd.add("--handler");

@@ -18,5 +18,13 @@
  * dynamic AppCDS before), made in the background after the version's first child is ready
  * ({@code StartupArchive}, {@link dev.ringfence.agent.process.StartupTrainer}); any failure there
  * falls back to a plain start.
+ *
+ * <p>{@link dev.ringfence.agent.process.WorkerPool} runs several such workers for one version
+ * (least loaded first; a dead child is replaced while the others serve). A worker whose child runs
+ * several requests at once shares its rings through a {@code ChildMux} (serialised writes, answers
+ * handed out by frame id), and the child hands them to as many serving threads.
+ * {@link dev.ringfence.agent.process.SpareChild} keeps one generic child per host warm and
+ * handler-less ({@link dev.ringfence.agent.process.SpareLoop} on the child's side); a worker takes
+ * it when the caps match and sends it its version in a {@code LOAD} message.
  */
 package dev.ringfence.agent.process;

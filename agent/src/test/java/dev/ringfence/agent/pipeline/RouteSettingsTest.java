@@ -319,6 +319,32 @@ class RouteSettingsTest {
     }
 
     @Test
+    void shouldCountChildrenInTheProcessPoolWithConcurrencyRequestsEach() {
+        RouteSettings s = RouteSettings.of(Map.of("handler", "a.B", "isolation", "process", "concurrency", "3",
+                "maxInflight", "9"), null, RouteDefaults.NONE);
+
+        assertEquals(3, s.isolation().concurrency());
+        assertEquals(1, s.pool().min());
+        assertEquals(3, s.pool().max(), "min(4, maxInflight / concurrency)");
+        assertEquals(2, RouteSettings.of(Map.of("handler", "a.B"), null, RouteDefaults.NONE).pool().min(),
+                "in-process pools keep their own defaults");
+    }
+
+    @Test
+    void shouldRefuseMoreChildrenTimesConcurrencyThanMaxInflight() {
+        SettingsException tooMany = assertThrows(SettingsException.class, () -> RouteSettings.of(Map.of("handler",
+                "a.B", "isolation", "process", "concurrency", "2", "maxInflight", "4", "pool.max", "3"), null,
+                RouteDefaults.NONE));
+        assertTrue(tooMany.getMessage().contains("pool.max=3: more children (times concurrency)"), tooMany.getMessage());
+        SettingsException zero = assertThrows(SettingsException.class, () -> RouteSettings.of(Map.of("handler", "a.B",
+                "isolation", "process", "concurrency", "0"), null, RouteDefaults.NONE));
+        assertTrue(zero.getMessage().contains("concurrency=0"), zero.getMessage());
+        SettingsException wide = assertThrows(SettingsException.class, () -> RouteSettings.of(Map.of("handler", "a.B",
+                "isolation", "process", "concurrency", "8", "maxInflight", "4"), null, RouteDefaults.NONE));
+        assertTrue(wide.getMessage().contains("concurrency=8: more requests per child"), wide.getMessage());
+    }
+
+    @Test
     void shouldTakeTheTierFromTheGlobalDefaultsAndLetARouteGoBack() {
         RouteDefaults process = RouteDefaults.of(Map.of("isolation", "process", "heap", "128m"), null);
 

@@ -1,0 +1,248 @@
+package dev.ringfence.agent.process;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.lang.invoke.VarHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.agrona.ExpandableArrayBuffer;
+
+/**
+ * The host's one generic spare child of the process tier: a child JVM started from the agent jar
+ * with {@link WorkerSpec.Caps#DEFAULT} caps, warmed (it ran the agent's request path through a
+ * tiny built-in handler, see {@link SpareLoop}) and holding no handler. A worker that needs a child
+ * ({@link WorkerProcess#takeSparesFrom}) takes it when the caps match, hands it its version in a
+ * {@code LOAD} message and waits for it to announce ready as any child does; a new spare is then
+ * started behind it, off the taker's thread.
+ *
+ * <p>Assumptions and guarantees: nothing starts until {@link #prime} (the first route on the
+ * process tier calls it), so a server with in-process routes only starts no child JVM. At most one
+ * spare runs at a time. A spare is taken only once it announced itself warm; a starting one is
+ * left alone (the taker starts cold). The spare watches its parent and halts when the host dies;
+ * {@link #stop} and {@link #close} kill it and its descendants. Only caps are compared: a route
+ * with other caps, or one whose children need other JVM options, starts cold. Thread-safe: every
+ * state change is under this object's monitor; starting a process runs on one daemon thread.
+ */
+public final class SpareChild implements AutoCloseable {
+    private static final AtomicLong CHANNELS = new AtomicLong();
+
+    private final Path workDir;
+    private final ProcessBuilder.Redirect stderr;
+    private final Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    private final ExecutorService starter = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "ringfence-spare-starter");
+        t.setDaemon(true);
+        return t;
+    });
+
+    // guarded by this
+    private WorkerSpec template;
+    private Process process;
+    private ChannelFile channel;
+    private boolean starting;
+    private boolean closed;
+    private long started;
+    private long taken;
+
+    /** A spare handed to a worker: it is loading the worker's version. */
+    record Taken(Process process, ChannelFile channel) {
+    }
+
+    /**
+     * @param workDir where the spares' channel files go
+     * @param stderr where the spares' stderr goes
+     */
+    public SpareChild(Path workDir, ProcessBuilder.Redirect stderr) {
+        this.workDir = workDir;
+        this.stderr = stderr;
+    }
+
+    /**
+     * Keeps a spare ready from now on (starts one unless one runs or is starting).
+     *
+     * @param spec a worker's spec: the agent jar and ring capacity the spares use (their caps are
+     *     the default ones, whatever this spec's)
+     */
+    public synchronized void prime(WorkerSpec spec) {
+        if (closed) {
+            return;
+        }
+        if (template == null) {
+            template = spec.withCaps(WorkerSpec.Caps.DEFAULT);
+        }
+        startBehind();
+    }
+
+    /**
+     * Takes the warm spare for a worker, when there is one and its caps and ring capacity are the
+     * spec's: sends it the version to load and starts the next spare behind it.
+     *
+     * @param spec what the worker's child runs
+     * @param concurrency requests the child is to run at once
+     * @return the spare, loading the spec's version; null when none fits or none is warm
+     */
+    synchronized Taken take(WorkerSpec spec, int concurrency) {
+        if (closed || template == null) {
+            return null;
+        }
+        Process p = process;
+        ChannelFile c = channel;
+        if (p == null || !p.isAlive()) {
+            startBehind();
+            return null;
+        }
+        if (!spec.caps().equals(template.caps()) || spec.ringCapacity() != template.ringCapacity()
+                || c.state() != ChannelFile.STATE_SPARE) {
+            return null;
+        }
+        ExpandableArrayBuffer load = new ExpandableArrayBuffer(1024);
+        List<String> args = new ArrayList<>(spec.handlerArgs());
+        args.addAll(WorkerProcess.concurrencyArgs(concurrency));
+        int length = Frames.encodeLoad(load, args);
+        if (length > c.requests().maxMsgLength() || !c.requests().write(Frames.LOAD, load, 0, length)) {
+            return null;
+        }
+        process = null;
+        channel = null;
+        taken++;
+        wake(p, c);
+        startBehind();
+        return new Taken(p, c);
+    }
+
+    /** Wakes a spare asleep on its stdin; the fence orders the ring write before the look. */
+    private static void wake(Process p, ChannelFile c) {
+        VarHandle.fullFence();
+        if (c.childSleeping()) {
+            try {
+                OutputStream out = p.getOutputStream();
+                out.write(1);
+                out.flush();
+            } catch (IOException e) {
+                // it died: the taker sees that
+            }
+        }
+    }
+
+    /** Starts the next spare on the starter thread, unless one runs or is starting. Caller holds this. */
+    private void startBehind() {
+        if (closed || starting || (process != null && process.isAlive())) {
+            return;
+        }
+        starting = true;
+        WorkerSpec spec = template;
+        starter.execute(() -> launch(spec));
+    }
+
+    private void launch(WorkerSpec spec) {
+        ChannelFile c = null;
+        Process p = null;
+        try {
+            Files.createDirectories(workDir);
+            Path file = workDir.resolve("spare-" + ProcessHandle.current().pid() + "-" + CHANNELS.incrementAndGet()
+                    + ".channel");
+            c = ChannelFile.create(file, spec.ringCapacity());
+            p = new ProcessBuilder(spec.spareCommand(java, file)).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(stderr).start();
+        } catch (IOException | UncheckedIOException e) {
+            if (c != null) {
+                c.deleteFile();
+            }
+            System.err.println("ringfence: the spare worker JVM could not start: " + e.getMessage());
+        }
+        synchronized (this) {
+            starting = false;
+            if (p == null) {
+                return; // the next take or prime tries again
+            }
+            if (closed || template == null) { // closed or stopped meanwhile
+                kill(p);
+                c.deleteFile();
+                return;
+            }
+            process = p;
+            channel = c;
+            started++;
+            ChannelFile mine = c;
+            p.onExit().thenRun(() -> exited(mine));
+        }
+    }
+
+    /** A spare died (killed, or it failed its warm-up): forget it; the next take or prime starts another. */
+    private void exited(ChannelFile c) {
+        c.deleteFile();
+        synchronized (this) {
+            if (channel == c) {
+                process = null;
+                channel = null;
+            }
+        }
+    }
+
+    /** @return the pid of the spare, running or starting, or -1 when there is none */
+    public synchronized long pid() {
+        return process == null ? -1 : process.pid();
+    }
+
+    /** @return whether a spare is warm and waiting */
+    public synchronized boolean warm() {
+        return process != null && process.isAlive() && channel.state() == ChannelFile.STATE_SPARE;
+    }
+
+    /** @return spares started so far */
+    public synchronized long started() {
+        return started;
+    }
+
+    /** @return spares taken by workers so far */
+    public synchronized long taken() {
+        return taken;
+    }
+
+    /**
+     * Kills the spare; {@link #prime} starts one again. For when no route uses the process tier.
+     */
+    public void stop() {
+        Process p;
+        ChannelFile c;
+        synchronized (this) {
+            p = process;
+            c = channel;
+            process = null;
+            channel = null;
+            template = null;
+        }
+        if (p != null) {
+            kill(p);
+            c.deleteFile();
+        }
+    }
+
+    /** Kills the spare and stops starting new ones; a spare still starting is killed when it is up. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            closed = true;
+        }
+        stop();
+        starter.shutdown();
+        try {
+            starter.awaitTermination(5, TimeUnit.SECONDS); // a spare starting now is killed before this returns
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void kill(Process p) {
+        List<ProcessHandle> below = p.descendants().toList();
+        p.destroyForcibly();
+        below.forEach(ProcessHandle::destroyForcibly);
+    }
+}
