@@ -358,7 +358,9 @@ public final class WorkerProcess implements AutoCloseable {
         if (c == null || c.version == null || !c.process.isAlive()) {
             return; // a child that died is the awaiting caller's to report (CRASHED), not the watch's
         }
-        if (turn.tryAcquire()) {
+        // a child running several requests at once has its ring read by its mux alone (which drops
+        // reports): its memory is judged from /proc only
+        if (c.mux == null && turn.tryAcquire()) {
             try {
                 reading = c;
                 c.channel.responses().read(onResponse, 64);
@@ -382,18 +384,20 @@ public final class WorkerProcess implements AutoCloseable {
             synchronized (this) {
                 residentRecycles++;
             }
-            if (turn.tryAcquire()) {
+            if (turn.tryAcquire(concurrency)) {
                 try {
                     retire(c, true); // idle: recycle now
                 } finally {
-                    turn.release();
+                    turn.release(concurrency);
                 }
             }
         }
     }
 
     InvocationResult answered(Child c, Frames.ResponseFrame f, long start) {
-        boolean replace = (f.flags() & (Frames.FLAG_RECYCLE | Frames.FLAG_ABANDONED)) != 0 || c.draining;
+        // past its soft memory limit a child is recycled once nothing else runs on it (this caller holds one turn)
+        boolean replace = (f.flags() & (Frames.FLAG_RECYCLE | Frames.FLAG_ABANDONED)) != 0
+                || (c.draining && turn.availablePermits() == concurrency - 1);
         if (replace) {
             retire(c, true);
         } else {
