@@ -19,6 +19,7 @@ import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.lang.reflect.Type;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -39,14 +40,19 @@ import java.util.Map;
  *       package); ringfence does not ship or relocate it, so the handler runs against exactly the API
  *       it was compiled against. The interfaces are found by name through the handler's class loader.</li>
  *   <li>Input binding, without a JSON library: a {@code RequestStreamHandler} reads the event's JSON
- *       bytes; a {@code RequestHandler} whose input type is {@code Map}, {@code Object} (a mutable
- *       {@code LinkedHashMap} of {@code String}, {@code Integer}/{@code Long}/{@code BigInteger}/{@code
- *       Double}, {@code Boolean}, {@code ArrayList}, null — what Jackson would give), {@code String} (the
- *       event's JSON text) or {@code byte[]}. Other types (POJOs such as aws-lambda-java-events'
- *       {@code APIGatewayV2HTTPEvent}) are refused when the handler is created.</li>
+ *       bytes; a {@code RequestHandler}'s input type is its {@code I} in {@code RequestHandler<I, O>}
+ *       (found through its superclasses and interfaces, else the declared parameter's type). {@code
+ *       String} is the event's JSON text and {@code byte[]} its bytes, as before; {@code Object} and
+ *       {@code Map} a mutable {@code LinkedHashMap} of {@code String}, {@code Integer}/{@code Long}/{@code
+ *       BigInteger}/{@code Double}, {@code Boolean}, {@code ArrayList}, null — what Jackson would give;
+ *       a bean (aws-lambda-java-events' {@code APIGatewayV2HTTPEvent}, or the handler's own POJO) is
+ *       bound by {@link JsonBinder}. A type none of these is refused when the handler is created.</li>
  *   <li>Output: a stream handler's bytes, as a function's payload; a {@code String} is written as a
- *       JSON string; maps, lists, arrays, numbers, booleans and null as JSON; anything else ends the
- *       invocation {@code ERROR} (no POJO serialisation).</li>
+ *       JSON string; beans, maps, lists, arrays, numbers, booleans and null as JSON ({@link
+ *       JsonBinder#write}), so an {@code APIGatewayV2HTTPResponse} is a proxy result; anything else ends
+ *       the invocation {@code ERROR}.</li>
+ *   <li>Binding and writing run on the sandbox thread around the handler: a handler's setter, getter
+ *       or constructor that throws ends the invocation as if {@code handleRequest} had thrown.</li>
  *   <li>Whatever the handler throws is rethrown as is (a budget's abort included), never wrapped:
  *       the sandbox records the outcome as for any handler.</li>
  *   <li>The handler runs on the sandbox thread, instrumented as any handler code; this class only
@@ -69,17 +75,19 @@ public final class LambdaAdapter implements Handler {
     private final Object target;
     private final Method method;
     private final boolean stream;
-    private final Class<?> input;
+    private final Type input;
+    private final JsonBinder binder;
     private final Class<?> contextType;
     private final Class<?> loggerType;
     private final Function function;
 
-    private LambdaAdapter(Object target, Method method, boolean stream, Class<?> input, Class<?> contextType,
-            Class<?> loggerType, Function function) {
+    private LambdaAdapter(Object target, Method method, boolean stream, Type input, JsonBinder binder,
+            Class<?> contextType, Class<?> loggerType, Function function) {
         this.target = target;
         this.method = method;
         this.stream = stream;
         this.input = input;
+        this.binder = binder;
         this.contextType = contextType;
         this.loggerType = loggerType;
         this.function = function;
@@ -126,11 +134,12 @@ public final class LambdaAdapter implements Handler {
         boolean stream = implementsNamed(c, PACKAGE + "RequestStreamHandler");
         Method m = stream ? c.getMethod("handleRequest", java.io.InputStream.class, java.io.OutputStream.class, contextType)
                 : handleRequest(c, contextType);
-        Class<?> in = stream ? null : m.getParameterTypes()[0];
-        if (in != null && !(in == Object.class || in == Map.class || in == LinkedHashMap.class
-                || in == java.util.HashMap.class || in == String.class || in == byte[].class)) {
-            throw new IllegalArgumentException(c.getName() + " takes " + in.getName() + ": a Lambda handler run by"
-                    + " ringfence takes Map, Object, String or byte[] (or is a RequestStreamHandler)");
+        JsonBinder binder = new JsonBinder(loader);
+        Type in = stream ? null : inputType(c, m);
+        if (in != null && !binder.canBind(in)) {
+            throw new IllegalArgumentException(c.getName() + " takes " + in.getTypeName() + ": a Lambda handler run by"
+                    + " ringfence takes a bean with a public no-argument constructor, a Map, a List, Object, String"
+                    + " or byte[] (or is a RequestStreamHandler)");
         }
         Constructor<?> ctor = c.getConstructor();
         Object target;
@@ -140,7 +149,14 @@ public final class LambdaAdapter implements Handler {
             throw unwrap(e);
         }
         m.setAccessible(true);
-        return new LambdaAdapter(target, m, stream, in, contextType, loggerType, function);
+        return new LambdaAdapter(target, m, stream, in, binder, contextType, loggerType, function);
+    }
+
+    /** The {@code I} of {@code RequestHandler<I, O>} when it is known and fits the method, else the method's parameter. */
+    private static Type inputType(Class<?> c, Method m) {
+        Type declared = m.getGenericParameterTypes()[0];
+        Type resolved = HandlerTypes.argument(c, PACKAGE + "RequestHandler", 0);
+        return resolved != null && m.getParameterTypes()[0].isAssignableFrom(JsonBinder.raw(resolved)) ? resolved : declared;
     }
 
     /**
@@ -155,7 +171,24 @@ public final class LambdaAdapter implements Handler {
      */
     public static RunResult<Handler> createIn(MeteredExecutor executor, Budgets budgets, HandlerVersion version,
             Class<?> c, String route) {
-        Function f = new Function(route, version.shortId(), RouteSettings.FunctionRuntime.DEFAULT_MEMORY_MB);
+        return createIn(executor, budgets, version, c, route, RouteSettings.FunctionRuntime.JAVA);
+    }
+
+    /**
+     * Like {@link #createIn(MeteredExecutor, Budgets, HandlerVersion, Class, String)}, the function's
+     * memory size taken from the route's settings ({@link LambdaMemory#megabytes}).
+     *
+     * @param executor the sandbox workers
+     * @param budgets the budgets of the construction
+     * @param version the handler's version
+     * @param c the handler class, one of the version's
+     * @param route the route's name
+     * @param runtime the route's {@code runtime} and {@code memory} settings
+     * @return how the construction ended, with the wrapped handler when {@code OK}
+     */
+    public static RunResult<Handler> createIn(MeteredExecutor executor, Budgets budgets, HandlerVersion version,
+            Class<?> c, String route, RouteSettings.FunctionRuntime runtime) {
+        Function f = new Function(route, version.shortId(), LambdaMemory.megabytes(runtime));
         return executor.run(budgets, version.policy(), version.classLoader(), () -> create(c, f));
     }
 
@@ -186,7 +219,7 @@ public final class LambdaAdapter implements Handler {
                 payload = out.toByteArray();
             } else {
                 Object result = method.invoke(target, bind(event), lambdaContext);
-                payload = (result instanceof String ? quoted((String) result) : JsonReader.write(toJson(result)))
+                payload = (result instanceof String ? quoted((String) result) : JsonReader.write(binder.write(result)))
                         .getBytes(StandardCharsets.UTF_8);
             }
         } catch (InvocationTargetException e) {
@@ -202,7 +235,7 @@ public final class LambdaAdapter implements Handler {
         if (input == byte[].class) {
             return event.getBytes(StandardCharsets.UTF_8);
         }
-        return fromJson(JsonReader.parse(event));
+        return binder.bind(JsonReader.parse(event), input);
     }
 
     /** Parsed JSON as Jackson would bind it to {@code Object}: mutable maps and lists, the smallest fitting number. */
@@ -228,31 +261,6 @@ public final class LambdaAdapter implements Handler {
         return v;
     }
 
-    /** A handler's result as values {@link JsonReader#write} takes; arrays become lists. */
-    static Object toJson(Object v) {
-        if (v == null || v instanceof String || v instanceof Number || v instanceof Boolean) {
-            return v;
-        }
-        if (v instanceof Map) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            ((Map<?, ?>) v).forEach((k, x) -> m.put(String.valueOf(k), toJson(x)));
-            return m;
-        }
-        if (v instanceof Iterable) {
-            List<Object> l = new ArrayList<>();
-            ((Iterable<?>) v).forEach(x -> l.add(toJson(x)));
-            return l;
-        }
-        if (v.getClass().isArray() && !v.getClass().getComponentType().isPrimitive()) {
-            return toJson(List.of((Object[]) v));
-        }
-        if (v instanceof Character || v instanceof Enum) {
-            return v.toString();
-        }
-        throw new IllegalArgumentException("cannot write a " + v.getClass().getName() + " as JSON: return a Map,"
-                + " a List, a String, a number or a boolean (ringfence does not serialise POJOs)");
-    }
-
     private static String quoted(String s) {
         StringBuilder sb = new StringBuilder();
         JsonText.quote(sb, s);
@@ -260,7 +268,7 @@ public final class LambdaAdapter implements Handler {
     }
 
     /** The handler's own throwable, unwrapped: an error is thrown at once, an exception returned to be thrown. */
-    private static Exception unwrap(InvocationTargetException e) {
+    static Exception unwrap(InvocationTargetException e) {
         Throwable t = e.getCause();
         if (t instanceof Error) {
             throw (Error) t;

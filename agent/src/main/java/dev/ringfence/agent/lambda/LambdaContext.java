@@ -13,7 +13,7 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>{@code getAwsRequestId} is the request id; {@code getRemainingTimeInMillis} what is left of
  * the deadline; {@code getFunctionName} the route; {@code getFunctionVersion} the version's short id;
- * {@code getMemoryLimitInMB} the route's {@code memory} or 128; {@code getIdentity} and
+ * {@code getMemoryLimitInMB} as {@link LambdaMemory} decides; {@code getIdentity} and
  * {@code getClientContext} null; the logger writes through the invocation's logger ({@code WARN}
  * and above as warnings). Default methods run as declared. One instance per invocation; not shared.
  */

@@ -85,6 +85,27 @@ public final class InProcessRoute {
      */
     public static InProcessRoute open(String route, HandlerVersion version, String className, Budgets budgets,
             MeteredExecutor executor, HandlerLog log) throws VersionException {
+        return open(route, version, className, budgets, executor, log, RouteSettings.FunctionRuntime.JAVA);
+    }
+
+    /**
+     * Like {@link #open(String, HandlerVersion, String, Budgets, MeteredExecutor, HandlerLog)}, with the
+     * route's {@code runtime} settings: an AWS Lambda handler's {@code getMemoryLimitInMB} answers its
+     * {@code memory} ({@link dev.ringfence.agent.lambda.LambdaMemory}).
+     *
+     * @param route the route's name
+     * @param version the loaded version
+     * @param className the handler class
+     * @param budgets the budgets of every invocation (and of the handler's construction)
+     * @param executor the sandbox workers
+     * @param log where the handler's logger writes
+     * @param runtime the route's {@code runtime} and {@code memory} settings
+     * @return the route
+     * @throws VersionException when the class is missing, not a handler, or has no public no-argument constructor
+     * @throws HandlerStartException when the constructor did not end {@code OK} in the sandbox
+     */
+    public static InProcessRoute open(String route, HandlerVersion version, String className, Budgets budgets,
+            MeteredExecutor executor, HandlerLog log, RouteSettings.FunctionRuntime runtime) throws VersionException {
         Class<?> c;
         try {
             c = version.loadClass(className);
@@ -107,7 +128,7 @@ public final class InProcessRoute {
                 version.loadNanos(), version.classpath().toString());
         RunResult<Handler> created = Handler.class.isAssignableFrom(c)
                 ? executor.run(budgets, version.policy(), version.classLoader(), () -> version.newHandler(className))
-                : LambdaAdapter.createIn(executor, budgets, version, c, route); // an AWS Lambda Java handler, wrapped
+                : LambdaAdapter.createIn(executor, budgets, version, c, route, runtime); // a Lambda handler, wrapped
         if (created.outcome() != Outcome.OK) {
             record(route, version.shortId(), "construct-" + className, created, budgets);
             throw new HandlerStartException(created.outcome(), "creating " + className + " ended "

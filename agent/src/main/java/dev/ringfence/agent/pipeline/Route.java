@@ -233,10 +233,13 @@ public final class Route implements AutoCloseable {
         if (s.runtime().provided()) {
             return ProvidedRuntime.variant(s);
         }
+        // an in-process AWS Lambda handler is told the route's memory when created: a change re-creates it
+        String memory = s.runtime().memoryBytes() == 0 || s.isolation().process() ? ""
+                : " memory=" + s.runtime().memoryBytes();
         if (s.isolation().mode() == RouteSettings.Isolation.Mode.IN_PROCESS) {
-            return s.handler();
+            return s.handler() + memory;
         }
-        return s.handler() + " " + s.isolation() + " " + s.budgets();
+        return s.handler() + " " + s.isolation() + " " + s.budgets() + memory;
     }
 
     private Object prepare(HandlerVersion v, RouteSettings s) throws VersionException {
@@ -253,7 +256,8 @@ public final class Route implements AutoCloseable {
         }
         InProcessRoute in;
         try {
-            in = InProcessRoute.open(name, v, s.handler(), s.budgets(), runtime.executor(), runtime.handlerLog());
+            in = InProcessRoute.open(name, v, s.handler(), s.budgets(), runtime.executor(), runtime.handlerLog(),
+                    s.runtime());
         } catch (HandlerStartException e) {
             if (s.isolation().auto() && e.outcome() == Outcome.DENIED && AutoTier.asksForNativeLibrary(e.getMessage())) {
                 // its constructor asked for a native library its policy allows: a child honours that

@@ -28,7 +28,8 @@ import java.util.Set;
  *       API (see {@link dev.ringfence.agent.runtimeapi.ProvidedRuntime})</td></tr>
  *   <tr><td>{@code memory}</td><td>{@code off}</td><td>with {@code runtime=provided}, the virtual memory each
  *       bootstrap process may map ({@code RLIMIT_AS}, at least {@code 16m}), also its
- *       {@code AWS_LAMBDA_FUNCTION_MEMORY_SIZE} in MiB (128 when {@code off}); read but unused otherwise</td></tr>
+ *       {@code AWS_LAMBDA_FUNCTION_MEMORY_SIZE} in MiB (128 when {@code off}); with {@code runtime=java}, what an AWS
+ *       Lambda handler's {@code getMemoryLimitInMB} answers in-process (see {@link dev.ringfence.agent.lambda.LambdaMemory})</td></tr>
  *   <tr><td>{@code timeout}</td><td>{@code 3s}</td><td>wall-clock deadline (more than 0)</td></tr>
  *   <tr><td>{@code cpu}, {@code fuel}, {@code alloc}</td><td>{@code 0}</td><td>budgets as for {@code invoke}; 0 is none</td></tr>
  *   <tr><td>{@code slow}</td><td>{@code 500ms}</td><td>invocations longer than this are logged; 0 logs none</td></tr>

@@ -7,9 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import dev.ringfence.agent.pipeline.TestJars;
 import dev.ringfence.agent.runtimeapi.JsonReader;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import fixtures.lambda.FailingLambda;
+import fixtures.lambda.GenericBaseLambda;
+import fixtures.lambda.HttpEventLambda;
 import fixtures.lambda.MapLambda;
+import fixtures.lambda.OrderLambda;
 import fixtures.lambda.StreamLambda;
+import fixtures.lambda.ThrowingSetterLambda;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -50,6 +55,8 @@ class ServeLambdaIT {
         Files.copy(fixtures, folder.resolve("fixtures.jar"));
         Path core = Path.of(RequestHandler.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         Files.copy(core, folder.resolve(core.getFileName()));
+        Path events = Path.of(APIGatewayV2HTTPEvent.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Files.copy(events, folder.resolve(events.getFileName()));
         Files.writeString(folder.resolve("route.properties"), settings);
     }
 
@@ -57,11 +64,20 @@ class ServeLambdaIT {
     static void startServer() throws Exception {
         dir = Files.createTempDirectory("ringfence-serve-lambda-it");
         fixtures = TestJars.jar(Files.createTempDirectory("ringfence-lambda-fixtures").resolve("fixtures.jar"), "lambda-it",
-                MapLambda.class, StreamLambda.class, FailingLambda.class);
+                MapLambda.class, StreamLambda.class, FailingLambda.class, HttpEventLambda.class, GenericBaseLambda.class,
+                OrderLambda.class, OrderLambda.Verb.class, OrderLambda.Http.class, OrderLambda.RequestContext.class,
+                OrderLambda.Order.class, OrderLambda.Receipt.class, ThrowingSetterLambda.class,
+                ThrowingSetterLambda.Input.class, ThrowingSetterLambda.Output.class);
         route("map", "handler=fixtures.lambda.MapLambda\nisolation=in-process\n");
         route("stream", "handler=fixtures.lambda.StreamLambda\nisolation=in-process\n");
         route("child", "handler=fixtures.lambda.MapLambda\nisolation=process\nheap=64m\n");
         route("fails", "handler=fixtures.lambda.FailingLambda\nisolation=in-process\nretry.max=0\ntimeout=2s\n"
+                + "breaker.failures=1000\n");
+        route("events", "handler=fixtures.lambda.HttpEventLambda\nisolation=in-process\nmemory=512m\n");
+        route("events-child", "handler=fixtures.lambda.HttpEventLambda\nisolation=process\nheap=96m\n");
+        route("resized", "handler=fixtures.lambda.HttpEventLambda\nisolation=in-process\n");
+        route("orders", "handler=fixtures.lambda.OrderLambda\nisolation=in-process\n");
+        route("throwing", "handler=fixtures.lambda.ThrowingSetterLambda\nisolation=in-process\nretry.max=0\n"
                 + "breaker.failures=1000\n");
         out = Files.createTempFile("ringfence-serve-lambda", ".out");
         err = Files.createTempFile("ringfence-serve-lambda", ".err");
@@ -167,5 +183,77 @@ class ServeLambdaIT {
         HttpResponse<String> after = post("/fn/fails", "x");
         assertEquals(500, after.statusCode(), "the route serves on: " + after.body());
         assertEquals("ERROR", outcome(after));
+    }
+
+    private static HttpResponse<String> send(HttpRequest.Builder b) throws Exception {
+        return HTTP.send(b.timeout(Duration.ofSeconds(90)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void shouldBindTheEventsLibrarysHttpEventAndAnswerItsResponseBeanUnderTheGates() throws Exception {
+        HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base + "/fn/events/items/7?q=ada&x=1"))
+                .header("X-Test", "from-the-client").header("Content-Type", "text/plain")
+                .method("PUT", HttpRequest.BodyPublishers.ofString("the body")));
+
+        assertEquals(201, r.statusCode(), r.body());
+        assertEquals("OK", outcome(r));
+        assertEquals("method=PUT path=/items/7 q=ada header=from-the-client body=the body", r.body());
+        assertEquals("text/plain", r.headers().firstValue("Content-Type").orElse(null));
+        assertTrue(r.headers().firstValue("x-raw-query").orElse("").contains("q=ada"), r.headers().toString());
+        assertEquals("512", r.headers().firstValue("x-memory").orElse(null), "the route's memory setting");
+    }
+
+    @Test
+    void shouldBindPojosInAChildAndTellTheHeapCapAsItsMemory() throws Exception {
+        HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base + "/fn/events-child/c?q=bob"))
+                .header("x-test", "h").header("Content-Type", "application/octet-stream")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {0, 1, 2, 3})));
+
+        assertEquals(201, r.statusCode(), r.body());
+        assertEquals("method=POST path=/c q=bob header=h body=base64:4", r.body());
+        assertEquals("96", r.headers().firstValue("x-memory").orElse(null), "the child's heap cap");
+    }
+
+    @Test
+    void shouldBindAHandlersOwnPojosFoundThroughAGenericBaseClass() throws Exception {
+        HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base + "/fn/orders/o/1?a=40&b=2"))
+                .header("Content-Type", "application/json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString("{}")));
+
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("OK", outcome(r));
+        assertEquals(Map.of("summary", "PATCH /o/1 total=42", "keys", java.util.List.of("a", "b"), "binary", false),
+                JsonReader.parse(r.body()));
+    }
+
+    @Test
+    void shouldEndAnInvocationErrorWhenABeansSetterOrGetterThrows() throws Exception {
+        HttpResponse<String> set = post("/fn/throwing/boom", "x");
+        assertEquals(500, set.statusCode(), set.body());
+        assertEquals("ERROR", outcome(set));
+        assertTrue(set.body().contains("setter refused /boom"), set.body());
+
+        HttpResponse<String> get = post("/fn/throwing/fine", "x");
+        assertEquals(500, get.statusCode(), get.body());
+        assertEquals("ERROR", outcome(get));
+        assertTrue(get.body().contains("getter refused"), get.body());
+    }
+
+    @Test
+    void shouldTellANewMemorySettingOnceTheRouteReloads() throws Exception {
+        HttpResponse<String> before = post("/fn/resized/r", "x");
+        assertEquals("128", before.headers().firstValue("x-memory").orElse(null), "no memory set, in-process: Lambda's default");
+
+        Path settings = dir.resolve("resized").resolve("route.properties");
+        Path staged = dir.resolve("resized").resolve(".route.properties.tmp");
+        Files.writeString(staged, "handler=fixtures.lambda.HttpEventLambda\nisolation=in-process\nmemory=1g\n");
+        Files.move(staged, settings, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        String memory = null;
+        long until = System.nanoTime() + LONG;
+        while (!"1024".equals(memory) && System.nanoTime() < until) {
+            Thread.sleep(100);
+            memory = post("/fn/resized/r", "x").headers().firstValue("x-memory").orElse(null);
+        }
+        assertEquals("1024", memory, "the handler is re-created with the new memory:\n" + read(out));
     }
 }

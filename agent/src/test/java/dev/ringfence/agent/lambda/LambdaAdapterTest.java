@@ -12,7 +12,11 @@ import dev.ringfence.api.Request;
 import dev.ringfence.api.Response;
 import fixtures.lambda.FailingLambda;
 import fixtures.lambda.MapLambda;
+import fixtures.lambda.HttpEventLambda;
+import fixtures.lambda.OrderLambda;
 import fixtures.lambda.PojoLambda;
+import fixtures.lambda.ThrowingSetterLambda;
+import fixtures.lambda.UnbindableLambda;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -95,8 +99,66 @@ class LambdaAdapterTest {
     @Test
     void shouldRefuseAnInputTypeItCannotBind() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> LambdaAdapter.create(PojoLambda.class, FUNCTION));
-        assertTrue(e.getMessage().contains("PojoLambda$Order"), e.getMessage());
+                () -> LambdaAdapter.create(UnbindableLambda.class, FUNCTION));
+        assertTrue(e.getMessage().contains("UnbindableLambda$Input"), e.getMessage());
+    }
+
+    @Test
+    void shouldBindAPublicFieldPojo() throws Exception {
+        Handler h = LambdaAdapter.create(PojoLambda.class, FUNCTION);
+
+        Response r = h.handle(Request.builder("r").path("/orders").build(), context());
+
+        assertEquals(200, r.status());
+        assertEquals("null", r.bodyAsString(), "the event has no id: the field stays null, the result is JSON null");
+    }
+
+    @Test
+    void shouldBindTheEventsLibrarysHttpEventAndMapItsResponseBean() throws Exception {
+        Handler h = LambdaAdapter.create(HttpEventLambda.class, FUNCTION);
+
+        Response r = h.handle(Request.builder("r").method("PUT").path("/a/b").query("q", "x y").header("x-test", "t1")
+                .header("content-type", "text/plain").body("hello").build(), context());
+
+        assertEquals(201, r.status(), r.bodyAsString());
+        assertEquals("method=PUT path=/a/b q=x y header=t1 body=hello", r.bodyAsString());
+        assertEquals("text/plain", r.contentType());
+        assertEquals("256", r.headers().get("x-memory"));
+    }
+
+    @Test
+    void shouldSeeABinaryBodyAsBase64ThroughIsBase64Encoded() throws Exception {
+        Handler h = LambdaAdapter.create(HttpEventLambda.class, FUNCTION);
+
+        Response r = h.handle(Request.builder("r").method("POST").path("/bin")
+                .header("content-type", "application/octet-stream").body(new byte[] {0, (byte) 0xff, 7}).build(),
+                context());
+
+        assertEquals("method=POST path=/bin q=null header=null body=base64:3", r.bodyAsString());
+    }
+
+    @Test
+    void shouldFindTheInputTypeThroughAGenericBaseClass() throws Exception {
+        Handler h = LambdaAdapter.create(OrderLambda.class, FUNCTION);
+
+        Response r = h.handle(Request.builder("r").method("DELETE").path("/o/9").query("a", "40").query("b", "2")
+                .header("content-type", "application/octet-stream").body(new byte[] {(byte) 0xff}).build(), context());
+
+        assertEquals(200, r.status(), r.bodyAsString());
+        assertEquals(Map.of("summary", "DELETE /o/9 total=42", "keys", List.of("a", "b"), "binary", true),
+                dev.ringfence.agent.runtimeapi.JsonReader.parse(r.bodyAsString()));
+    }
+
+    @Test
+    void shouldRethrowWhatABeansSetterOrGetterThrows() throws Exception {
+        Handler h = LambdaAdapter.create(ThrowingSetterLambda.class, FUNCTION);
+
+        IllegalStateException set = assertThrows(IllegalStateException.class,
+                () -> h.handle(Request.builder("r").path("/boom").build(), context()));
+        assertEquals("setter refused /boom", set.getMessage());
+        UnsupportedOperationException get = assertThrows(UnsupportedOperationException.class,
+                () -> h.handle(Request.builder("r").path("/fine").build(), context()));
+        assertEquals("getter refused", get.getMessage());
     }
 
     @Test
@@ -112,9 +174,12 @@ class LambdaAdapterTest {
     }
 
     @Test
-    void shouldWriteCollectionsArraysAndScalarsButNoPojos() {
-        assertEquals(List.of("a", 1, true), LambdaAdapter.toJson(new Object[] {"a", 1, true}));
-        assertEquals(Map.of("k", List.of("v")), LambdaAdapter.toJson(Map.of("k", List.of("v"))));
-        assertThrows(IllegalArgumentException.class, () -> LambdaAdapter.toJson(new Object()));
+    void shouldWriteCollectionsArraysAndScalarsButNoForeignObjects() throws Exception {
+        JsonBinder binder = new JsonBinder(getClass().getClassLoader());
+
+        assertEquals(List.of("a", 1, true), binder.write(new Object[] {"a", 1, true}));
+        assertEquals(Map.of("k", List.of("v")), binder.write(Map.of("k", List.of("v"))));
+        assertThrows(IllegalArgumentException.class, () -> binder.write(new Object()));
+        assertThrows(IllegalArgumentException.class, () -> binder.write(Thread.currentThread()));
     }
 }
