@@ -78,8 +78,7 @@ final class AutoTier implements AutoCloseable {
      */
     static AutoTier inChild(String route, HandlerVersion version, RouteSettings settings, Escalations.Reason reason,
             String message, Escalations escalations, RouteRuntime runtime) throws VersionException {
-        ProcessTier child = ProcessTier.open(route, version, settings, 1, runtime.spare(), runtime.startupCache(),
-                runtime.log());
+        ProcessTier child = ProcessTier.open(route, version, settings, 1, runtime);
         escalations.moved(version.shortId(), reason, null, message);
         return new AutoTier(route, version, settings, null, child, escalations, runtime);
     }
@@ -135,8 +134,7 @@ final class AutoTier implements AutoCloseable {
                 return false;
             }
             try {
-                child = ProcessTier.launch(route, version, settings, 1, runtime.spare(), runtime.startupCache(),
-                        runtime.log());
+                child = ProcessTier.launch(route, version, settings, 1, runtime);
             } catch (VersionException | RuntimeException e) {
                 gaveUp = true;
                 escalations.failed(version.shortId(), reason, e.getMessage());

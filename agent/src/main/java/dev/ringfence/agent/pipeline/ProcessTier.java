@@ -59,21 +59,6 @@ final class ProcessTier implements AutoCloseable {
     }
 
     /**
-     * Starts a child for a version and waits until it is ready.
-     *
-     * @param route the route's name (names the work directory)
-     * @param version the version (its classpath is what the child loads)
-     * @param s the route's settings
-     * @param children how many children to start (the route's pool size now)
-     * @param spare the host's spare child, or null to start every child cold
-     * @return the ready tier (its first child ready; the others start meanwhile)
-     * @throws VersionException with the child's own reason when it could not start
-     */
-    static ProcessTier open(String route, HandlerVersion version, RouteSettings s) throws VersionException {
-        return open(route, version, s, 1, null, null, EventLog.NONE);
-    }
-
-    /**
      * Starts a pool of children for a version and waits until the first is ready (the others start
      * meanwhile).
      *
@@ -81,15 +66,13 @@ final class ProcessTier implements AutoCloseable {
      * @param version the version (its classpath is what the child loads)
      * @param s the route's settings
      * @param children how many children to start (the route's pool size now)
-     * @param spare the host's spare child, or null to start every child cold
-     * @param startupCache the start-up cache, or null for plain starts
-     * @param log where the cache's entries made, failed or found bad are reported
+     * @param runtime the server's runtime: its spare child, start-up cache, instrumented-class cache and log
      * @return the ready tier
      * @throws VersionException with the child's own reason when it could not start
      */
-    static ProcessTier open(String route, HandlerVersion version, RouteSettings s, int children, SpareChild spare,
-            StartupCache startupCache, EventLog log) throws VersionException {
-        ProcessTier tier = launch(route, version, s, children, spare, startupCache, log);
+    static ProcessTier open(String route, HandlerVersion version, RouteSettings s, int children, RouteRuntime runtime)
+            throws VersionException {
+        ProcessTier tier = launch(route, version, s, children, runtime);
         boolean ready = false;
         try {
             ready = tier.worker.awaitReady(READY_NANOS);
@@ -110,19 +93,24 @@ final class ProcessTier implements AutoCloseable {
     /**
      * Starts a pool of children for a version and returns at once: requests wait for a ready child
      * within their own deadline (and end {@code ERROR} with its reason should it fail to start).
+     * The children share the server's instrumented-class cache (a replacement, or the spare taking
+     * the version, then opens it without instrumenting its classes again), start from the start-up
+     * cache when it holds the version's entry, and the first may be the host's warm spare.
      *
      * @param route the route's name (names the work directory)
      * @param version the version (its classpath is what the child loads)
      * @param s the route's settings
      * @param children how many children to start
-     * @param spare the host's spare child, or null to start every child cold
-     * @param startupCache the start-up cache, or null for plain starts
-     * @param log where the cache's entries made, failed or found bad are reported
+     * @param runtime the server's runtime: its spare child, start-up cache, instrumented-class cache and log
      * @return the tier, its children starting
      * @throws VersionException when no child can be started from this JVM (no agent jar)
      */
-    static ProcessTier launch(String route, HandlerVersion version, RouteSettings s, int children, SpareChild spare,
-            StartupCache startupCache, EventLog log) throws VersionException {
+    static ProcessTier launch(String route, HandlerVersion version, RouteSettings s, int children, RouteRuntime runtime)
+            throws VersionException {
+        SpareChild spare = runtime.spare();
+        StartupCache startupCache = runtime.startupCache();
+        EventLog log = runtime.log();
+        Path classCache = runtime.cache() == null ? null : runtime.cache().directory();
         Path jar = agentJar();
         Path work = workDir(route);
         Path policy = work.resolve("policy-" + version.shortId() + "-" + POLICY_FILES.incrementAndGet() + ".properties");
@@ -134,7 +122,7 @@ final class ProcessTier implements AutoCloseable {
         RouteSettings.Isolation i = s.isolation();
         WorkerSpec.Caps caps = new WorkerSpec.Caps(i.heapBytes(), Math.min(16L << 20, i.heapBytes()), i.nativeBytes(),
                 i.metaspaceBytes(), WorkerSpec.Caps.DEFAULT.threadStackBytes());
-        WorkerSpec spec = new WorkerSpec(jar, version.classpath(), s.handler(), s.budgets(), policy, null, caps,
+        WorkerSpec spec = new WorkerSpec(jar, version.classpath(), s.handler(), s.budgets(), policy, classCache, caps,
                 WorkerSpec.DEFAULT_RING_CAPACITY, work);
         if (spare != null) {
             spare.prime(spec);

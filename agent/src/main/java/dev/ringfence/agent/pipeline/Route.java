@@ -247,7 +247,7 @@ public final class Route implements AutoCloseable {
             return ProvidedRuntime.open(name, v, s, runtime.log());
         }
         if (s.isolation().process()) {
-            return ProcessTier.open(name, v, s, childrenFor(s), runtime.spare(), runtime.startupCache(), runtime.log());
+            return ProcessTier.open(name, v, s, childrenFor(s), runtime);
         }
         Escalations.Reason marked = escalations.routeWide();
         if (s.isolation().auto() && marked != null) {
