@@ -117,7 +117,7 @@ public final class ProcessPoolLoad {
                 }
             }
         }
-        System.out.printf("first request at zero, via the spare: children from the spare %d%n", spare.childrenFromSpare());
+        System.out.printf("first request at zero, via the spare: children from the spare %d%n", spare.children().fromSpare());
         print("via the spare", viaSpare);
         print("cold child start", coldStart);
     }
@@ -154,7 +154,7 @@ public final class ProcessPoolLoad {
         Histogram replaced = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
         Thread.sleep(2000);
         for (int k = 0; k < kills; k++) {
-            long victim = a.childPids().get(k % 2);
+            long victim = a.children().pids().get(k % 2);
             long killedAt = System.nanoTime();
             ProcessHandle.of(victim).orElseThrow().destroyForcibly();
             while (aOkAt.get() - killedAt <= 0) {
@@ -178,15 +178,15 @@ public final class ProcessPoolLoad {
     private static void awaitChildren(Route r, int n, long... gone) throws InterruptedException {
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < until) {
-            List<Long> pids = r.childPids();
+            List<Long> pids = r.children().pids();
             boolean ok = pids.size() == n && pids.stream().allMatch(p -> p > 0)
-                    && pids.stream().noneMatch(p -> gone.length > 0 && p == gone[0]) && r.childrenBusy() >= 0;
-            if (ok && r.childrenReady() == n) {
+                    && pids.stream().noneMatch(p -> gone.length > 0 && p == gone[0]) && r.children().busy() >= 0;
+            if (ok && r.children().ready() == n) {
                 return;
             }
             Thread.sleep(1);
         }
-        throw new IllegalStateException("route " + r.name() + " did not get " + n + " children: " + r.childPids());
+        throw new IllegalStateException("route " + r.name() + " did not get " + n + " children: " + r.children().pids());
     }
 
     private static void print(String name, Histogram h) {

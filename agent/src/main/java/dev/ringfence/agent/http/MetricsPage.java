@@ -102,7 +102,7 @@ public final class MetricsPage {
         List<Route> inChildren = all.stream().filter(Route::onProcessTier).toList();
         if (!inChildren.isEmpty()) {
             p.gauge("ringfence_process_children", "Child JVMs running the route's current version (isolation=process).");
-            inChildren.forEach(r -> p.sample(r.childPids().stream().filter(pid -> pid > 0).count(), "route", r.name()));
+            inChildren.forEach(r -> p.sample(r.children().pids().stream().filter(pid -> pid > 0).count(), "route", r.name()));
         }
         p.counter("ringfence_abandoned_threads_total", "Handler threads that did not stop after a trip and were left behind.");
         all.forEach(r -> p.sample(r.stats().abandoned(), "route", r.name()));

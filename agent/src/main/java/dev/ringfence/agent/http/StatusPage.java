@@ -3,13 +3,14 @@ package dev.ringfence.agent.http;
 import dev.ringfence.agent.log.JsonText;
 import dev.ringfence.agent.pipeline.DeferredStats;
 import dev.ringfence.agent.pipeline.DeferredWork;
+import dev.ringfence.agent.pipeline.Escalations;
 import dev.ringfence.agent.pipeline.HeapGauge;
 import dev.ringfence.agent.pipeline.JvmMemory;
-import dev.ringfence.agent.pipeline.Escalations;
-import dev.ringfence.agent.pipeline.Quarantine;
 import dev.ringfence.agent.pipeline.MemoryWatch;
+import dev.ringfence.agent.pipeline.Quarantine;
 import dev.ringfence.agent.pipeline.ReloadReport;
 import dev.ringfence.agent.pipeline.Route;
+import dev.ringfence.agent.pipeline.RouteChildren;
 import dev.ringfence.agent.pipeline.RouteSettings;
 import dev.ringfence.agent.pipeline.RouteStats;
 import dev.ringfence.agent.pipeline.RouteTable;
@@ -107,13 +108,13 @@ public final class StatusPage {
                 .put("sharePausedMs", r.shareQuota() == null ? 0 : r.shareQuota().pausedNanos() / 1e6)
                 .put("p99Ms", stats.percentiles().p99Nanos() / 1e6)
                 .put("runningIn", r.runningIn()).put("escalation", escalation(r.escalations()))
-                .put("childPid", r.childPid()).put("childrenStarted", r.childrenStarted())
-                .put("children", r.onProcessTier() ? r.childPids() : null)
-                .put("childLoads", r.onProcessTier() ? r.childLoads() : null)
-                .put("childrenReady", r.onProcessTier() ? r.childrenReady() : null)
-                .put("childrenBusy", r.onProcessTier() ? r.childrenBusy() : null)
-                .put("childrenFromSpare", r.onProcessTier() ? r.childrenFromSpare() : null)
-                .put("childMemory", childMemory(r)).put("startupCache", r.startupCache())
+                .put("childPid", r.children().pid()).put("childrenStarted", r.children().started())
+                .put("children", r.onProcessTier() ? r.children().pids() : null)
+                .put("childLoads", r.onProcessTier() ? r.children().loads() : null)
+                .put("childrenReady", r.onProcessTier() ? r.children().ready() : null)
+                .put("childrenBusy", r.onProcessTier() ? r.children().busy() : null)
+                .put("childrenFromSpare", r.onProcessTier() ? r.children().fromSpare() : null)
+                .put("childMemory", childMemory(r)).put("startupCache", r.children().startupCache())
                 .put("deferred", deferred(r.deferred())).put("lastReload", reload);
     }
 
@@ -140,7 +141,7 @@ public final class StatusPage {
 
     /** A process route's child memory: its last report, the resident size the host read, the envelope. */
     private static JsonText childMemory(Route r) {
-        Route.ChildMemoryStatus m = r.childMemory();
+        RouteChildren.Memory m = r.children().memory();
         if (m == null) {
             return null;
         }

@@ -83,6 +83,7 @@ public final class Route implements AutoCloseable {
     private final RouteStats stats = new RouteStats();
     private final Quarantine quarantine;
     private final Escalations escalations;
+    private final RouteChildren children;
     private final DeferredWork deferred;
     private volatile Serving serving;
     private volatile ReloadReport lastReload;
@@ -153,6 +154,7 @@ public final class Route implements AutoCloseable {
                 loaderLeaked(version, cause);
             }
         });
+        this.children = new RouteChildren(versions);
         this.quarantine = new Quarantine(name, runtime.clock(), this::settings, new QuarantineEvents(name, runtime.log()));
     }
 
@@ -710,7 +712,7 @@ public final class Route implements AutoCloseable {
             return false;
         }
         s.admission().setLimit(next * per);
-        ProcessTier tier = s.settings().isolation().process() ? processTier() : null;
+        ProcessTier tier = s.settings().isolation().process() ? children.processTier() : null;
         if (tier != null) {
             tier.resize(next); // the children follow; a parked route's next version starts with `next`
         } // a moved auto version keeps its one child: its pool counts threads of this JVM
@@ -730,7 +732,7 @@ public final class Route implements AutoCloseable {
     /** @return whether the route runs on the process tier: its settings say so, or its auto version moved there */
     public boolean onProcessTier() {
         Serving s = serving;
-        return s != null && (s.settings().isolation().process() || processTier() != null);
+        return s != null && (s.settings().isolation().process() || children.processTier() != null);
     }
 
     /** @return the pool size: how many of the route's invocations may run at once now (0 before a version) */
@@ -858,7 +860,7 @@ public final class Route implements AutoCloseable {
         if (s != null && s.runtime().provided()) {
             return ProvidedRuntime.TIER;
         }
-        return processTier() != null ? RouteSettings.Isolation.Mode.PROCESS.text : RouteSettings.Isolation.Mode.IN_PROCESS.text;
+        return children.processTier() != null ? RouteSettings.Isolation.Mode.PROCESS.text : RouteSettings.Isolation.Mode.IN_PROCESS.text;
     }
 
     /** @return the moves of this route's versions to the process tier */
@@ -878,120 +880,13 @@ public final class Route implements AutoCloseable {
             return 1L << 20;
         }
         long max = s.settings().maxBodyBytes();
-        return s.settings().isolation().process() || processTier() != null ? Math.min(max, ProcessTier.MAX_BODY_BYTES)
+        return s.settings().isolation().process() || children.processTier() != null ? Math.min(max, ProcessTier.MAX_BODY_BYTES)
                 : max;
     }
 
-    /** @return the pid of the current version's child on the process tier (a provided route's first bootstrap), or -1 when none runs */
-    public long childPid() {
-        ProvidedRuntime p = providedRuntime();
-        if (p != null) {
-            List<Long> pids = p.pids();
-            return pids.isEmpty() ? -1 : pids.get(0);
-        }
-        ProcessTier t = processTier();
-        return t == null ? -1 : t.pid();
-    }
-
-    /**
-     * @return the current version's start-up cache on the process tier ({@code used}, {@code training},
-     *     {@code ready}, {@code off: why}), or null in-process
-     */
-    public String startupCache() {
-        ProcessTier t = processTier();
-        return t == null ? null : t.startupCache();
-    }
-
-    /** @return the pids of the current version's children on the process tier (-1 for one being replaced); empty when none runs */
-    public List<Long> childPids() {
-        ProcessTier t = processTier();
-        return t == null ? List.of() : t.pids();
-    }
-
-    /** @return the current version's children on the process tier that came warm from the host's spare */
-    public long childrenFromSpare() {
-        ProcessTier t = processTier();
-        return t == null ? 0 : t.childrenFromSpare();
-    }
-
-    /** @return each child's requests running or waiting, in the order of {@link #childPids()}; empty when none runs */
-    public List<Integer> childLoads() {
-        ProcessTier t = processTier();
-        return t == null ? List.of() : t.loads();
-    }
-
-    /** @return the current version's children on the process tier that are ready to serve now */
-    public int childrenReady() {
-        ProcessTier t = processTier();
-        return t == null ? 0 : t.ready();
-    }
-
-    /** @return requests running in or waiting for the current version's children on the process tier now */
-    public int childrenBusy() {
-        ProcessTier t = processTier();
-        return t == null ? 0 : t.busy();
-    }
-
-    /** @return children started for the current version on the process tier (replacements included), 0 in-process */
-    public long childrenStarted() {
-        ProvidedRuntime p = providedRuntime();
-        if (p != null) {
-            return p.bootstrapsStarted();
-        }
-        ProcessTier t = processTier();
-        return t == null ? 0 : t.childrenStarted();
-    }
-
-    /**
-     * The memory of the current version's child on the process tier, for {@code /status}.
-     *
-     * @return its heap, direct memory and resident size, its envelope's limits, and the children
-     *     recycled (soft limit) and killed (hard limit) so far; null in-process or while none runs
-     */
-    public ChildMemoryStatus childMemory() {
-        ProcessTier t = processTier();
-        if (t == null) {
-            return null;
-        }
-        long[] rk = t.residentRecyclesAndKills();
-        return new ChildMemoryStatus(t.memory(), t.residentWatch().softBytes(), t.residentWatch().envelopeBytes(),
-                rk[0], rk[1]);
-    }
-
-    /**
-     * A process route's child memory as {@code /status} shows it.
-     *
-     * @param memory the child's last report and resident size
-     * @param softLimitBytes past this resident size a child is drained and recycled
-     * @param hardLimitBytes past this (the envelope) a child is killed
-     * @param recycles children recycled past the soft limit
-     * @param kills children killed past the hard limit
-     */
-    public record ChildMemoryStatus(dev.ringfence.agent.process.ChildMemory memory, long softLimitBytes,
-            long hardLimitBytes, long recycles, long kills) {
-    }
-
-    private ProvidedRuntime providedRuntime() {
-        if (versions.current() == null) {
-            return null;
-        }
-        try (HandlerVersions.Lease lease = versions.acquire()) {
-            return lease.prepared() instanceof ProvidedRuntime ? (ProvidedRuntime) lease.prepared() : null;
-        } catch (IllegalStateException e) {
-            return null; // parked or removed in between
-        }
-    }
-
-    private ProcessTier processTier() {
-        if (versions.current() == null) {
-            return null;
-        }
-        try (HandlerVersions.Lease lease = versions.acquire()) {
-            Object p = lease.prepared();
-            return p instanceof ProcessTier ? (ProcessTier) p : p instanceof AutoTier ? ((AutoTier) p).child() : null;
-        } catch (IllegalStateException e) {
-            return null; // parked or removed in between
-        }
+    /** @return the current version's children on the process tier, or bootstraps of a provided route, as {@code /status} shows them */
+    public RouteChildren children() {
+        return children;
     }
 
     /** @return the short id of the version serving now, or null when none is */
