@@ -133,8 +133,16 @@ public final class NativeLimitsLoad {
                 pids(after), childPid(host, "hog-process"), stuckChild, threadsBefore, threadsAfter);
     }
 
-    private static List<Long> pids(List<ProcessHandle> ps) {
-        return ps.stream().map(ProcessHandle::pid).sorted().toList();
+    /** Each process's pid and what it is: a route's child, the host's spare, a start-up cache training. */
+    private static List<String> pids(List<ProcessHandle> ps) {
+        return ps.stream().sorted(java.util.Comparator.comparingLong(ProcessHandle::pid))
+                .map(p -> p.pid() + " " + role(p.info().commandLine().orElse(""))).toList();
+    }
+
+    private static String role(String commandLine) {
+        return commandLine.contains("--spare") ? "(spare)" : commandLine.contains("StartupTrainer")
+                || commandLine.contains("DumpLoadedClassList") ? "(start-up cache training)"
+                : commandLine.contains(" worker ") ? "(child)" : "(other)";
     }
 
     /** Waits (up to 60 s) until the route's child runs and is not {@code not}; returns its pid. */
