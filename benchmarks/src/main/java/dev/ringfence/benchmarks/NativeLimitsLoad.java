@@ -131,6 +131,9 @@ public final class NativeLimitsLoad {
         System.out.printf(Locale.ROOT, "host descendants before: %d %s; after: %d %s (the routes' current children:"
                 + " hog-process %d, stuck %d); host threads before %d, after %d%n", before.size(), pids(before), after.size(),
                 pids(after), childPid(host, "hog-process"), stuckChild, threadsBefore, threadsAfter);
+        System.out.println("the routes' children now (/status): hog-process " + children(host, "hog-process")
+                + ", stuck " + children(host, "stuck") + ", hog (isolation=auto: moved to a child by its native-budget"
+                + " trip) " + children(host, "hog"));
     }
 
     /** Each process's pid and what it is: a route's child, the host's spare, a start-up cache training. */
@@ -156,6 +159,14 @@ public final class NativeLimitsLoad {
             Thread.sleep(20);
         }
         throw new IOException("route " + route + " has no new child after 60 s:\n" + ChildServer.tail(host.log(), 3000));
+    }
+
+    /** The route's {@code children} array in {@code /status}, as text. */
+    private static String children(ChildServer host, String route) throws IOException {
+        String body = get(host, "/status").bodyText();
+        int at = body.indexOf("{\"name\":\"" + route + "\"");
+        Matcher m = Pattern.compile("\"children\":(\\[[^\\]]*\\])").matcher(at < 0 ? "" : body.substring(at));
+        return m.find() ? m.group(1) : "?";
     }
 
     private static long childPid(ChildServer host, String route) throws IOException {
