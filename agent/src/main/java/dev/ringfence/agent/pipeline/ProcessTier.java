@@ -260,8 +260,7 @@ final class ProcessTier implements AutoCloseable {
 
     private static Path workDir(String route) {
         try {
-            Path d = Path.of(System.getProperty("java.io.tmpdir"), "ringfence-workers-" + ProcessHandle.current().pid(),
-                    route);
+            Path d = RouteRuntime.workersDir().resolve(route);
             Files.createDirectories(d);
             return d;
         } catch (IOException e) {

@@ -68,8 +68,18 @@ public final class RouteRuntime {
         this.handlerLog = Objects.requireNonNull(handlerLog, "handlerLog");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.versionEvents = new VersionEvents(log);
-        this.spare = new SpareChild(Path.of(System.getProperty("java.io.tmpdir"), "ringfence-workers-"
-                + ProcessHandle.current().pid(), "spare"), ProcessBuilder.Redirect.INHERIT);
+        this.spare = new SpareChild(workersDir().resolve("spare"), ProcessBuilder.Redirect.INHERIT);
+    }
+
+    /**
+     * Where this server's child processes keep their channel and policy files: one directory per
+     * server process in the temporary directory, a folder per route (and one for the spare).
+     * Removed, once empty, when the server closes its routes ({@link RouteTable#closeAll()}).
+     *
+     * @return the directory (not created here)
+     */
+    static Path workersDir() {
+        return Path.of(System.getProperty("java.io.tmpdir"), "ringfence-workers-" + ProcessHandle.current().pid());
     }
 
     /**

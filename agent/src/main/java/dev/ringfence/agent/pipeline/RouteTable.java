@@ -1,9 +1,15 @@
 package dev.ringfence.agent.pipeline;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 
 /**
  * The routes one server serves, by name, and what they share.
@@ -121,6 +127,27 @@ public final class RouteTable {
         // the drains run side by side; each is bounded by its route's defer.drain and defer.timeout
         for (Route r : closed) {
             r.deferred().awaitDrained(r.deferred().drainBoundNanos());
+        }
+        removeEmptyDirectories(RouteRuntime.workersDir());
+    }
+
+    /** Removes a directory tree whose files are all gone (the children's channel and policy files); keeps what is not empty. */
+    private static void removeEmptyDirectories(Path dir) {
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> all = Files.walk(dir)) {
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                    try {
+                        Files.delete(p);
+                    } catch (IOException e) {
+                        // not empty (a file a child still holds): left for the next look
+                    }
+                }
+            }
+        } catch (IOException | UncheckedIOException e) {
+            // the temporary directory is not ours to fail on
         }
     }
 }

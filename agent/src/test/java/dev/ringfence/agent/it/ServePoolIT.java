@@ -311,5 +311,7 @@ class ServePoolIT {
                 .map(p -> p.pid() + " " + p.info().commandLine().orElse("")).toList());
         assertTrue(read(out).contains("\"event\":\"stopped\"") || read(err).contains("\"event\":\"stopped\""),
                 "the server stopped in order: " + read(err));
+        Path workers = Path.of(System.getProperty("java.io.tmpdir"), "ringfence-workers-" + server.pid());
+        assertFalse(Files.exists(workers), "the children's work directory is removed: " + workers);
     }
 }
