@@ -89,14 +89,14 @@ final class AutoTier implements AutoCloseable {
      * @param r how the attempt ended
      * @return the reason to move the version to a child, or null
      */
-    static Escalations.Reason reasonToMove(InvocationResult r) {
+    Escalations.Reason reasonToMove(InvocationResult r) {
         if (r.abandoned()) {
             return Escalations.Reason.STUCK_THREAD;
         }
         if (r.outcome() == Outcome.NATIVE_EXCEEDED) {
             return Escalations.Reason.NATIVE_BUDGET;
         }
-        if (r.outcome() == Outcome.DENIED && asksForNativeLibrary(r.message())) {
+        if (r.outcome() == Outcome.DENIED && asksForNativeLibrary(r.message(), settings)) {
             return Escalations.Reason.NATIVE_LIBRARY;
         }
         return null;
@@ -104,10 +104,18 @@ final class AutoTier implements AutoCloseable {
 
     /**
      * @param message a denial's message
-     * @return whether it denied a native library that the policy allows, for being in-process
+     * @param s the route's settings
+     * @return whether it denied a native library that the route's policy allows, for being
+     *     in-process (only such a policy leads to that denial; a message that merely quotes its
+     *     words, a file name say, moves nothing on a route that does not allow native libraries)
      */
-    static boolean asksForNativeLibrary(String message) {
-        return message != null && message.contains(Gates.NATIVE_ONLY_IN_A_CHILD);
+    static boolean asksForNativeLibrary(String message, RouteSettings s) {
+        return s.policy().nativeLibrariesAllowed() && message != null && message.contains(Gates.NATIVE_ONLY_IN_A_CHILD);
+    }
+
+    /** @return whether a denial was of a native library for being in-process, and the version now runs in a child */
+    boolean movedForNativeLibrary(InvocationResult r) {
+        return r.outcome() == Outcome.DENIED && asksForNativeLibrary(r.message(), settings) && child != null;
     }
 
     /** @return the in-process handler, or null when the version started in a child */

@@ -261,7 +261,7 @@ public final class Route implements AutoCloseable {
             in = InProcessRoute.open(name, v, s.handler(), s.budgets(), runtime.executor(), runtime.handlerLog(),
                     s.runtime());
         } catch (HandlerStartException e) {
-            if (s.isolation().auto() && e.outcome() == Outcome.DENIED && AutoTier.asksForNativeLibrary(e.getMessage())) {
+            if (s.isolation().auto() && e.outcome() == Outcome.DENIED && AutoTier.asksForNativeLibrary(e.getMessage(), s)) {
                 // its constructor asked for a native library its policy allows: a child honours that
                 return AutoTier.inChild(name, v, s, Escalations.Reason.NATIVE_LIBRARY, e.getMessage(), escalations,
                         runtime);
@@ -522,7 +522,7 @@ public final class Route implements AutoCloseable {
                 started = true;
                 if (auto != null && !inChild) {
                     r = afterAttempt(r, s, auto);
-                    if (movedForNativeLibrary(r, auto)) {
+                    if (auto.movedForNativeLibrary(r)) {
                         continue; // denied only for where it ran: it runs again in the child, within its deadline
                     }
                     inChild = true; // seen: not again below
@@ -580,7 +580,7 @@ public final class Route implements AutoCloseable {
         if (r.abandoned()) {
             abandoned(r, auto);
         } else if (auto != null) {
-            Escalations.Reason why = AutoTier.reasonToMove(r);
+            Escalations.Reason why = auto.reasonToMove(r);
             if (why != null) {
                 auto.moveToChild(why, r.requestId(), r.message());
             }
@@ -609,7 +609,7 @@ public final class Route implements AutoCloseable {
      * of its own (once per moved version: this thread answers for many routes).
      */
     private void answerLate(Request request, Call call, long deadline, InvocationResult r, AutoTier auto) {
-        if (auto == null || !movedForNativeLibrary(r, auto)) {
+        if (auto == null || !auto.movedForNativeLibrary(r)) {
             call.complete(r);
             return;
         }
@@ -625,11 +625,6 @@ public final class Route implements AutoCloseable {
         }, "ringfence-rerun-" + name);
         rerun.setDaemon(true);
         rerun.start();
-    }
-
-    /** @return whether an attempt was denied a native library only for running in-process, and now runs in a child */
-    private static boolean movedForNativeLibrary(InvocationResult r, AutoTier auto) {
-        return r.outcome() == Outcome.DENIED && AutoTier.asksForNativeLibrary(r.message()) && auto.child() != null;
     }
 
     private HandlerVersions.Lease acquire() throws VersionException {
