@@ -2,7 +2,6 @@ package dev.ringfence.agent.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -10,18 +9,10 @@ import dev.ringfence.agent.pipeline.TestJars;
 import fixtures.process.LoadsLibrary;
 import fixtures.process.NativeHoard;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,18 +23,13 @@ import org.junit.jupiter.api.Test;
  * memory cap, and {@code policy.native}, honoured only by the process tier.
  */
 class NativeMemoryIT {
-    private static final Pattern LISTENING = Pattern.compile("listening on (http://\\S+)");
     private static final long LONG = TimeUnit.SECONDS.toNanos(60);
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final String HOARD = "handler=fixtures.process.NativeHoard\nbreaker.failures=1000\nretry.max=0\ntimeout=60s\n";
 
     private static Path dir;
+    private static ForkedServe serve;
     private static Path fixtures;
     private static Path maps;
-    private static Path out;
-    private static Path err;
-    private static Process server;
-    private static String base;
 
     private static void route(String name, String settings) throws IOException {
         Path folder = Files.createDirectories(dir.resolve(name));
@@ -65,120 +51,66 @@ class NativeMemoryIT {
         route("lib-child-denied", "handler=fixtures.process.LoadsLibrary\nisolation=process\nheap=32m\ntimeout=60s\n");
         route("lib-here-denied", "handler=fixtures.process.LoadsLibrary\n");
         route("lib-here", "handler=fixtures.process.LoadsLibrary\npolicy.native=true\nisolation=in-process\n");
-        out = Files.createTempFile("ringfence-native", ".out");
-        err = Files.createTempFile("ringfence-native", ".err");
-        server = new ProcessBuilder(Cli.JAVA, "-Xmx256m", "-jar", Cli.AGENT_JAR.toString(), "serve", dir.toString(),
-                "--port", "0").redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        long until = System.nanoTime() + LONG;
-        while (base == null && System.nanoTime() < until && server.isAlive()) {
-            Matcher m = LISTENING.matcher(Files.readString(out));
-            if (m.find()) {
-                base = m.group(1);
-            } else {
-                Thread.sleep(50);
-            }
-        }
-        assertNotNull(base, () -> "the server did not say where it listens:\n" + read(out) + read(err));
+        serve = ForkedServe.start(dir);
     }
 
     @AfterAll
     static void stopServer() throws Exception {
-        if (server != null) {
-            var left = server.descendants().toList();
-            server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            left.forEach(ProcessHandle::destroyForcibly);
+        if (serve != null) {
+            serve.close();
         }
-        for (Path d : new Path[] {dir, maps, fixtures.getParent()}) {
-            try (Stream<Path> all = Files.walk(d)) {
-                for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
-        }
-        Files.deleteIfExists(out);
-        Files.deleteIfExists(err);
-    }
-
-    private static String read(Path p) {
-        try {
-            return Files.readString(p);
-        } catch (IOException e) {
-            return e.toString();
-        }
-    }
-
-    private static HttpResponse<String> get(String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(90)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static String outcome(HttpResponse<?> r) {
-        return r.headers().firstValue("X-Ringfence-Outcome").orElse("(none)");
-    }
-
-    private static String status(String route) throws Exception {
-        String body = get("/status").body();
-        int at = body.indexOf("{\"name\":\"" + route + "\"");
-        assertTrue(at >= 0, body);
-        int next = body.indexOf("{\"name\":", at + 1);
-        return body.substring(at, next < 0 ? body.length() : next);
-    }
-
-    private static long number(String json, String key) {
-        Matcher m = Pattern.compile("\"" + key + "\":(-?\\d+)").matcher(json);
-        assertTrue(m.find(), key + " in " + json);
-        return Long.parseLong(m.group(1));
+        ForkedServe.deleteTrees(dir, maps, fixtures.getParent());
     }
 
     @Test
     void shouldEndAnInvocationPastItsDirectMemoryBudgetInProcessEvenWhenItCatchesEverything() throws Exception {
-        HttpResponse<String> within = get("/fn/hoard?n=4");
+        HttpResponse<String> within = serve.get("/fn/hoard?n=4");
         assertEquals(200, within.statusCode(), within.body());
 
         for (String q : new String[] {"n=16", "n=16&swallow=1", "how=deflater&n=100"}) {
-            HttpResponse<String> r = get("/fn/hoard?" + q);
-            assertEquals("NATIVE_EXCEEDED", outcome(r), q + ": " + r.body());
+            HttpResponse<String> r = serve.get("/fn/hoard?" + q);
+            assertEquals("NATIVE_EXCEEDED", ForkedServe.outcome(r), q + ": " + r.body());
             assertEquals(500, r.statusCode());
             assertTrue(r.body().contains("would pass the native memory budget of 8388608 bytes"), r.body());
         }
-        String metrics = get("/metrics").body();
+        String metrics = serve.get("/metrics").body();
         assertTrue(metrics.contains("ringfence_requests_total{route=\"hoard\",outcome=\"NATIVE_EXCEEDED\"} 3"), metrics);
     }
 
     @Test
     void shouldChargeNativeMemorySegmentsThatBypassTheDirectMemoryCap() throws Exception {
         assumeTrue(Runtime.version().feature() >= 25, "java.lang.foreign's arenas are final from JDK 22; checked on 25");
-        HttpResponse<String> r = get("/fn/hoard-arena?how=arena&n=16");
-        assertEquals("NATIVE_EXCEEDED", outcome(r), r.body());
+        HttpResponse<String> r = serve.get("/fn/hoard-arena?how=arena&n=16");
+        assertEquals("NATIVE_EXCEEDED", ForkedServe.outcome(r), r.body());
         assertTrue(r.body().contains("java.lang.foreign.Arena.allocate"), r.body());
     }
 
     @Test
     void shouldChargeFileMappingsByTheirSize() throws Exception {
         String file = maps.resolve("mapped.bin").toString();
-        HttpResponse<String> within = get("/fn/hoard-map?how=map&n=4&file=" + file);
+        HttpResponse<String> within = serve.get("/fn/hoard-map?how=map&n=4&file=" + file);
         assertEquals(200, within.statusCode(), within.body());
 
-        HttpResponse<String> r = get("/fn/hoard-map?how=map&n=16&file=" + file);
+        HttpResponse<String> r = serve.get("/fn/hoard-map?how=map&n=16&file=" + file);
 
-        assertEquals("NATIVE_EXCEEDED", outcome(r), r.body());
+        assertEquals("NATIVE_EXCEEDED", ForkedServe.outcome(r), r.body());
         assertTrue(r.body().contains("java.nio.channels.FileChannel.map"), r.body());
     }
 
     @Test
     void shouldEndNativeExceededInAChildAndReplaceIt() throws Exception {
-        assertEquals(200, get("/fn/hoard-child?n=4").statusCode());
-        long first = number(status("hoard-child"), "childPid");
+        assertEquals(200, serve.get("/fn/hoard-child?n=4").statusCode());
+        long first = ForkedServe.number(serve.status("hoard-child"), "childPid");
 
-        HttpResponse<String> r = get("/fn/hoard-child?n=16");
+        HttpResponse<String> r = serve.get("/fn/hoard-child?n=16");
 
-        assertEquals("NATIVE_EXCEEDED", outcome(r), r.body());
-        HttpResponse<String> next = get("/fn/hoard-child?n=1");
+        assertEquals("NATIVE_EXCEEDED", ForkedServe.outcome(r), r.body());
+        HttpResponse<String> next = serve.get("/fn/hoard-child?n=1");
         assertEquals("kept 1", next.body(), "a new child, with nothing kept");
-        String s = status("hoard-child");
-        assertNotEquals(first, number(s, "childPid"));
-        assertTrue(number(s, "childrenStarted") >= 2, s);
-        assertTrue(number(s, "hardLimitBytes") > number(s, "softLimitBytes"), s);
+        String s = serve.status("hoard-child");
+        assertNotEquals(first, ForkedServe.number(s, "childPid"));
+        assertTrue(ForkedServe.number(s, "childrenStarted") >= 2, s);
+        assertTrue(ForkedServe.number(s, "hardLimitBytes") > ForkedServe.number(s, "softLimitBytes"), s);
     }
 
     @Test
@@ -188,32 +120,32 @@ class NativeMemoryIT {
         // catches the OutOfMemoryError, and still cannot carry on
         String seen = "";
         for (int i = 0; i < 3 && !seen.startsWith("NATIVE_EXCEEDED"); i++) {
-            HttpResponse<String> r = get("/fn/hoard-child?n=6&swallow=1");
-            seen = outcome(r) + " " + r.body();
+            HttpResponse<String> r = serve.get("/fn/hoard-child?n=6&swallow=1");
+            seen = ForkedServe.outcome(r) + " " + r.body();
         }
         assertTrue(seen.startsWith("NATIVE_EXCEEDED") && seen.contains("direct buffer memory"), seen);
     }
 
     @Test
     void shouldLetOnlyAProcessRouteThatAllowsItLoadANativeLibrary() throws Exception {
-        HttpResponse<String> loaded = get("/fn/lib-child");
+        HttpResponse<String> loaded = serve.get("/fn/lib-child");
         assertEquals(200, loaded.statusCode(), loaded.body());
         assertTrue(loaded.body().startsWith("loaded "), loaded.body());
 
-        HttpResponse<String> denied = get("/fn/lib-child-denied");
-        assertEquals("DENIED", outcome(denied), denied.body());
+        HttpResponse<String> denied = serve.get("/fn/lib-child-denied");
+        assertEquals("DENIED", ForkedServe.outcome(denied), denied.body());
         assertTrue(denied.body().contains("from fixtures.process.LoadsLibrary"), denied.body());
-        HttpResponse<String> here = get("/fn/lib-here-denied");
-        assertEquals("DENIED", outcome(here), here.body());
+        HttpResponse<String> here = serve.get("/fn/lib-here-denied");
+        assertEquals("DENIED", ForkedServe.outcome(here), here.body());
     }
 
     @Test
     void shouldRefuseAnInProcessRouteThatAllowsNativeLibraries() throws Exception {
-        HttpResponse<String> r = get("/fn/lib-here");
+        HttpResponse<String> r = serve.get("/fn/lib-here");
         assertEquals(500, r.statusCode(), r.body());
         assertTrue(r.body().contains("has no handler version loaded") && r.body().contains("policy.native=true: native"
                 + " libraries are allowed only in the process tier"), r.body());
-        String log = read(err);
+        String log = serve.err();
         assertTrue(log.contains("\"route\":\"lib-here\"") && log.contains("native libraries are allowed only in the"
                 + " process tier"), log);
     }

@@ -3,7 +3,6 @@ package dev.ringfence.agent.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ringfence.agent.pipeline.TestJars;
@@ -11,24 +10,18 @@ import fixtures.process.Echo;
 import fixtures.process.MarksThenWaits;
 import fixtures.process.Rendezvous;
 import java.io.IOException;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -44,17 +37,12 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ServePoolIT {
-    private static final Pattern LISTENING = Pattern.compile("listening on (http://\\S+)");
     private static final long LONG = TimeUnit.SECONDS.toNanos(90);
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private static Path dir;
+    private static ForkedServe serve;
     private static Path marks;
     private static Path fixtures;
-    private static Path out;
-    private static Path err;
-    private static Process server;
-    private static String base;
 
     private static void route(String name, String settings) throws IOException {
         Path folder = Files.createDirectories(dir.resolve(name));
@@ -74,82 +62,21 @@ class ServePoolIT {
         route("both", "handler=fixtures.process.Rendezvous\nisolation=process\nconcurrency=2\npool.min=1\npool.max=1\n"
                 + "timeout=60s\nretry.max=0\nidle=0\npolicy.read=" + marks + "\npolicy.write=" + marks + "\n");
         route("lazy", "handler=fixtures.process.Echo\nisolation=process\nidle=1s\n");
-        out = Files.createTempFile("ringfence-serve-pool", ".out");
-        err = Files.createTempFile("ringfence-serve-pool", ".err");
-        server = new ProcessBuilder(Cli.JAVA, "-Xmx256m", "-jar", Cli.AGENT_JAR.toString(), "serve", dir.toString(),
-                "--port", "0").redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        long until = System.nanoTime() + LONG;
-        while (base == null && System.nanoTime() < until && server.isAlive()) {
-            Matcher m = LISTENING.matcher(Files.readString(out));
-            if (m.find()) {
-                base = m.group(1);
-            } else {
-                Thread.sleep(50);
-            }
-        }
-        assertNotNull(base, () -> "the server did not say where it listens:\n" + read(out) + read(err));
+        serve = ForkedServe.start(dir);
     }
 
     @AfterAll
     static void stopServer() throws Exception {
-        if (server != null && server.isAlive()) {
-            List<ProcessHandle> left = server.descendants().toList();
-            server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            left.forEach(ProcessHandle::destroyForcibly);
+        if (serve != null) {
+            serve.close();
         }
-        for (Path d : new Path[] {dir, marks, fixtures.getParent()}) {
-            try (Stream<Path> all = Files.walk(d)) {
-                for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
-        }
-        Files.deleteIfExists(out);
-        Files.deleteIfExists(err);
+        ForkedServe.deleteTrees(dir, marks, fixtures.getParent());
     }
-
-    private static String read(Path p) {
-        try {
-            return Files.readString(p);
-        } catch (IOException e) {
-            return e.toString();
-        }
-    }
-
-    private static HttpResponse<String> get(String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(90)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static CompletableFuture<HttpResponse<String>> getAsync(String path) {
-        return HTTP.sendAsync(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(90)).GET()
-                .build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static String outcome(HttpResponse<?> r) {
-        return r.headers().firstValue("X-Ringfence-Outcome").orElse("(none)");
-    }
-
-    /** The route's object in {@code /status}: from its name to the next route's (or the end of the list). */
-    private static String status(String route) throws Exception {
-        String body = get("/status").body();
-        int at = body.indexOf("{\"name\":\"" + route + "\"");
-        assertTrue(at >= 0, body);
-        int next = body.indexOf("{\"name\":", at + 1);
-        return body.substring(at, next < 0 ? body.length() : next);
-    }
-
     /** The server's spare object in {@code /status}. */
     private static String spare() throws Exception {
-        String body = get("/status").body();
+        String body = serve.get("/status").body();
         int at = body.indexOf("\"spare\":{");
         return at < 0 ? "" : body.substring(at, body.indexOf('}', at) + 1);
-    }
-
-    private static long number(String json, String key) {
-        Matcher m = Pattern.compile("\"" + key + "\":(-?\\d+)").matcher(json);
-        assertTrue(m.find(), key + " in " + json);
-        return Long.parseLong(m.group(1));
     }
 
     private static List<Long> numbers(String json, String key) {
@@ -166,24 +93,24 @@ class ServePoolIT {
 
     private static void awaitStatus(String route, String text) throws Exception {
         long until = System.nanoTime() + LONG;
-        while (!status(route).contains(text) && System.nanoTime() < until) {
+        while (!serve.status(route).contains(text) && System.nanoTime() < until) {
             Thread.sleep(50);
         }
-        assertTrue(status(route).contains(text), () -> text + " in " + read(out));
+        assertTrue(serve.status(route).contains(text), () -> text + " in " + serve.out());
     }
 
     @Test
     @Order(1)
     void shouldKeepServingFromTheOtherChildWhenOneBusyChildIsKilled() throws Exception {
         awaitStatus("pair", "\"childrenReady\":2");
-        assertEquals(200, get("/fn/other").statusCode());
+        assertEquals(200, serve.get("/fn/other").statusCode());
         AtomicBoolean loading = new AtomicBoolean(true);
         List<String> otherFailures = new ArrayList<>();
         int[] otherServed = new int[1];
         Thread load = new Thread(() -> {
             while (loading.get()) {
                 try {
-                    HttpResponse<String> r = get("/fn/other?q=load");
+                    HttpResponse<String> r = serve.get("/fn/other?q=load");
                     synchronized (otherFailures) {
                         otherServed[0]++;
                         if (r.statusCode() != 200) {
@@ -199,14 +126,14 @@ class ServePoolIT {
         });
         load.start();
         Path mark = marks.resolve("pair-running");
-        CompletableFuture<HttpResponse<String>> inFlight = getAsync("/fn/pair?mark="
+        CompletableFuture<HttpResponse<String>> inFlight = serve.getAsync("/fn/pair?mark="
                 + URLEncoder.encode(mark.toString(), StandardCharsets.UTF_8));
         long until = System.nanoTime() + LONG;
         while (!Files.exists(mark) && System.nanoTime() < until && !inFlight.isDone()) {
             Thread.sleep(10);
         }
         assertTrue(Files.exists(mark), "the handler did not start");
-        String s = status("pair");
+        String s = serve.status("pair");
         List<Long> pids = numbers(s, "children");
         List<Long> loads = numbers(s, "childLoads");
         int busy = loads.indexOf(1L);
@@ -218,13 +145,13 @@ class ServePoolIT {
         HttpResponse<String> killed = inFlight.get(60, TimeUnit.SECONDS);
         List<HttpResponse<String>> after = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
-            after.add(get("/fn/pair"));
+            after.add(serve.get("/fn/pair"));
         }
         loading.set(false);
         load.join();
 
         assertEquals(502, killed.statusCode(), killed.body());
-        assertEquals("CRASHED", outcome(killed));
+        assertEquals("CRASHED", ForkedServe.outcome(killed));
         for (HttpResponse<String> r : after) {
             assertEquals(200, r.statusCode(), r.body());
             assertEquals("free", r.body());
@@ -235,7 +162,7 @@ class ServePoolIT {
             assertTrue(otherServed[0] > 0, "the other route was under load");
         }
         awaitStatus("pair", "\"childrenReady\":2");
-        List<Long> now = numbers(status("pair"), "children");
+        List<Long> now = numbers(serve.status("pair"), "children");
         assertFalse(now.contains(victim), now.toString());
         assertTrue(now.contains(survivor), now.toString());
     }
@@ -245,8 +172,8 @@ class ServePoolIT {
     void shouldRunTwoRequestsAtOnceInOneChildWithConcurrencyTwo() throws Exception {
         String dirParam = URLEncoder.encode(marks.toString(), StandardCharsets.UTF_8);
         // each waits for the other's file: both end "met" only if the one child runs them at the same time
-        CompletableFuture<HttpResponse<String>> a = getAsync("/fn/both?dir=" + dirParam + "&me=a&other=b");
-        CompletableFuture<HttpResponse<String>> b = getAsync("/fn/both?dir=" + dirParam + "&me=b&other=a");
+        CompletableFuture<HttpResponse<String>> a = serve.getAsync("/fn/both?dir=" + dirParam + "&me=a&other=b");
+        CompletableFuture<HttpResponse<String>> b = serve.getAsync("/fn/both?dir=" + dirParam + "&me=b&other=a");
 
         HttpResponse<String> ra = a.get(90, TimeUnit.SECONDS);
         HttpResponse<String> rb = b.get(90, TimeUnit.SECONDS);
@@ -255,16 +182,16 @@ class ServePoolIT {
         assertEquals("met", ra.body());
         assertEquals(200, rb.statusCode(), rb.body());
         assertEquals("met", rb.body());
-        String s = status("both");
+        String s = serve.status("both");
         assertEquals(1, numbers(s, "children").size(), s);
-        assertEquals(1, number(s, "childrenStarted"), "one child ran both: " + s);
+        assertEquals(1, ForkedServe.number(s, "childrenStarted"), "one child ran both: " + s);
     }
 
     @Test
     @Order(3)
     void shouldStopTheChildrenAtZeroAndServeTheNextRequestFromTheWarmSpare() throws Exception {
-        assertEquals(200, get("/fn/lazy?q=1").statusCode());
-        long first = numbers(status("lazy"), "children").get(0);
+        assertEquals(200, serve.get("/fn/lazy?q=1").statusCode());
+        long first = numbers(serve.status("lazy"), "children").get(0);
         awaitStatus("lazy", "\"parked\":true");
         ProcessHandle.of(first).ifPresent(p -> p.onExit().join()); // the parked version's child stops
         assertFalse(ProcessHandle.of(first).map(ProcessHandle::isAlive).orElse(false));
@@ -274,34 +201,34 @@ class ServePoolIT {
         }
         String before = spare();
         assertTrue(before.contains("\"warm\":true"), before);
-        long sparePid = number(before, "pid");
-        long taken = number(before, "taken");
+        long sparePid = ForkedServe.number(before, "pid");
+        long taken = ForkedServe.number(before, "taken");
 
-        HttpResponse<String> r = get("/fn/lazy?q=2");
+        HttpResponse<String> r = serve.get("/fn/lazy?q=2");
 
         assertEquals(200, r.statusCode(), r.body());
         assertEquals("GET / q=2", r.headers().firstValue("x-echo").orElse(null));
-        String s = status("lazy");
+        String s = serve.status("lazy");
         assertEquals(List.of(sparePid), numbers(s, "children"), "the spare became the route's child: " + s);
-        assertEquals(1, number(s, "childrenFromSpare"), s);
+        assertEquals(1, ForkedServe.number(s, "childrenFromSpare"), s);
         String after = spare();
-        assertEquals(taken + 1, number(after, "taken"), after);
+        assertEquals(taken + 1, ForkedServe.number(after, "taken"), after);
         until = System.nanoTime() + LONG;
-        while (number(spare(), "pid") == sparePid || number(spare(), "pid") < 0) {
+        while (ForkedServe.number(spare(), "pid") == sparePid || ForkedServe.number(spare(), "pid") < 0) {
             assertTrue(System.nanoTime() < until, "a new spare starts behind the one taken: " + spare());
             Thread.sleep(50);
         }
-        assertNotEquals(sparePid, number(spare(), "pid"));
+        assertNotEquals(sparePid, ForkedServe.number(spare(), "pid"));
     }
 
     @Test
     @Order(4)
     void shouldLeaveNoProcessBehindWhenTheServerStops() throws Exception {
-        List<ProcessHandle> children = server.descendants().toList();
+        List<ProcessHandle> children = serve.process().descendants().toList();
         assertTrue(children.size() >= 4, "children and the spare run: " + children.size());
 
-        server.destroy(); // SIGTERM: the server stops its routes and the spare
-        assertTrue(server.waitFor(60, TimeUnit.SECONDS), read(err));
+        serve.process().destroy(); // SIGTERM: the server stops its routes and the spare
+        assertTrue(serve.process().waitFor(60, TimeUnit.SECONDS), serve.err());
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (children.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < until) {
             Thread.sleep(50);
@@ -309,9 +236,9 @@ class ServePoolIT {
 
         assertEquals(List.of(), children.stream().filter(ProcessHandle::isAlive)
                 .map(p -> p.pid() + " " + p.info().commandLine().orElse("")).toList());
-        assertTrue(read(out).contains("\"event\":\"stopped\"") || read(err).contains("\"event\":\"stopped\""),
-                "the server stopped in order: " + read(err));
-        Path workers = Path.of(System.getProperty("java.io.tmpdir"), "ringfence-workers-" + server.pid());
+        assertTrue(serve.out().contains("\"event\":\"stopped\"") || serve.err().contains("\"event\":\"stopped\""),
+                "the server stopped in order: " + serve.err());
+        Path workers = Path.of(System.getProperty("java.io.tmpdir"), "ringfence-workers-" + serve.process().pid());
         assertFalse(Files.exists(workers), "the children's work directory is removed: " + workers);
     }
 }

@@ -3,7 +3,6 @@ package dev.ringfence.agent.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ringfence.agent.pipeline.TestJars;
@@ -11,21 +10,15 @@ import fixtures.process.Echo;
 import fixtures.process.MarksThenWaits;
 import fixtures.serve.Uninterruptible;
 import java.io.IOException;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,18 +33,13 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ServeProcessIT {
-    private static final Pattern LISTENING = Pattern.compile("listening on (http://\\S+)");
     private static final long LONG = TimeUnit.SECONDS.toNanos(60);
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private static Path dir;
+    private static ForkedServe serve;
     private static Path marks;
     private static Path fixtures;
-    private static Path out;
-    private static Path err;
-    private static Process server;
     private static Path startupCache;
-    private static String base;
 
     private static void route(String name, String settings) throws IOException {
         Path folder = Files.createDirectories(dir.resolve(name));
@@ -72,129 +60,72 @@ class ServeProcessIT {
                 + "breaker.failures=1000\npolicy.write=" + marks + "\n");
         route("missing", "handler=fixtures.process.Missing\nisolation=process\n");
         route("lazy", "handler=fixtures.process.Echo\nisolation=process\nidle=1s\n");
-        out = Files.createTempFile("ringfence-serve-process", ".out");
-        err = Files.createTempFile("ringfence-serve-process", ".err");
         startupCache = Files.createTempDirectory("ringfence-startup-cache");
-        server = new ProcessBuilder(Cli.JAVA, "-Xmx256m", "-jar", Cli.AGENT_JAR.toString(), "serve", dir.toString(),
-                "--port", "0", "--worker-cache", startupCache.toString()).redirectOutput(out.toFile())
-                .redirectError(err.toFile()).start();
-        long until = System.nanoTime() + LONG;
-        while (base == null && System.nanoTime() < until && server.isAlive()) {
-            Matcher m = LISTENING.matcher(Files.readString(out));
-            if (m.find()) {
-                base = m.group(1);
-            } else {
-                Thread.sleep(50);
-            }
-        }
-        assertNotNull(base, () -> "the server did not say where it listens:\n" + read(out) + read(err));
+        serve = ForkedServe.start(dir);
     }
 
     @AfterAll
     static void stopServer() throws Exception {
-        if (server != null) {
-            List<ProcessHandle> left = server.descendants().toList();
-            server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            left.forEach(ProcessHandle::destroyForcibly);
+        if (serve != null) {
+            serve.close();
         }
-        for (Path d : new Path[] {dir, marks, fixtures.getParent(), startupCache}) {
-            try (Stream<Path> all = Files.walk(d)) {
-                for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
-        }
-        Files.deleteIfExists(out);
-        Files.deleteIfExists(err);
+        ForkedServe.deleteTrees(dir, marks, fixtures.getParent(), startupCache);
     }
-
-    private static String read(Path p) {
-        try {
-            return Files.readString(p);
-        } catch (IOException e) {
-            return e.toString();
-        }
-    }
-
-    private static HttpResponse<String> get(String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(90)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static String outcome(HttpResponse<?> r) {
-        return r.headers().firstValue("X-Ringfence-Outcome").orElse("(none)");
-    }
-
-    /** The route's object in {@code /status}: from its name to the next route's. */
-    private static String status(String route) throws Exception {
-        String body = get("/status").body();
-        int at = body.indexOf("{\"name\":\"" + route + "\"");
-        assertTrue(at >= 0, body);
-        int next = body.indexOf("{\"name\":", at + 1);
-        return body.substring(at, next < 0 ? body.length() : next);
-    }
-
-    private static long number(String json, String key) {
-        Matcher m = Pattern.compile("\"" + key + "\":(-?\\d+)").matcher(json);
-        assertTrue(m.find(), key + " in " + json);
-        return Long.parseLong(m.group(1));
-    }
-
     private static boolean childOfServer(long pid) {
-        return server.descendants().anyMatch(p -> p.pid() == pid);
+        return serve.process().descendants().anyMatch(p -> p.pid() == pid);
     }
 
     @Test
     @Order(1)
     void shouldAnswerFromAChildProcessOfTheServer() throws Exception {
-        HttpResponse<String> r = get("/fn/echo/some/path?q=ada");
+        HttpResponse<String> r = serve.get("/fn/echo/some/path?q=ada");
 
         assertEquals(200, r.statusCode(), r.body());
-        assertEquals("OK", outcome(r));
+        assertEquals("OK", ForkedServe.outcome(r));
         assertEquals("GET /some/path q=ada", r.headers().firstValue("x-echo").orElse(null), r.headers().toString());
-        String s = status("echo");
+        String s = serve.status("echo");
         assertTrue(s.contains("\"tier\":\"process\""), s);
-        long pid = number(s, "childPid");
-        assertNotEquals(server.pid(), pid);
+        long pid = ForkedServe.number(s, "childPid");
+        assertNotEquals(serve.process().pid(), pid);
         assertTrue(childOfServer(pid), "child " + pid + " is not the server's: " + s);
         assertTrue(ProcessHandle.of(pid).orElseThrow().info().commandLine().orElse("").contains("-Xmx" + (64L << 20)),
                 "the heap cap reaches the child");
-        assertTrue(status("stuck").contains("\"tier\":\"process\""));
+        assertTrue(serve.status("stuck").contains("\"tier\":\"process\""));
         assertTrue(s.matches("(?s).*\"startupCache\":\"(training|ready|used|off: [^\"]*)\".*"), s);
     }
 
     @Test
     @Order(2)
     void shouldAnswer504ForAStuckHandlerAndServeTheNextRequestFromAReplacement() throws Exception {
-        long first = number(status("stuck"), "childPid");
+        long first = ForkedServe.number(serve.status("stuck"), "childPid");
 
-        HttpResponse<String> r = get("/fn/stuck?stuck=1");
+        HttpResponse<String> r = serve.get("/fn/stuck?stuck=1");
 
         assertEquals(504, r.statusCode(), r.body());
-        assertEquals("TIMEOUT", outcome(r));
+        assertEquals("TIMEOUT", ForkedServe.outcome(r));
         // the replacement is a fresh JVM: until it is ready, 300 ms requests end TIMEOUT waiting for it
-        HttpResponse<String> next = get("/fn/stuck");
+        HttpResponse<String> next = serve.get("/fn/stuck");
         long until = System.nanoTime() + LONG;
         while (next.statusCode() == 504 && next.body().contains("no worker process was ready") && System.nanoTime() < until) {
             Thread.sleep(100);
-            next = get("/fn/stuck");
+            next = serve.get("/fn/stuck");
         }
         assertEquals(200, next.statusCode(), next.body());
         assertEquals("free", next.body());
-        String s = status("stuck");
-        assertNotEquals(first, number(s, "childPid"));
-        assertTrue(number(s, "childrenStarted") >= 2, s);
+        String s = serve.status("stuck");
+        assertNotEquals(first, ForkedServe.number(s, "childPid"));
+        assertTrue(ForkedServe.number(s, "childrenStarted") >= 2, s);
         assertTrue(ProcessHandle.of(first).map(p -> !p.isAlive()).orElse(true), "the stuck child was killed");
     }
 
     @Test
     @Order(3)
     void shouldAnswer502WhenTheChildIsKilledMidRequestAndServeAgain() throws Exception {
-        long pid = number(status("killed"), "childPid");
+        long pid = ForkedServe.number(serve.status("killed"), "childPid");
         Path mark = marks.resolve("running");
         CompletableFuture<HttpResponse<String>> inFlight = CompletableFuture.supplyAsync(() -> {
             try {
-                return get("/fn/killed?mark=" + URLEncoder.encode(mark.toString(), StandardCharsets.UTF_8));
+                return serve.get("/fn/killed?mark=" + URLEncoder.encode(mark.toString(), StandardCharsets.UTF_8));
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -210,27 +141,27 @@ class ServeProcessIT {
         HttpResponse<String> r = inFlight.get(60, TimeUnit.SECONDS);
 
         assertEquals(502, r.statusCode(), r.body());
-        assertEquals("CRASHED", outcome(r));
-        HttpResponse<String> next = get("/fn/killed");
+        assertEquals("CRASHED", ForkedServe.outcome(r));
+        HttpResponse<String> next = serve.get("/fn/killed");
         assertEquals(200, next.statusCode(), next.body());
         assertEquals("free", next.body());
-        assertNotEquals(pid, number(status("killed"), "childPid"));
+        assertNotEquals(pid, ForkedServe.number(serve.status("killed"), "childPid"));
     }
 
     @Test
     @Order(4)
     void shouldFailTheUpdateWithTheChildsReasonWhenItCannotStart() throws Exception {
-        String s = status("missing");
+        String s = serve.status("missing");
 
         assertTrue(s.contains("\"ok\":false"), s);
         assertTrue(s.contains("did not start") && s.contains("fixtures.process.Missing"), s);
-        assertEquals(500, get("/fn/missing").statusCode());
+        assertEquals(500, serve.get("/fn/missing").statusCode());
     }
 
     @Test
     @Order(5)
     void shouldExposeMetricsThatPromtoolAccepts() throws Exception {
-        HttpResponse<String> m = get("/metrics");
+        HttpResponse<String> m = serve.get("/metrics");
         assertEquals(200, m.statusCode());
         assertTrue(m.body().contains("ringfence_requests_total{route=\"killed\",outcome=\"CRASHED\"} 1"), m.body());
         Path promtool = Promtool.find();
@@ -244,29 +175,29 @@ class ServeProcessIT {
     @Test
     @Order(6)
     void shouldStopTheChildWhenTheRouteScalesToZeroAndStartOneForTheNextRequest() throws Exception {
-        assertEquals(200, get("/fn/lazy?q=1").statusCode());
-        long pid = number(status("lazy"), "childPid");
+        assertEquals(200, serve.get("/fn/lazy?q=1").statusCode());
+        long pid = ForkedServe.number(serve.status("lazy"), "childPid");
         ProcessHandle first = ProcessHandle.of(pid).orElseThrow();
         long until = System.nanoTime() + LONG;
-        while (!status("lazy").contains("\"parked\":true") && System.nanoTime() < until) {
+        while (!serve.status("lazy").contains("\"parked\":true") && System.nanoTime() < until) {
             Thread.sleep(100);
         }
-        assertTrue(status("lazy").contains("\"parked\":true"), status("lazy"));
+        assertTrue(serve.status("lazy").contains("\"parked\":true"), serve.status("lazy"));
         first.onExit().get(30, TimeUnit.SECONDS); // the parked version's child is stopped
 
-        HttpResponse<String> r = get("/fn/lazy?q=2");
+        HttpResponse<String> r = serve.get("/fn/lazy?q=2");
 
         assertEquals(200, r.statusCode(), r.body());
         assertEquals("GET / q=2", r.headers().firstValue("x-echo").orElse(null));
-        String s = status("lazy");
-        assertNotEquals(pid, number(s, "childPid"));
-        assertTrue(number(s, "coldStarts") >= 1, s);
+        String s = serve.status("lazy");
+        assertNotEquals(pid, ForkedServe.number(s, "childPid"));
+        assertTrue(ForkedServe.number(s, "coldStarts") >= 1, s);
     }
 
     @Test
     @Order(7)
     void shouldLeaveNoChildBehindWhenTheRouteFoldersAreRemoved() throws Exception {
-        assertFalse(server.descendants().toList().isEmpty(), "children run before the removal");
+        assertFalse(serve.process().descendants().toList().isEmpty(), "children run before the removal");
         for (String name : List.of("echo", "stuck", "killed", "missing", "lazy")) {
             try (Stream<Path> all = Files.walk(dir.resolve(name))) {
                 for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
@@ -275,14 +206,14 @@ class ServeProcessIT {
             }
         }
         long until = System.nanoTime() + LONG;
-        while (System.nanoTime() < until && (get("/status").body().contains("\"name\":\"echo\"")
-                || server.descendants().anyMatch(ProcessHandle::isAlive))) {
+        while (System.nanoTime() < until && (serve.get("/status").body().contains("\"name\":\"echo\"")
+                || serve.process().descendants().anyMatch(ProcessHandle::isAlive))) {
             Thread.sleep(50);
         }
 
-        assertFalse(get("/status").body().contains("\"name\":\"echo\""), "the route is gone");
-        assertEquals(List.of(), server.descendants().filter(ProcessHandle::isAlive)
+        assertFalse(serve.get("/status").body().contains("\"name\":\"echo\""), "the route is gone");
+        assertEquals(List.of(), serve.process().descendants().filter(ProcessHandle::isAlive)
                 .map(p -> p.pid() + " " + p.info().commandLine().orElse("")).toList());
-        assertTrue(server.isAlive(), read(err));
+        assertTrue(serve.process().isAlive(), serve.err());
     }
 }
