@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -51,12 +52,27 @@ final class ForkedServe implements AutoCloseable {
      * @throws Exception when it cannot start
      */
     static ForkedServe start(Path dir, String... extra) throws Exception {
+        return start(dir, Map.of(), extra);
+    }
+
+    /**
+     * Starts the server with more environment variables and waits until it listens.
+     *
+     * @param dir the routes directory
+     * @param env variables added to the server's environment
+     * @param extra further {@code serve} arguments
+     * @return the running server
+     * @throws Exception when it cannot start
+     */
+    static ForkedServe start(Path dir, Map<String, String> env, String... extra) throws Exception {
         Path out = Files.createTempFile("ringfence-serve", ".out");
         Path err = Files.createTempFile("ringfence-serve", ".err");
         List<String> cmd = new ArrayList<>(List.of(Cli.JAVA, "-Xmx256m", "-jar", Cli.AGENT_JAR.toString(), "serve",
                 dir.toString(), "--port", "0"));
         cmd.addAll(List.of(extra));
-        Process server = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+        pb.environment().putAll(env);
+        Process server = pb.start();
         String base = null;
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (base == null && System.nanoTime() < until && server.isAlive()) {
@@ -97,7 +113,7 @@ final class ForkedServe implements AutoCloseable {
      * @throws Exception on a transport failure
      */
     HttpResponse<String> get(String path) throws Exception {
-        return HTTP.send(request(path), HttpResponse.BodyHandlers.ofString());
+        return send(request(path).GET());
     }
 
     /**
@@ -105,11 +121,32 @@ final class ForkedServe implements AutoCloseable {
      * @return the answer to a GET, when it comes
      */
     CompletableFuture<HttpResponse<String>> getAsync(String path) {
-        return HTTP.sendAsync(request(path), HttpResponse.BodyHandlers.ofString());
+        return sendAsync(request(path).GET());
     }
 
-    private HttpRequest request(String path) {
-        return HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(90)).GET().build();
+    /**
+     * @param path a path on the server
+     * @return a request to it with a 90 s timeout, to add a method, headers and a body to
+     */
+    HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(90));
+    }
+
+    /**
+     * @param request a request ({@link #request(String)})
+     * @return its answer
+     * @throws Exception on a transport failure
+     */
+    HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /**
+     * @param request a request ({@link #request(String)})
+     * @return its answer, when it comes
+     */
+    CompletableFuture<HttpResponse<String>> sendAsync(HttpRequest.Builder request) {
+        return HTTP.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /**

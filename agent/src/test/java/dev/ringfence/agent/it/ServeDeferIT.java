@@ -1,28 +1,22 @@
 package dev.ringfence.agent.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ringfence.agent.pipeline.TestJars;
 import fixtures.defer.BatchesItems;
 import fixtures.defer.DefersWork;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -37,17 +31,12 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ServeDeferIT {
-    private static final Pattern LISTENING = Pattern.compile("listening on (http://\\S+)");
     private static final long LONG = TimeUnit.SECONDS.toNanos(60);
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private static Path dir;
+    private static ForkedServe serve;
     private static Path marks;
     private static Path fixtures;
-    private static Path out;
-    private static Path err;
-    private static Process server;
-    private static String base;
 
     private static void route(String name, String settings) throws IOException {
         Path folder = Files.createDirectories(dir.resolve(name));
@@ -66,53 +55,19 @@ class ServeDeferIT {
         route("batch", "handler=fixtures.defer.BatchesItems\nisolation=in-process\ndefer.batch.size=5\n"
                 + "defer.batch.linger=200ms\n");
         route("child", "handler=fixtures.defer.DefersWork\nisolation=process\nheap=64m\nretry.max=0\n");
-        out = Files.createTempFile("ringfence-serve-defer", ".out");
-        err = Files.createTempFile("ringfence-serve-defer", ".err");
-        server = new ProcessBuilder(Cli.JAVA, "-Xmx256m", "-jar", Cli.AGENT_JAR.toString(), "serve", dir.toString(),
-                "--port", "0").redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        long until = System.nanoTime() + LONG;
-        while (base == null && System.nanoTime() < until && server.isAlive()) {
-            Matcher m = LISTENING.matcher(Files.readString(out));
-            if (m.find()) {
-                base = m.group(1);
-            } else {
-                Thread.sleep(50);
-            }
-        }
-        assertNotNull(base, () -> "the server did not say where it listens:\n" + read(out) + read(err));
+        serve = ForkedServe.start(dir);
     }
 
     @AfterAll
     static void stopServer() throws Exception {
-        if (server != null && server.isAlive()) {
-            server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        if (serve != null) {
+            serve.close();
         }
-        for (Path d : new Path[] {dir, marks, fixtures.getParent()}) {
-            try (Stream<Path> all = Files.walk(d)) {
-                for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
-        }
-        Files.deleteIfExists(out);
-        Files.deleteIfExists(err);
-    }
-
-    private static String read(Path p) {
-        try {
-            return Files.readString(p);
-        } catch (IOException e) {
-            return e.toString();
-        }
-    }
-
-    private static HttpResponse<String> get(String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+        ForkedServe.deleteTrees(dir, marks, fixtures.getParent());
     }
 
     private static long metric(String line) throws Exception {
-        String body = get("/metrics").body();
+        String body = serve.get("/metrics").body();
         Matcher m = Pattern.compile("(?m)^" + Pattern.quote(line) + " (\\d+)").matcher(body);
         return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
@@ -124,7 +79,7 @@ class ServeDeferIT {
         }
         assertEquals(value, metric(line), () -> {
             try {
-                return get("/metrics").body() + read(err);
+                return serve.get("/metrics").body() + serve.err();
             } catch (Exception e) {
                 return e.toString();
             }
@@ -139,8 +94,8 @@ class ServeDeferIT {
             // every fifth caller gives up after 20 ms on a handler that answers after 300 ms
             boolean impatient = i % 5 == 0;
             String query = "/fn/defer?task=none&dir=" + marks + (impatient ? "&then=300" : "");
-            calls.add(HTTP.sendAsync(HttpRequest.newBuilder(URI.create(base + query)).header("X-Request-Id", "it-" + i)
-                    .timeout(Duration.ofMillis(impatient ? 20 : 30_000)).GET().build(), HttpResponse.BodyHandlers.ofString()));
+            calls.add(serve.sendAsync(serve.request(query).header("X-Request-Id", "it-" + i)
+                    .timeout(Duration.ofMillis(impatient ? 20 : 30_000)).GET()));
         }
         for (int i = 0; i < calls.size(); i++) {
             try {
@@ -157,7 +112,7 @@ class ServeDeferIT {
         while (!settled() && System.nanoTime() < until) {
             Thread.sleep(50);
         }
-        assertTrue(settled(), () -> read(err));
+        assertTrue(settled(), () -> serve.err());
         long handled = metric("ringfence_requests_total{route=\"defer\",outcome=\"OK\"}");
         assertTrue(handled >= 16, "every patient caller was answered: " + handled);
         assertEquals(handled, metric("ringfence_deferred_total{route=\"defer\",outcome=\"OK\"}"), "zero lost");
@@ -171,14 +126,14 @@ class ServeDeferIT {
             done += ran ? 1 : 0;
         }
         assertEquals(handled, done, "one task run per request handled");
-        String status = get("/status").body();
+        String status = serve.get("/status").body();
         assertTrue(status.contains("\"deferred\":{\"queued\":0,\"running\":0,\"accepted\":" + handled + ",\"ran\":"
                 + handled + ",\"failed\":0"), status);
     }
 
     /** No request of route defer in flight, no deferred work queued or running. */
     private static boolean settled() throws Exception {
-        String body = get("/status").body();
+        String body = serve.get("/status").body();
         int at = body.indexOf("{\"name\":\"defer\"");
         String s = body.substring(at);
         return s.contains("\"inflight\":0,") && s.contains("\"deferred\":{\"queued\":0,\"running\":0,")
@@ -189,7 +144,7 @@ class ServeDeferIT {
     @Order(2)
     void shouldFlushBatchesOfItemsFromManyRequests() throws Exception {
         for (int i = 0; i < 12; i++) {
-            HttpResponse<String> r = get("/fn/batch?item=i" + i + "&dir=" + marks);
+            HttpResponse<String> r = serve.get("/fn/batch?item=i" + i + "&dir=" + marks);
             assertEquals(200, r.statusCode(), r.body());
             assertEquals("true", r.body());
         }
@@ -210,7 +165,7 @@ class ServeDeferIT {
     @Test
     @Order(3)
     void shouldExposeDeferredMetricsThatPromtoolAccepts() throws Exception {
-        HttpResponse<String> m = get("/metrics");
+        HttpResponse<String> m = serve.get("/metrics");
         assertEquals(200, m.statusCode());
         assertTrue(m.body().contains("# TYPE ringfence_deferred_lag_seconds histogram"), m.body());
         Path promtool = Promtool.find();
@@ -224,7 +179,7 @@ class ServeDeferIT {
     @Test
     @Order(4)
     void shouldRefuseDeferralInAChildJvmWithAClearMessage() throws Exception {
-        HttpResponse<String> r = get("/fn/child?task=none");
+        HttpResponse<String> r = serve.get("/fn/child?task=none");
         assertEquals(500, r.statusCode(), r.body());
         assertEquals("ERROR", r.headers().firstValue("X-Ringfence-Outcome").orElse(null));
         assertTrue(r.body().contains("UnsupportedOperationException") && r.body().contains("the process tier offer none"),
@@ -235,19 +190,19 @@ class ServeDeferIT {
     @Test
     @Order(5)
     void shouldDrainDeferredWorkOnSigterm() throws Exception {
-        HttpResponse<String> r = get("/fn/defer?task=wait&count=2&dir=" + marks);
+        HttpResponse<String> r = serve.get("/fn/defer?task=wait&count=2&dir=" + marks);
         assertEquals("true,true", r.body());
         String id = r.headers().firstValue("X-Request-Id").orElseThrow();
         long until = System.nanoTime() + LONG;
         while (!Files.exists(marks.resolve("started-" + id + "-0")) && System.nanoTime() < until) {
             Thread.sleep(20);
         }
-        server.destroy(); // SIGTERM: the tasks wait for the release file, written only now
+        serve.process().destroy(); // SIGTERM: the tasks wait for the release file, written only now
         Files.writeString(marks.resolve("release"), "x");
-        assertTrue(server.waitFor(60, TimeUnit.SECONDS), "still running 60 s after SIGTERM");
-        assertEquals(0, server.exitValue(), read(err));
+        assertTrue(serve.process().waitFor(60, TimeUnit.SECONDS), "still running 60 s after SIGTERM");
+        assertEquals(0, serve.process().exitValue(), serve.err());
         assertTrue(Files.exists(marks.resolve("done-" + id + "-0")) && Files.exists(marks.resolve("done-" + id + "-1")),
-                "both deferred tasks ran before the server exited: " + read(err));
-        assertTrue(read(err).contains("\"event\":\"stopped\""), read(err));
+                "both deferred tasks ran before the server exited: " + serve.err());
+        assertTrue(serve.err().contains("\"event\":\"stopped\""), serve.err());
     }
 }

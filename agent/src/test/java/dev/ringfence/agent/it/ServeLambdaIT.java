@@ -1,7 +1,6 @@
 package dev.ringfence.agent.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.amazonaws.services.lambda.runtime.RequestHandler;
@@ -15,20 +14,12 @@ import fixtures.lambda.MapLambda;
 import fixtures.lambda.OrderLambda;
 import fixtures.lambda.StreamLambda;
 import fixtures.lambda.ThrowingSetterLambda;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -39,16 +30,11 @@ import org.junit.jupiter.api.Test;
  * real HTTP on loopback.
  */
 class ServeLambdaIT {
-    private static final Pattern LISTENING = Pattern.compile("listening on (http://\\S+)");
     private static final long LONG = TimeUnit.SECONDS.toNanos(60);
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private static Path dir;
+    private static ForkedServe serve;
     private static Path fixtures;
-    private static Path out;
-    private static Path err;
-    private static Process server;
-    private static String base;
 
     private static void route(String name, String settings) throws Exception {
         Path folder = Files.createDirectories(dir.resolve(name));
@@ -79,54 +65,20 @@ class ServeLambdaIT {
         route("orders", "handler=fixtures.lambda.OrderLambda\nisolation=in-process\n");
         route("throwing", "handler=fixtures.lambda.ThrowingSetterLambda\nisolation=in-process\nretry.max=0\n"
                 + "breaker.failures=1000\n");
-        out = Files.createTempFile("ringfence-serve-lambda", ".out");
-        err = Files.createTempFile("ringfence-serve-lambda", ".err");
-        server = new ProcessBuilder(Cli.JAVA, "-Xmx256m", "-jar", Cli.AGENT_JAR.toString(), "serve", dir.toString(),
-                "--port", "0").redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        long until = System.nanoTime() + LONG;
-        while (base == null && System.nanoTime() < until && server.isAlive()) {
-            Matcher m = LISTENING.matcher(Files.readString(out));
-            if (m.find()) {
-                base = m.group(1);
-            } else {
-                Thread.sleep(50);
-            }
-        }
-        assertNotNull(base, () -> "the server did not say where it listens:\n" + read(out) + read(err));
+        serve = ForkedServe.start(dir);
     }
 
     @AfterAll
     static void stopServer() throws Exception {
-        if (server != null) {
-            server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        if (serve != null) {
+            serve.close();
         }
-        for (Path d : new Path[] {dir, fixtures.getParent()}) {
-            try (Stream<Path> all = Files.walk(d)) {
-                for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
-        }
-        Files.deleteIfExists(out);
-        Files.deleteIfExists(err);
-    }
-
-    private static String read(Path p) {
-        try {
-            return Files.readString(p);
-        } catch (IOException e) {
-            return e.toString();
-        }
+        ForkedServe.deleteTrees(dir, fixtures.getParent());
     }
 
     private static HttpResponse<String> post(String path, String body) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(90))
-                .header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static String outcome(HttpResponse<?> r) {
-        return r.headers().firstValue("X-Ringfence-Outcome").orElse("(none)");
+        return serve.send(serve.request(path)
+                .header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofString(body)));
     }
 
     @Test
@@ -134,7 +86,7 @@ class ServeLambdaIT {
         HttpResponse<String> r = post("/fn/map/some/path?q=ada", "hello");
 
         assertEquals(202, r.statusCode(), r.body());
-        assertEquals("OK", outcome(r));
+        assertEquals("OK", ForkedServe.outcome(r));
         assertEquals("path=/some/path body=hello query=ada", r.body());
         assertEquals("text/plain", r.headers().firstValue("Content-Type").orElse(null));
         assertEquals(r.headers().firstValue("X-Request-Id").orElse(null),
@@ -145,10 +97,10 @@ class ServeLambdaIT {
         assertEquals("true", r.headers().firstValue("x-remaining-positive").orElse(null));
         assertTrue(r.headers().firstValue("x-arn").orElse("").endsWith(":function:map"), r.headers().toString());
         long until = System.nanoTime() + LONG;
-        while (!(read(err) + read(out)).contains("handling /some/path") && System.nanoTime() < until) {
+        while (!(serve.err() + serve.out()).contains("handling /some/path") && System.nanoTime() < until) {
             Thread.sleep(50);
         }
-        assertTrue((read(err) + read(out)).contains("handling /some/path"), "the LambdaLogger's line reaches the log");
+        assertTrue((serve.err() + serve.out()).contains("handling /some/path"), "the LambdaLogger's line reaches the log");
     }
 
     @Test
@@ -174,29 +126,25 @@ class ServeLambdaIT {
     void shouldEndAThrowingHandlerErrorAndARunawayOneAtItsDeadline() throws Exception {
         HttpResponse<String> thrown = post("/fn/fails", "x");
         assertEquals(500, thrown.statusCode(), thrown.body());
-        assertEquals("ERROR", outcome(thrown));
+        assertEquals("ERROR", ForkedServe.outcome(thrown));
         assertTrue(thrown.body().contains("the lambda failed on purpose"), thrown.body());
 
         HttpResponse<String> spun = post("/fn/fails", "spin");
         assertEquals(504, spun.statusCode(), spun.body());
-        assertEquals("TIMEOUT", outcome(spun));
+        assertEquals("TIMEOUT", ForkedServe.outcome(spun));
         HttpResponse<String> after = post("/fn/fails", "x");
         assertEquals(500, after.statusCode(), "the route serves on: " + after.body());
-        assertEquals("ERROR", outcome(after));
-    }
-
-    private static HttpResponse<String> send(HttpRequest.Builder b) throws Exception {
-        return HTTP.send(b.timeout(Duration.ofSeconds(90)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals("ERROR", ForkedServe.outcome(after));
     }
 
     @Test
     void shouldBindTheEventsLibrarysHttpEventAndAnswerItsResponseBeanUnderTheGates() throws Exception {
-        HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base + "/fn/events/items/7?q=ada&x=1"))
+        HttpResponse<String> r = serve.send(serve.request("/fn/events/items/7?q=ada&x=1")
                 .header("X-Test", "from-the-client").header("Content-Type", "text/plain")
                 .method("PUT", HttpRequest.BodyPublishers.ofString("the body")));
 
         assertEquals(201, r.statusCode(), r.body());
-        assertEquals("OK", outcome(r));
+        assertEquals("OK", ForkedServe.outcome(r));
         assertEquals("method=PUT path=/items/7 q=ada header=from-the-client body=the body", r.body());
         assertEquals("text/plain", r.headers().firstValue("Content-Type").orElse(null));
         assertTrue(r.headers().firstValue("x-raw-query").orElse("").contains("q=ada"), r.headers().toString());
@@ -205,7 +153,7 @@ class ServeLambdaIT {
 
     @Test
     void shouldBindPojosInAChildAndTellTheHeapCapAsItsMemory() throws Exception {
-        HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base + "/fn/events-child/c?q=bob"))
+        HttpResponse<String> r = serve.send(serve.request("/fn/events-child/c?q=bob")
                 .header("x-test", "h").header("Content-Type", "application/octet-stream")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {0, 1, 2, 3})));
 
@@ -216,12 +164,12 @@ class ServeLambdaIT {
 
     @Test
     void shouldBindAHandlersOwnPojosFoundThroughAGenericBaseClass() throws Exception {
-        HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base + "/fn/orders/o/1?a=40&b=2"))
+        HttpResponse<String> r = serve.send(serve.request("/fn/orders/o/1?a=40&b=2")
                 .header("Content-Type", "application/json")
                 .method("PATCH", HttpRequest.BodyPublishers.ofString("{}")));
 
         assertEquals(200, r.statusCode(), r.body());
-        assertEquals("OK", outcome(r));
+        assertEquals("OK", ForkedServe.outcome(r));
         assertEquals(Map.of("summary", "PATCH /o/1 total=42", "keys", java.util.List.of("a", "b"), "binary", false),
                 JsonReader.parse(r.body()));
     }
@@ -230,12 +178,12 @@ class ServeLambdaIT {
     void shouldEndAnInvocationErrorWhenABeansSetterOrGetterThrows() throws Exception {
         HttpResponse<String> set = post("/fn/throwing/boom", "x");
         assertEquals(500, set.statusCode(), set.body());
-        assertEquals("ERROR", outcome(set));
+        assertEquals("ERROR", ForkedServe.outcome(set));
         assertTrue(set.body().contains("setter refused /boom"), set.body());
 
         HttpResponse<String> get = post("/fn/throwing/fine", "x");
         assertEquals(500, get.statusCode(), get.body());
-        assertEquals("ERROR", outcome(get));
+        assertEquals("ERROR", ForkedServe.outcome(get));
         assertTrue(get.body().contains("getter refused"), get.body());
     }
 
@@ -254,6 +202,6 @@ class ServeLambdaIT {
             Thread.sleep(100);
             memory = post("/fn/resized/r", "x").headers().firstValue("x-memory").orElse(null);
         }
-        assertEquals("1024", memory, "the handler is re-created with the new memory:\n" + read(out));
+        assertEquals("1024", memory, "the handler is re-created with the new memory:\n" + serve.out());
     }
 }

@@ -4,19 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ringfence.agent.runtimeapi.JsonReader;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
@@ -26,8 +23,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,21 +34,16 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * {@code serve DIR} with {@code runtime=provided} routes, in a forked JVM over real HTTP on loopback:
  * each route's handler is a bash {@code bootstrap} written here, speaking the Lambda runtime API with
- * curl, run as child processes of the server.
+ * curl, run as child processes of the serve.process().
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @SuppressWarnings("unchecked") // the events' parsed JSON objects, read as maps
 class ServeProvidedIT {
-    private static final Pattern LISTENING = Pattern.compile("listening on (http://\\S+)");
     private static final long LONG = TimeUnit.SECONDS.toNanos(60);
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private static Path dir;
+    private static ForkedServe serve;
     private static Path marks;
-    private static Path out;
-    private static Path err;
-    private static Process server;
-    private static String base;
 
     /**
      * A bash bootstrap: records its pid in {@code marks/<route>-<pid>}, then for each invocation
@@ -122,81 +112,20 @@ class ServeProvidedIT {
         route("hangs", "timeout=3s\nretry.max=0\nbreaker.failures=1000\npool.min=1\npool.max=1\n",
                 "  respond \"{\\\"statusCode\\\":200,\\\"body\\\":\\\"$$\\\"}\"\n"
                 + "  if [[ \"$event\" == *'\"body\":\"hang\"'* ]]; then sleep 37; fi");
-        out = Files.createTempFile("ringfence-serve-provided", ".out");
-        err = Files.createTempFile("ringfence-serve-provided", ".err");
-        ProcessBuilder pb = new ProcessBuilder(Cli.JAVA, "-Xmx256m", "-jar", Cli.AGENT_JAR.toString(), "serve",
-                dir.toString(), "--port", "0").redirectOutput(out.toFile()).redirectError(err.toFile());
-        pb.environment().put("RINGFENCE_IT_SECRET", "not for bootstraps");
-        server = pb.start();
-        long until = System.nanoTime() + LONG;
-        while (base == null && System.nanoTime() < until && server.isAlive()) {
-            Matcher m = LISTENING.matcher(Files.readString(out));
-            if (m.find()) {
-                base = m.group(1);
-            } else {
-                Thread.sleep(50);
-            }
-        }
-        assertNotNull(base, () -> "the server did not say where it listens:\n" + read(out) + read(err));
+        serve = ForkedServe.start(dir, Map.of("RINGFENCE_IT_SECRET", "not for bootstraps"));
     }
 
     @AfterAll
     static void stopServer() throws Exception {
-        if (server != null) {
-            List<ProcessHandle> left = server.descendants().toList();
-            server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            left.forEach(ProcessHandle::destroyForcibly);
+        if (serve != null) {
+            serve.close();
         }
-        for (Path d : new Path[] {dir, marks}) {
-            try (Stream<Path> all = Files.walk(d)) {
-                for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
-        }
-        Files.deleteIfExists(out);
-        Files.deleteIfExists(err);
-    }
-
-    private static String read(Path p) {
-        try {
-            return Files.readString(p);
-        } catch (IOException e) {
-            return e.toString();
-        }
-    }
-
-    private static HttpResponse<String> send(HttpRequest.Builder b) throws Exception {
-        return HTTP.send(b.timeout(Duration.ofSeconds(90)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static HttpResponse<String> get(String path) throws Exception {
-        return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
+        ForkedServe.deleteTrees(dir, marks);
     }
 
     private static HttpResponse<String> post(String path, String body) throws Exception {
-        return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "text/plain")
+        return serve.send(serve.request(path).header("Content-Type", "text/plain")
                 .POST(HttpRequest.BodyPublishers.ofString(body)));
-    }
-
-    private static String outcome(HttpResponse<?> r) {
-        return r.headers().firstValue("X-Ringfence-Outcome").orElse("(none)");
-    }
-
-    private static String status(String route) throws Exception {
-        String body = get("/status").body();
-        int at = body.indexOf("{\"name\":\"" + route + "\"");
-        if (at < 0) {
-            return null;
-        }
-        int next = body.indexOf("{\"name\":", at + 1);
-        return body.substring(at, next < 0 ? body.length() : next);
-    }
-
-    private static long number(String json, String key) {
-        Matcher m = Pattern.compile("\"" + key + "\":(-?\\d+)").matcher(json);
-        assertTrue(m.find(), key + " in " + json);
-        return Long.parseLong(m.group(1));
     }
 
     /** The pids of every bootstrap a route has started, from their marks. */
@@ -232,12 +161,12 @@ class ServeProvidedIT {
     @Test
     @Order(1)
     void shouldPassTheRequestAsAnHttpApiEventAndAnswerWithTheResultAsTheBody() throws Exception {
-        HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base + "/fn/raw/orders/7?size=2&tag=a&tag=b"))
+        HttpResponse<String> r = serve.send(serve.request("/fn/raw/orders/7?size=2&tag=a&tag=b")
                 .header("Content-Type", "application/json").header("Cookie", "a=1; b=2").header("X-Custom", "yes")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"n\":\"\\u00e9\"}")));
 
         assertEquals(200, r.statusCode(), r.body());
-        assertEquals("OK", outcome(r));
+        assertEquals("OK", ForkedServe.outcome(r));
         assertEquals("application/json", r.headers().firstValue("Content-Type").orElse(null));
         Map<String, Object> e = json(r.body());
         assertEquals("2.0", e.get("version"));
@@ -264,7 +193,7 @@ class ServeProvidedIT {
     @Order(2)
     void shouldPassABinaryBodyAsBase64() throws Exception {
         byte[] bytes = {0, 1, 2, (byte) 0xff, (byte) 0xfe, 10, 13};
-        HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base + "/fn/raw"))
+        HttpResponse<String> r = serve.send(serve.request("/fn/raw")
                 .header("Content-Type", "application/octet-stream").POST(HttpRequest.BodyPublishers.ofByteArray(bytes)));
 
         assertEquals(200, r.statusCode(), r.body());
@@ -276,7 +205,7 @@ class ServeProvidedIT {
     @Test
     @Order(3)
     void shouldAnswerWithAProxyResultAndGiveTheBootstrapTheLambdaEnvironment() throws Exception {
-        HttpResponse<String> r = get("/fn/env");
+        HttpResponse<String> r = serve.get("/fn/env");
 
         assertEquals(201, r.statusCode(), r.body());
         assertEquals("created", r.body());
@@ -303,41 +232,41 @@ class ServeProvidedIT {
     @Test
     @Order(4)
     void shouldAnswerTheRuntimeApisDocumentedErrors() throws Exception {
-        String api = "http://" + get("/fn/env").headers().firstValue("x-api").orElseThrow() + "/2018-06-01/runtime";
+        String api = "http://" + serve.get("/fn/env").headers().firstValue("x-api").orElseThrow() + "/2018-06-01/runtime";
 
-        HttpResponse<String> unknown = send(HttpRequest.newBuilder(URI.create(api + "/invocation/"
+        HttpResponse<String> unknown = serve.send(HttpRequest.newBuilder(URI.create(api + "/invocation/"
                 + "00000000-0000-0000-0000-000000000000/response")).POST(HttpRequest.BodyPublishers.ofString("{}")));
         assertEquals(400, unknown.statusCode(), unknown.body());
         Map<String, Object> e = json(unknown.body());
         assertEquals("InvalidRequestID", e.get("errorType"));
         assertTrue(e.get("errorMessage") instanceof String, unknown.body());
 
-        HttpResponse<String> unknownError = send(HttpRequest.newBuilder(URI.create(api + "/invocation/nope/error"))
+        HttpResponse<String> unknownError = serve.send(HttpRequest.newBuilder(URI.create(api + "/invocation/nope/error"))
                 .POST(HttpRequest.BodyPublishers.ofString("{}")));
         assertEquals(400, unknownError.statusCode(), unknownError.body());
 
-        HttpResponse<String> lateInit = send(HttpRequest.newBuilder(URI.create(api + "/init/error"))
+        HttpResponse<String> lateInit = serve.send(HttpRequest.newBuilder(URI.create(api + "/init/error"))
                 .POST(HttpRequest.BodyPublishers.ofString("{\"errorMessage\":\"late\",\"errorType\":\"Late\"}")));
         assertEquals(403, lateInit.statusCode(), lateInit.body());
         assertEquals("InvalidStateTransition", json(lateInit.body()).get("errorType"));
 
-        HttpResponse<String> wrongMethod = send(HttpRequest.newBuilder(URI.create(api + "/invocation/next"))
+        HttpResponse<String> wrongMethod = serve.send(HttpRequest.newBuilder(URI.create(api + "/invocation/next"))
                 .POST(HttpRequest.BodyPublishers.noBody()));
         assertEquals(405, wrongMethod.statusCode(), wrongMethod.body());
-        HttpResponse<String> noPath = send(HttpRequest.newBuilder(URI.create(api + "/nothing/here")).GET());
+        HttpResponse<String> noPath = serve.send(HttpRequest.newBuilder(URI.create(api + "/nothing/here")).GET());
         assertEquals(404, noPath.statusCode(), noPath.body());
         assertTrue(json(noPath.body()).containsKey("errorType"), noPath.body());
 
-        assertEquals(201, get("/fn/env").statusCode(), "the bootstrap serves on after the bad calls");
+        assertEquals(201, serve.get("/fn/env").statusCode(), "the bootstrap serves on after the bad calls");
     }
 
     @Test
     @Order(5)
     void shouldEndAPostedErrorAs500WithTheFunctionsTypeAndMessage() throws Exception {
-        HttpResponse<String> r = get("/fn/fails");
+        HttpResponse<String> r = serve.get("/fn/fails");
 
         assertEquals(500, r.statusCode(), r.body());
-        assertEquals("ERROR", outcome(r));
+        assertEquals("ERROR", ForkedServe.outcome(r));
         Map<String, Object> error = (Map<String, Object>) json(r.body()).get("error");
         assertEquals("ERROR", error.get("code"));
         String message = (String) error.get("message");
@@ -352,7 +281,7 @@ class ServeProvidedIT {
         HttpResponse<String> r = post("/fn/slow", "sleep");
 
         assertEquals(504, r.statusCode(), r.body());
-        assertEquals("TIMEOUT", outcome(r));
+        assertEquals("TIMEOUT", ForkedServe.outcome(r));
         HttpResponse<String> next = post("/fn/slow", "hi");
         assertEquals(200, next.statusCode(), next.body());
         assertNotEquals(first, Long.parseLong(next.body()), "a fresh bootstrap answers");
@@ -361,7 +290,7 @@ class ServeProvidedIT {
         assertTrue(gone(first), "the bootstrap past its deadline was killed");
         awaitGone(sleeper);
         assertTrue(gone(sleeper), "the bootstrap's own child was killed with it");
-        assertTrue(number(status("slow"), "childrenStarted") >= 2, status("slow"));
+        assertTrue(ForkedServe.number(serve.status("slow"), "childrenStarted") >= 2, serve.status("slow"));
     }
 
     @Test
@@ -372,7 +301,7 @@ class ServeProvidedIT {
         HttpResponse<String> r = post("/fn/exits", "exit");
 
         assertEquals(502, r.statusCode(), r.body());
-        assertEquals("CRASHED", outcome(r));
+        assertEquals("CRASHED", ForkedServe.outcome(r));
         assertTrue(r.body().contains("status 3"), r.body());
         HttpResponse<String> next = post("/fn/exits", "hi");
         assertEquals(200, next.statusCode(), next.body());
@@ -387,7 +316,7 @@ class ServeProvidedIT {
         for (int i = 0; i < 3; i++) {
             calls.add(CompletableFuture.supplyAsync(() -> {
                 try {
-                    return get("/fn/wide");
+                    return serve.get("/fn/wide");
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
@@ -417,10 +346,10 @@ class ServeProvidedIT {
     @Test
     @Order(9)
     void shouldFailTheUpdateWhenTheBootstrapPostsAnInitError() throws Exception {
-        HttpResponse<String> r = get("/fn/initfails");
+        HttpResponse<String> r = serve.get("/fn/initfails");
 
         assertEquals(500, r.statusCode(), r.body());
-        assertEquals("ERROR", outcome(r));
+        assertEquals("ERROR", ForkedServe.outcome(r));
         assertTrue(r.body().contains("no configuration found") && r.body().contains("Runtime.NoConfig"), r.body());
         for (long pid : started("initfails")) {
             awaitGone(pid);
@@ -431,16 +360,16 @@ class ServeProvidedIT {
     @Test
     @Order(10)
     void shouldStopTheBootstrapsWhenTheRouteIsParkedAndStartAgainOnTheNextRequest() throws Exception {
-        long first = Long.parseLong(get("/fn/lazy").body());
+        long first = Long.parseLong(serve.get("/fn/lazy").body());
         long until = System.nanoTime() + LONG;
-        while (!status("lazy").contains("\"parked\":true") && System.nanoTime() < until) {
+        while (!serve.status("lazy").contains("\"parked\":true") && System.nanoTime() < until) {
             Thread.sleep(100);
         }
-        assertTrue(status("lazy").contains("\"parked\":true"), status("lazy"));
+        assertTrue(serve.status("lazy").contains("\"parked\":true"), serve.status("lazy"));
         awaitGone(first);
         assertTrue(gone(first), "the parked version's bootstrap stopped");
 
-        HttpResponse<String> r = get("/fn/lazy");
+        HttpResponse<String> r = serve.get("/fn/lazy");
 
         assertEquals(200, r.statusCode(), r.body());
         assertNotEquals(first, Long.parseLong(r.body()));
@@ -464,7 +393,7 @@ class ServeProvidedIT {
     @Test
     @Order(11)
     void shouldLeaveNoBootstrapBehindWhenTheRouteIsRemoved() throws Exception {
-        assertEquals(200, get("/fn/removed").statusCode());
+        assertEquals(200, serve.get("/fn/removed").statusCode());
         Set<Long> pids = started("removed");
         assertEquals(2, pids.size(), pids.toString());
         try (Stream<Path> all = Files.walk(dir.resolve("removed"))) {
@@ -473,13 +402,13 @@ class ServeProvidedIT {
             }
         }
         long until = System.nanoTime() + LONG;
-        while (status("removed") != null && System.nanoTime() < until) {
+        while (serve.get("/status").body().contains("{\"name\":\"removed\"") && System.nanoTime() < until) {
             Thread.sleep(100);
         }
-        assertEquals(null, status("removed"), "the route is gone");
+        assertFalse(serve.get("/status").body().contains("{\"name\":\"removed\""), "the route is gone");
         for (long pid : pids) {
             awaitGone(pid);
-        assertTrue(gone(pid), "bootstrap " + pid + " stopped");
+            assertTrue(gone(pid), "bootstrap " + pid + " stopped");
         }
     }
 }
