@@ -23,16 +23,15 @@ public final class DeferredStats {
     /** The batch-size histogram's bucket upper bounds, in items. */
     public static final double[] BATCH_BUCKETS = {1, 5, 10, 25, 50, 100, 250, 500, 1000, 5000};
 
-    private static final long[] LAG_NANOS = nanos(RouteStats.BUCKETS_SECONDS);
 
     private final LongAdder accepted = new LongAdder();
-    private final LongAdder[] ended = adders(Outcome.values().length);
+    private final LongAdder[] ended = RouteStats.adders(Outcome.values().length);
     private final LongAdder dropped = new LongAdder();
     private final LongAdder rejected = new LongAdder();
     private final LongAdder rejectedItems = new LongAdder();
-    private final LongAdder[] lagBuckets = adders(LAG_NANOS.length + 1);
+    private final LongAdder[] lagBuckets = RouteStats.adders(RouteStats.BUCKETS_NANOS.length + 1);
     private final LongAdder lagSumNanos = new LongAdder();
-    private final LongAdder[] batchBuckets = adders(BATCH_BUCKETS.length + 1);
+    private final LongAdder[] batchBuckets = RouteStats.adders(BATCH_BUCKETS.length + 1);
     private final LongAdder batchItems = new LongAdder();
     private final LongAdder failedItems = new LongAdder();
 
@@ -43,7 +42,7 @@ public final class DeferredStats {
     void countStarted(long lagNanos) {
         long v = Math.max(0, lagNanos);
         int i = 0;
-        while (i < LAG_NANOS.length && v > LAG_NANOS[i]) {
+        while (i < RouteStats.BUCKETS_NANOS.length && v > RouteStats.BUCKETS_NANOS[i]) {
             i++;
         }
         lagBuckets[i].increment();
@@ -120,7 +119,7 @@ public final class DeferredStats {
 
     /** @return pieces started per lag bucket ({@link RouteStats#BUCKETS_SECONDS}), not cumulative; the last is above the largest */
     public long[] lagBucketCounts() {
-        return sums(lagBuckets);
+        return RouteStats.sums(lagBuckets);
     }
 
     /** @return the sum of every started piece's lag, in seconds */
@@ -130,7 +129,7 @@ public final class DeferredStats {
 
     /** @return flushes per size bucket ({@link #BATCH_BUCKETS}), not cumulative; the last is above the largest */
     public long[] batchBucketCounts() {
-        return sums(batchBuckets);
+        return RouteStats.sums(batchBuckets);
     }
 
     /** @return flushes sealed (handed to the queue or refused by it) */
@@ -150,29 +149,5 @@ public final class DeferredStats {
     /** @return items in flushes that did not end {@code OK} or were dropped (at-most-once: not retried) */
     public long failedItems() {
         return failedItems.sum();
-    }
-
-    private static long[] sums(LongAdder[] a) {
-        long[] c = new long[a.length];
-        for (int i = 0; i < c.length; i++) {
-            c[i] = a[i].sum();
-        }
-        return c;
-    }
-
-    private static LongAdder[] adders(int n) {
-        LongAdder[] a = new LongAdder[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = new LongAdder();
-        }
-        return a;
-    }
-
-    private static long[] nanos(double[] seconds) {
-        long[] n = new long[seconds.length];
-        for (int i = 0; i < n.length; i++) {
-            n[i] = Math.round(seconds[i] * 1e9);
-        }
-        return n;
     }
 }

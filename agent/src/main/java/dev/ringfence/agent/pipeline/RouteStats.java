@@ -27,7 +27,8 @@ public final class RouteStats {
     /** The latency histogram's bucket upper bounds, in seconds. */
     public static final double[] BUCKETS_SECONDS = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
-    private static final long[] BUCKETS_NANOS = nanos(BUCKETS_SECONDS);
+    /** {@link #BUCKETS_SECONDS} in nanoseconds. */
+    static final long[] BUCKETS_NANOS = nanos(BUCKETS_SECONDS);
 
     private final LongAdder[] outcomes = adders(Outcome.values().length);
     private final LongAdder bodyTooLarge = new LongAdder();
@@ -192,11 +193,7 @@ public final class RouteStats {
 
     /** @return requests per latency bucket, not cumulative; the last entry is above the largest bound */
     public long[] bucketCounts() {
-        long[] c = new long[buckets.length];
-        for (int i = 0; i < c.length; i++) {
-            c[i] = buckets[i].sum();
-        }
-        return c;
+        return sums(buckets);
     }
 
     /** @return the sum of every request's latency, in seconds */
@@ -235,7 +232,23 @@ public final class RouteStats {
                 cumulative.getValueAtPercentile(95), cumulative.getValueAtPercentile(99), cumulative.getMaxValue());
     }
 
-    private static LongAdder[] adders(int n) {
+    /**
+     * @param a counters
+     * @return their sums now
+     */
+    static long[] sums(LongAdder[] a) {
+        long[] c = new long[a.length];
+        for (int i = 0; i < c.length; i++) {
+            c[i] = a[i].sum();
+        }
+        return c;
+    }
+
+    /**
+     * @param n how many
+     * @return that many new counters
+     */
+    static LongAdder[] adders(int n) {
         LongAdder[] a = new LongAdder[n];
         for (int i = 0; i < n; i++) {
             a[i] = new LongAdder();
