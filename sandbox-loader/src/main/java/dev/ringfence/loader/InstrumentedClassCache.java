@@ -345,8 +345,14 @@ public final class InstrumentedClassCache {
         }
     }
 
-    /** Creates a directory and its missing parents, owner-only where the file system has POSIX permissions. */
-    private static void createPrivateDirectories(Path d) throws IOException {
+    /**
+     * Creates a directory and its missing parents, owner-only where the file system has POSIX
+     * permissions: what a cache the JVM or the sandbox trusts needs (the start-up cache too).
+     *
+     * @param d the directory
+     * @throws IOException when it cannot be created
+     */
+    public static void createPrivateDirectories(Path d) throws IOException {
         if (Files.isDirectory(d)) {
             return;
         }

@@ -1,5 +1,6 @@
 package dev.ringfence.agent.process;
 
+import dev.ringfence.loader.InstrumentedClassCache;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -11,7 +12,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
@@ -201,7 +201,7 @@ public final class StartupCache {
      */
     public Path begin(String key) {
         try {
-            createPrivateDirectories(dir);
+            InstrumentedClassCache.createPrivateDirectories(dir);
             if (isBad(key) || Files.isDirectory(dir.resolve(key))) {
                 return null;
             }
@@ -302,7 +302,7 @@ public final class StartupCache {
      */
     public void create() {
         try {
-            createPrivateDirectories(dir);
+            InstrumentedClassCache.createPrivateDirectories(dir);
         } catch (IOException e) {
             ioFailures.incrementAndGet();
             throw new UncheckedIOException("cannot create the start-up cache " + dir, e);
@@ -328,7 +328,7 @@ public final class StartupCache {
     public void markBad(String key) {
         delete(dir.resolve(key));
         try {
-            createPrivateDirectories(dir);
+            InstrumentedClassCache.createPrivateDirectories(dir);
             Path marker = dir.resolve(key + ".bad");
             Files.write(marker, new byte[0]);
             Files.setLastModifiedTime(marker, FileTime.from(clock.instant()));
@@ -449,17 +449,6 @@ public final class StartupCache {
             Files.deleteIfExists(p);
         } catch (IOException e) {
             ioFailures.incrementAndGet();
-        }
-    }
-
-    private static void createPrivateDirectories(Path d) throws IOException {
-        if (Files.isDirectory(d)) {
-            return;
-        }
-        if (d.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-            Files.createDirectories(d, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        } else {
-            Files.createDirectories(d);
         }
     }
 }
