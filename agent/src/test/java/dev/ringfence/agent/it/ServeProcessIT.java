@@ -103,10 +103,11 @@ class ServeProcessIT {
 
         assertEquals(504, r.statusCode(), r.body());
         assertEquals("TIMEOUT", ForkedServe.outcome(r));
-        // the replacement is a fresh JVM: until it is ready, 300 ms requests end TIMEOUT waiting for it
+        // the replacement is a fresh JVM: until it is ready, and while its first request runs cold
+        // code (past 300 ms on a loaded machine), requests end TIMEOUT
         HttpResponse<String> next = serve.get("/fn/stuck");
         long until = System.nanoTime() + LONG;
-        while (next.statusCode() == 504 && next.body().contains("no worker process was ready") && System.nanoTime() < until) {
+        while (next.statusCode() == 504 && System.nanoTime() < until) {
             Thread.sleep(100);
             next = serve.get("/fn/stuck");
         }
@@ -115,7 +116,7 @@ class ServeProcessIT {
         String s = serve.status("stuck");
         assertNotEquals(first, ForkedServe.number(s, "childPid"));
         assertTrue(ForkedServe.number(s, "childrenStarted") >= 2, s);
-        assertTrue(ProcessHandle.of(first).map(p -> !p.isAlive()).orElse(true), "the stuck child was killed");
+        ProcessHandle.of(first).ifPresent(p -> p.onExit().orTimeout(30, TimeUnit.SECONDS).join()); // killed: it ends
     }
 
     @Test
