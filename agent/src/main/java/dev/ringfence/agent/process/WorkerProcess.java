@@ -65,6 +65,7 @@ public final class WorkerProcess implements AutoCloseable {
     private final int concurrency;
     private final Semaphore turn;
     private final ScheduledExecutorService supervisor;
+    private volatile Thread supervisorThread;
     private final ResidentWatch resident;
 
     // guarded by turn
@@ -130,6 +131,7 @@ public final class WorkerProcess implements AutoCloseable {
         ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "ringfence-worker-supervisor");
             t.setDaemon(true);
+            supervisorThread = t;
             return t;
         });
         s.setRemoveOnCancelPolicy(true);
@@ -684,7 +686,8 @@ public final class WorkerProcess implements AutoCloseable {
 
     /**
      * Stops the child (a {@code STOP} message when it is idle, else a kill), kills what it left and
-     * stops the supervisor. Waits at most about a second.
+     * stops the supervisor. A child being launched at that moment is killed and its channel file
+     * removed before this returns. Waits at most a few seconds.
      */
     @Override
     public void close() {
@@ -698,6 +701,13 @@ public final class WorkerProcess implements AutoCloseable {
             child = null;
         }
         supervisor.shutdownNow();
+        if (Thread.currentThread() != supervisorThread) {
+            try { // a launch in progress (startNow) sees closed, kills what it spawned and deletes its file
+                supervisor.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         CachedStart cs = cached;
         if (cs != null) {
             cs.close();
