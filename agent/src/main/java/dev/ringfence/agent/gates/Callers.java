@@ -210,11 +210,17 @@ final class Callers {
 
     /**
      * @param c a class
-     * @return true for a class of the JDK (boot or platform loader), never for ringfence's own
+     * @return true for a class of the JDK (boot or platform loader), never for ringfence's own;
+     *     also for a proxy class the JDK generated for JDK interfaces only (an annotation's, say:
+     *     {@code jdk.proxyN.$ProxyM} of the boot or platform loader, in a dynamic module)
      */
     static boolean jdk(Class<?> c) {
         Module m = c.getModule();
         if (m.isNamed()) {
+            if (m.getLayer() == null) { // a dynamic module: where java.lang.reflect.Proxy puts its classes
+                ClassLoader l = c.getClassLoader();
+                return (l == null || l == ClassLoader.getPlatformClassLoader()) && java.lang.reflect.Proxy.isProxyClass(c);
+            }
             return m.getLayer() == ModuleLayer.boot() && !c.getName().startsWith(SANDBOX);
         }
         // JDK 17's generated reflection accessors: JDK code, each in a loader of its own
