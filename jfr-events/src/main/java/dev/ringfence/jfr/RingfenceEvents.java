@@ -8,18 +8,14 @@ import jdk.jfr.FlightRecorder;
  *
  * <p>Cost when JFR is off: every method first reads {@link FlightRecorder#isInitialized()}, one
  * static field that stays {@code false} until some recording is created, and returns without
- * allocating. Once JFR is up, an event object is created and committed only if
+ * allocating and without initialising any event class: the first initialisation of a
+ * {@code jdk.jfr.Event} subclass brings up JFR's metadata repository, about 130 ms of a child
+ * JVM's start on JDK 25. Once JFR is up, an event object is created and committed only if
  * {@code shouldCommit()} says its type is enabled and passes its threshold.
  *
  * <p>All methods may be called from any thread and never throw.
  */
 public final class RingfenceEvents {
-    /**
-     * Handed out by {@link #beginInvocation()} while JFR is not initialized; never committed,
-     * and never written to, so sharing it across threads is safe.
-     */
-    private static final InvocationEvent INERT = new InvocationEvent();
-
     private RingfenceEvents() {
     }
 
@@ -27,11 +23,12 @@ public final class RingfenceEvents {
      * Starts timing an invocation with JFR's own clock. Pass the result to
      * {@link #commitInvocation} when the invocation completes; do not commit it yourself.
      *
-     * @return a begun event, or a shared inert one when JFR is not initialized
+     * @return a begun event, or null when JFR is not initialized (which {@link #commitInvocation}
+     *     takes)
      */
     public static InvocationEvent beginInvocation() {
         if (!FlightRecorder.isInitialized()) {
-            return INERT;
+            return null;
         }
         InvocationEvent event = new InvocationEvent();
         event.begin();
@@ -56,7 +53,7 @@ public final class RingfenceEvents {
     public static void commitInvocation(InvocationEvent event, String route, String version,
             String requestId, String outcome, long wallNanos, long cpuNanos, long allocatedBytes,
             long fuel, String message) {
-        if (event == INERT || event == null) {
+        if (event == null) {
             return;
         }
         event.end();
