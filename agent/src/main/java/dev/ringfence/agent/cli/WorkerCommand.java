@@ -3,6 +3,7 @@ package dev.ringfence.agent.cli;
 import dev.ringfence.agent.gates.Gates;
 import dev.ringfence.agent.pipeline.HandlerStartException;
 import dev.ringfence.agent.pipeline.InProcessRoute;
+import dev.ringfence.agent.pipeline.RouteRuntime;
 import dev.ringfence.agent.process.SpareLoop;
 import dev.ringfence.agent.process.WorkerLoop;
 import dev.ringfence.limiter.GateStatus;
@@ -48,6 +49,9 @@ final class WorkerCommand {
         }
         Path channel = Path.of(rest.get(at + 1));
         rest.subList(at, at + 2).clear();
+        // this child's channel and the server's other children's: off limits to the handler here too
+        Gates.reserve(channel.toAbsolutePath().getParent());
+        ProcessHandle.current().parent().ifPresent(server -> Gates.reserve(RouteRuntime.workersDir(server.pid())));
         MeteredExecutor executor = new MeteredExecutor("ringfence-handler", GRACE_NANOS, 0);
         if (spare) {
             // warm, no handler: the version's own flags come later in a LOAD message
@@ -93,6 +97,9 @@ final class WorkerCommand {
         InstrumentedClassCache cache = o.noCache ? null
                 : o.cacheDir != null ? new InstrumentedClassCache(o.cacheDir, InstrumentedClassCache.DEFAULT_MAX_BYTES)
                 : InstrumentedClassCache.atDefaultLocation();
+        if (cache != null) {
+            Gates.reserve(cache.directory());
+        }
         try {
             HandlerVersion version = HandlerVersion.load(o.handlers, LoadOptions.of(policy).withCache(cache)
                     .withMetering(Metering.forFuel(o.budgets().fuel())));

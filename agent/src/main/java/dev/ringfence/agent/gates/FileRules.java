@@ -12,6 +12,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The file rules: a handler reads below the policy's read and write directories, writes below its
@@ -19,8 +20,15 @@ import java.util.List;
  * code: time zones, currencies, security configuration) and the kernel's random devices (seeding
  * {@code SecureRandom} and {@code UUID.randomUUID}). Paths are compared absolute and normalised,
  * without following links. Immutable and thread-safe.
+ *
+ * <p>Below ringfence's own places ({@link Gates#reserve}: the process tier's channel files and
+ * woven gates, the start-up cache) a handler neither reads nor writes, whatever its policy says:
+ * a policy that grants {@code /tmp} must not let one route read another's requests or change
+ * what another route's children run.
  */
 final class FileRules {
+    private static final CopyOnWriteArrayList<Path> RESERVED = new CopyOnWriteArrayList<>();
+
     private final List<Path> alwaysReadable;
     private final Path tmpdir;
 
@@ -87,7 +95,7 @@ final class FileRules {
         if (p == null && o == null) {
             return null;
         }
-        if (p != null && (policy.mayRead(p) || alwaysReadableHas(p))) {
+        if (p != null && !reserved(p) && (policy.mayRead(p) || alwaysReadableHas(p))) {
             return null;
         }
         return "read " + (p == null ? o : p);
@@ -103,7 +111,7 @@ final class FileRules {
         if (p == null && o == null) {
             return null;
         }
-        if (p != null && policy.mayWrite(p)) {
+        if (p != null && !reserved(p) && policy.mayWrite(p)) {
             return null;
         }
         return "write " + (p == null ? o : p);
@@ -145,6 +153,33 @@ final class FileRules {
                     || c.contains(StandardOpenOption.DELETE_ON_CLOSE);
         }
         return options != null;
+    }
+
+    /**
+     * Keeps handlers out of a directory from now on.
+     *
+     * @param dir the directory (absolute after normalisation)
+     */
+    static void reserve(Path dir) {
+        Path d = dir.toAbsolutePath().normalize();
+        RESERVED.addIfAbsent(d);
+        try {
+            Path real = d.toRealPath();
+            if (!real.equals(d)) {
+                RESERVED.addIfAbsent(real);
+            }
+        } catch (IOException e) {
+            // not there yet: the lexical path is what ringfence itself uses
+        }
+    }
+
+    private static boolean reserved(Path p) {
+        for (Path r : RESERVED) {
+            if (p.startsWith(r)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean alwaysReadableHas(Path p) {

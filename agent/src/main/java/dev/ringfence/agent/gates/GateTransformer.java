@@ -1,5 +1,6 @@
 package dev.ringfence.agent.gates;
 
+import dev.ringfence.limiter.GateStatus;
 import java.lang.instrument.ClassFileTransformer;
 import java.security.ProtectionDomain;
 import java.util.ArrayList;
@@ -11,7 +12,10 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Weaves gates into the JDK classes the table names, when they load and when they are
  * retransformed. Never throws into the JVM: a class that cannot be woven is reported once on
- * stderr, recorded, and left as it was (the agent then refuses to mark the sandbox ready).
+ * stderr, recorded, and left as it was, and the gates are marked broken
+ * ({@link GateStatus#markBroken}): during installation the agent then refuses to mark the sandbox
+ * ready; later (a class woven lazily at its first load, or redefined by someone else) no handler
+ * code runs from then on.
  *
  * <p>Thread-safe: the JVM may call it from several threads at once.
  */
@@ -20,6 +24,21 @@ final class GateTransformer implements ClassFileTransformer {
     private final Set<String> owners = GateTable.owners();
     private final Set<String> reported = ConcurrentHashMap.newKeySet();
     private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
+    private final WovenGates prewoven;
+    private final WovenGates recorder;
+    private final boolean stopOnFailure;
+
+    /**
+     * @param prewoven classes another JVM wove (used when their original bytes match), or null
+     * @param recorder where to record what this transformer weaves, or null
+     * @param stopOnFailure whether a class that cannot be woven marks the gates broken
+     *     ({@link GateStatus#markBroken}); false only where nothing runs handler code (tests)
+     */
+    GateTransformer(WovenGates prewoven, WovenGates recorder, boolean stopOnFailure) {
+        this.prewoven = prewoven;
+        this.recorder = recorder;
+        this.stopOnFailure = stopOnFailure;
+    }
 
     @Override
     public byte[] transform(ClassLoader loader, String className, Class<?> redefined, ProtectionDomain domain,
@@ -28,12 +47,19 @@ final class GateTransformer implements ClassFileTransformer {
             return null;
         }
         try {
+            byte[] ready = prewoven == null ? null : prewoven.wovenFor(className, classFile);
+            if (ready != null) {
+                return ready;
+            }
             GateWeaver.Woven w = GateWeaver.weave(className, classFile);
             if (w == null) {
                 return null;
             }
             for (String s : w.skipped()) {
                 fail(className, "a gate does not fit " + s);
+            }
+            if (recorder != null && w.skipped().isEmpty()) {
+                recorder.record(className, classFile, w.bytes());
             }
             return w.bytes();
         } catch (Throwable t) {
@@ -44,6 +70,9 @@ final class GateTransformer implements ClassFileTransformer {
 
     private void fail(String className, String why) {
         failures.add(className + ": " + why);
+        if (stopOnFailure) {
+            GateStatus.markBroken(className.replace('/', '.') + ": " + why);
+        }
         if (reported.add(className)) {
             System.err.println("ringfence: cannot put gates into " + className.replace('/', '.') + ": " + why);
         }

@@ -23,12 +23,22 @@ final class GateWiring {
 
     /**
      * Makes the gated modules read the gate, opens {@code java.lang} to ringfence, installs the
-     * hook and the transformer, and weaves every table class present on this JDK.
+     * hook and the transformer, and weaves the table classes: every one present on this JDK, or
+     * with {@code lazy} the ones loaded so far (the transformer weaves the others as they are
+     * defined, and a failure then stops the sandbox: {@link GateTransformer}).
+     *
+     * <p>Each class is woven once: the eager path loads the table classes before the transformer
+     * is added and retransforms them all in one call; the lazy path retransforms only what was
+     * loaded before the transformer.
      *
      * @param inst the instrumentation service
-     * @throws IllegalStateException when a class cannot be woven or a capability has no gate here
+     * @param lazy whether to leave the table classes not loaded yet to the transformer
+     * @param prewoven classes a host wove, with its site numbers, or null
+     * @param recorder where to record the classes woven here, or null
+     * @throws IllegalStateException when a class cannot be woven or, eagerly, a capability has no
+     *     gate here
      */
-    static void wire(Instrumentation inst) {
+    static void wire(Instrumentation inst, boolean lazy, WovenGates prewoven, WovenGates recorder) {
         if (Gate.class.getClassLoader() != null) {
             throw new IllegalStateException("ringfence: dev.ringfence.boot.Gate was loaded from "
                     + Gate.class.getClassLoader() + " before the agent put it on the boot class path");
@@ -45,13 +55,20 @@ final class GateWiring {
 
         GateKeeper keeper = new GateKeeper(virtualThreadScheduler());
         warmUp();
-        GateTransformer transformer = new GateTransformer();
+        List<Class<?>> table = lazy ? List.of() : tableClasses(); // loaded before the transformer: woven once
+        if (prewoven != null) {
+            Sites.preload(prewoven.sites());
+        }
+        GateTransformer transformer = new GateTransformer(prewoven, recorder, true);
         inst.addTransformer(transformer, true);
         Gate.install(SandboxThread.class, keeper);
+        if (lazy) {
+            table = loadedTableClasses(inst);
+        }
 
         List<String> failures = new ArrayList<>();
         List<Class<?>> modifiable = new ArrayList<>();
-        for (Class<?> c : tableClasses()) {
+        for (Class<?> c : table) {
             if (inst.isModifiableClass(c)) {
                 modifiable.add(c);
             } else {
@@ -78,7 +95,7 @@ final class GateWiring {
         }
         Set<String> missing = new LinkedHashSet<>(GateTable.capabilities());
         missing.removeAll(Sites.coveredCapabilities());
-        if (!missing.isEmpty()) {
+        if (!lazy && !missing.isEmpty()) {
             failures.add("no gate on this JDK for " + missing);
         }
         if (!failures.isEmpty()) {
@@ -105,6 +122,20 @@ final class GateWiring {
                 out.add(Class.forName(owner.replace('/', '.'), false, platform));
             } catch (ClassNotFoundException | LinkageError e) {
                 // not on this JDK (JDK 17 has no VirtualThread, say): its rows gate nothing here
+            }
+        }
+        return out;
+    }
+
+    /** The table classes the JVM has loaded so far (boot or platform loader). */
+    private static List<Class<?>> loadedTableClasses(Instrumentation inst) {
+        Set<String> owners = GateTable.owners();
+        ClassLoader platform = ClassLoader.getPlatformClassLoader();
+        List<Class<?>> out = new ArrayList<>();
+        for (Class<?> c : inst.getAllLoadedClasses()) {
+            ClassLoader l = c.getClassLoader();
+            if ((l == null || l == platform) && owners.contains(c.getName().replace('.', '/'))) {
+                out.add(c);
             }
         }
         return out;

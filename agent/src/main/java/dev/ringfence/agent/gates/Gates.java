@@ -28,7 +28,20 @@ public final class Gates {
     /** The classes that must be defined by the boot loader. */
     static final String[] BOOT_CLASSES = {"dev/ringfence/boot/Gate.class", "dev/ringfence/boot/GateHook.class"};
 
+    /**
+     * The system property ({@code true}) that makes {@link #install} weave only the gated classes
+     * loaded already and leave the others to be woven when the JVM defines them. The process tier
+     * starts its children with it: the host weaved and checked every gated class of the same JDK
+     * with the same agent jar, and a child that loads a few hundred JDK classes it will never use
+     * (JNDI, RMI, JFR, logging, beans...) only to weave them spends most of its start on that.
+     */
+    public static final String LAZY_PROPERTY = "ringfence.gates.lazy";
+
     private static boolean installed;
+
+    /** What this JVM wove at installation (eagerly), for its children; null until then or when lazy. */
+    private static WovenGates woven;
+    private static Path wovenFile;
 
     /**
      * Whether a policy that allows native libraries is honoured in this JVM: only in a child of
@@ -86,8 +99,86 @@ public final class Gates {
         } catch (IOException e) {
             throw new IllegalStateException("ringfence: cannot put the gate classes on the boot class path: " + e, e);
         }
-        GateWiring.wire(inst);
+        boolean lazy = Boolean.getBoolean(LAZY_PROPERTY);
+        WovenGates recorder = lazy ? null : WovenGates.recording();
+        GateWiring.wire(inst, lazy, lazy ? prewoven() : null, recorder);
+        woven = recorder;
         installed = true;
+    }
+
+    /**
+     * Makes a directory of ringfence's own (channel files, woven gates, a start-up cache) off
+     * limits to handler code in this JVM, whatever a policy grants.
+     *
+     * @param dir the directory
+     */
+    public static void reserve(Path dir) {
+        FileRules.reserve(dir);
+    }
+
+    /**
+     * The file of the gated classes this JVM wove (with its site numbers), written in {@code dir}
+     * the first time it is asked for (and again when it was deleted since): what a process-tier child is pointed at with
+     * {@link #wovenGatesOption} so that it does not weave them again.
+     *
+     * @param dir a directory of this JVM's children
+     * @return the file, or null when the gates were not installed eagerly here or it cannot be written
+     */
+    public static synchronized Path wovenGatesFile(Path dir) {
+        if (woven == null) {
+            return null;
+        }
+        if (wovenFile != null && Files.isRegularFile(wovenFile)) {
+            return wovenFile;
+        }
+        Path file = dir.resolve("woven-gates.bin");
+        reserve(dir); // what children run: no handler of this JVM reads or writes it
+        if (!Files.isRegularFile(file)) {
+            try {
+                Files.createDirectories(dir);
+                woven.addImageClassFiles();
+                woven.write(file);
+            } catch (IOException | RuntimeException e) {
+                System.err.println("ringfence: children will weave their gates themselves: cannot write " + file + ": " + e);
+                return null;
+            }
+        }
+        wovenFile = file;
+        return file;
+    }
+
+    /** Deletes the file {@link #wovenGatesFile} wrote, when the server stops its children. */
+    public static synchronized void deleteWovenGatesFile() {
+        if (wovenFile != null) {
+            try {
+                Files.deleteIfExists(wovenFile);
+            } catch (IOException e) {
+                // left in the temporary directory
+            }
+            wovenFile = null;
+        }
+    }
+
+    /**
+     * @param file what {@link #wovenGatesFile} returned
+     * @return the JVM option that points a child at it
+     */
+    public static String wovenGatesOption(Path file) {
+        return "-D" + WovenGates.PROPERTY + "=" + file;
+    }
+
+    /** The classes a host wove, when this JVM was pointed at a usable file of them; else null. */
+    private static WovenGates prewoven() {
+        String file = System.getProperty(WovenGates.PROPERTY);
+        if (file == null || file.isEmpty()) {
+            return null;
+        }
+        try {
+            return WovenGates.read(Path.of(file)); // null when written by another JDK or agent build
+        } catch (IOException | RuntimeException e) {
+            System.err.println("ringfence: weaving the gates here: " + e);
+            return null;
+        }
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.ringfence.agent.gates;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -36,7 +37,7 @@ final class Sites {
      * @return the site
      */
     static synchronized Site register(GateSpec spec, String owner, String method, String desc) {
-        String key = owner + '.' + method + desc + '#' + spec.kind();
+        String key = key(spec, owner, method, desc);
         Site s = BY_KEY.get(key);
         if (s == null) {
             Site[] old = sites;
@@ -50,12 +51,43 @@ final class Sites {
     }
 
     /**
+     * Takes the numbering of another JVM that wove the same classes ({@link WovenGates}): every
+     * site keeps the number it had there. Only before anything was registered here.
+     *
+     * @param numbered sites numbered 0, 1, 2 ... in order
+     * @throws IllegalStateException when sites exist already or the numbers have gaps
+     */
+    static synchronized void preload(List<Site> numbered) {
+        if (sites.length != 0) {
+            throw new IllegalStateException("sites were numbered here already");
+        }
+        Site[] all = new Site[numbered.size()];
+        for (Site s : numbered) {
+            if (s.id() < 0 || s.id() >= all.length || all[s.id()] != null) {
+                throw new IllegalStateException("site numbers are not 0.." + (all.length - 1) + ": " + s.id());
+            }
+            all[s.id()] = s;
+            BY_KEY.put(key(s.spec(), s.owner(), s.method(), s.desc()), s);
+        }
+        sites = all;
+    }
+
+    /** @return every site, in the order of their numbers */
+    static List<Site> all() {
+        return List.of(sites);
+    }
+
+    /**
      * @param id a site number
      * @return the site, or null for a number never handed out
      */
     static Site get(int id) {
         Site[] all = sites;
         return id >= 0 && id < all.length ? all[id] : null;
+    }
+
+    private static String key(GateSpec spec, String owner, String method, String desc) {
+        return owner + '.' + method + desc + '#' + spec.kind();
     }
 
     /** @return the capabilities that have at least one woven site */

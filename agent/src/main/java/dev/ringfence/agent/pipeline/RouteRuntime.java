@@ -1,5 +1,6 @@
 package dev.ringfence.agent.pipeline;
 
+import dev.ringfence.agent.gates.Gates;
 import dev.ringfence.agent.log.EventLog;
 import dev.ringfence.agent.process.StartupCache;
 import dev.ringfence.agent.process.SpareChild;
@@ -69,6 +70,14 @@ public final class RouteRuntime {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.versionEvents = new VersionEvents(log);
         this.spare = new SpareChild(workersDir().resolve("spare"), ProcessBuilder.Redirect.INHERIT);
+        // channel files, woven gates, caches: no route's policy reaches them
+        Gates.reserve(workersDir());
+        if (cache != null) {
+            Gates.reserve(cache.directory());
+        }
+        if (startupCache != null) {
+            Gates.reserve(startupCache.directory());
+        }
     }
 
     /**
@@ -79,7 +88,15 @@ public final class RouteRuntime {
      * @return the directory (not created here)
      */
     static Path workersDir() {
-        return Path.of(System.getProperty("java.io.tmpdir"), "ringfence-workers-" + ProcessHandle.current().pid());
+        return workersDir(ProcessHandle.current().pid());
+    }
+
+    /**
+     * @param serverPid a server's process id
+     * @return where that server's children keep their files ({@link #workersDir()})
+     */
+    public static Path workersDir(long serverPid) {
+        return Path.of(System.getProperty("java.io.tmpdir"), "ringfence-workers-" + serverPid);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.ringfence.agent.pipeline;
 
+import dev.ringfence.agent.gates.Gates;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -128,6 +129,7 @@ public final class RouteTable {
         for (Route r : closed) {
             r.deferred().awaitDrained(r.deferred().drainBoundNanos());
         }
+        Gates.deleteWovenGatesFile();
         removeEmptyDirectories(RouteRuntime.workersDir());
     }
 

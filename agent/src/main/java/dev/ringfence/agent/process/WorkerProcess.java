@@ -1,5 +1,6 @@
 package dev.ringfence.agent.process;
 
+import dev.ringfence.agent.gates.Gates;
 import dev.ringfence.agent.pipeline.InvocationResult;
 import dev.ringfence.api.Outcome;
 import dev.ringfence.api.Request;
@@ -136,6 +137,10 @@ public final class WorkerProcess implements AutoCloseable {
         });
         s.setRemoveOnCancelPolicy(true);
         this.supervisor = s;
+        Gates.reserve(spec.workDir()); // channel files: no handler of this JVM reads or writes them
+        if (spec.cacheDir() != null) {
+            Gates.reserve(spec.cacheDir());
+        }
         this.resident = new ResidentWatch(spec.caps());
         s.scheduleWithFixedDelay(this::watchResident, ResidentWatch.POLL_MILLIS, ResidentWatch.POLL_MILLIS,
                 TimeUnit.MILLISECONDS);

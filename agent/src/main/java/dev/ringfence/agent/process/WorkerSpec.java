@@ -1,5 +1,6 @@
 package dev.ringfence.agent.process;
 
+import dev.ringfence.agent.gates.Gates;
 import dev.ringfence.api.Budgets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -94,6 +95,7 @@ public record WorkerSpec(Path agentJar, List<Path> handlerPaths, String handlerC
      */
     List<String> command(Path java, Path channel, List<String> jvmOptions) {
         List<String> cmd = new ArrayList<>(launcher(java));
+        cmd.addAll(wovenGates());
         cmd.addAll(jvmOptions);
         cmd.addAll(jar());
         cmd.add("--channel");
@@ -133,8 +135,19 @@ public record WorkerSpec(Path agentJar, List<Path> handlerPaths, String handlerC
 
     private List<String> jvm(Path java) {
         List<String> cmd = new ArrayList<>(launcher(java));
+        cmd.addAll(wovenGates());
         cmd.addAll(jar());
         return cmd;
+    }
+
+    /**
+     * Points the child at the gated classes this host wove ({@link Gates#wovenGatesFile}), kept in
+     * the work directory. Not part of {@link #launcher}: the file's place changes with the host,
+     * and a start-up cache's key must not.
+     */
+    private List<String> wovenGates() {
+        Path file = Gates.wovenGatesFile(workDir);
+        return file == null ? List.of() : List.of(Gates.wovenGatesOption(file));
     }
 
     /**
@@ -148,6 +161,8 @@ public record WorkerSpec(Path agentJar, List<Path> handlerPaths, String handlerC
         List<String> cmd = new ArrayList<>();
         cmd.add(java.toString());
         cmd.addAll(caps.jvmArgs());
+        // the host wove and checked every gated class of this JDK: the child weaves what it loads
+        cmd.add("-D" + Gates.LAZY_PROPERTY + "=true");
         if (Runtime.version().feature() >= 23) {
             // Agrona reads and writes the mapped rings through sun.misc.Unsafe: allowed, without
             // the JDK 24+ warning on stderr (JEP 471/498)

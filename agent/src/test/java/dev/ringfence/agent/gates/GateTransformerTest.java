@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 
 /** The transformer the agent registers: what it touches, and that it never throws. */
 class GateTransformerTest {
-    private final GateTransformer transformer = new GateTransformer();
+    private final GateTransformer transformer = new GateTransformer(null, null, false);
 
     @Test
     void shouldWeaveATableClassOfTheBootLoader() {

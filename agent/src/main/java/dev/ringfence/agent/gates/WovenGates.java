@@ -1,0 +1,289 @@
+package dev.ringfence.agent.gates;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.CodeSource;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.zip.CRC32;
+
+/**
+ * The gated JDK classes as a host wove them, handed to its process-tier children so that a child
+ * defines them without weaving: in a fresh JVM the weaving runs interpreted and was about a third
+ * of a child's start.
+ *
+ * <p>The host records every class its transformer wove at installation ({@link #record}) and
+ * writes them once, with its site table, to a file ({@link #write}); a child started with
+ * {@value #PROPERTY}{@code =FILE} reads it ({@link #read}) and, when the file was written by the
+ * same JDK and the same agent build, numbers its sites exactly as the host did and hands the JVM
+ * the host's bytes for each class whose original bytes (CRC-32 and length) are the ones the host
+ * wove. A class can have two originals: the class file of the JDK's image (a class woven as it
+ * is loaded) and the one the JVM rebuilds from a loaded class when it is retransformed without
+ * having kept its bytes; the host weaves the first kind too when it writes the file. Anything else (another JDK, another agent jar, a class that differs) is woven as usual,
+ * so the file can only save work, never change what is gated.
+ *
+ * <p>Thread-safe: recording happens in the transformer on any thread.
+ */
+final class WovenGates {
+    /** The system property naming the file a child reads. */
+    static final String PROPERTY = "ringfence.gates.woven";
+
+    static final int MAGIC = 0x52464757; // "RFGW"
+
+    /** One woven class: what it was woven from (checksum and length) and the result. */
+    record Entry(long crc, int length, byte[] woven) {
+        boolean wovenFrom(byte[] original) {
+            return original.length == length && checksum(original) == crc;
+        }
+    }
+
+    private final String fingerprint;
+    private final Map<String, List<Entry>> classes;
+    private final List<Sites.Site> sites;
+
+    private WovenGates(String fingerprint, Map<String, List<Entry>> classes, List<Sites.Site> sites) {
+        this.fingerprint = fingerprint;
+        this.classes = classes;
+        this.sites = sites;
+    }
+
+    /** @return an empty set that records what the transformer weaves */
+    static WovenGates recording() {
+        return new WovenGates(fingerprint(), new ConcurrentHashMap<>(), List.of());
+    }
+
+    /**
+     * Records one woven class (a later weaving of the same class replaces it).
+     *
+     * @param internalName the class
+     * @param original the bytes it was woven from
+     * @param woven the result
+     */
+    void record(String internalName, byte[] original, byte[] woven) {
+        Entry e = new Entry(checksum(original), original.length, woven);
+        classes.compute(internalName, (k, old) -> {
+            List<Entry> all = new ArrayList<>();
+            if (old != null) {
+                for (Entry o : old) {
+                    if (o.crc() != e.crc() || o.length() != e.length()) {
+                        all.add(o);
+                    }
+                }
+            }
+            all.add(e);
+            return List.copyOf(all);
+        });
+    }
+
+    /**
+     * Weaves the JDK image's class file of every table class this JVM has, unless held already:
+     * what a child gets to see for a class it loads after installing its gates.
+     */
+    void addImageClassFiles() {
+        for (String owner : GateTable.owners()) {
+            Optional<Module> m = ModuleLayer.boot().findModule(GateTable.moduleOf(owner));
+            if (m.isEmpty()) {
+                continue;
+            }
+            byte[] image;
+            try (InputStream in = m.get().getResourceAsStream(owner + ".class")) {
+                if (in == null) {
+                    continue; // not on this JDK
+                }
+                image = in.readAllBytes();
+            } catch (IOException e) {
+                continue;
+            }
+            if (wovenFor(owner, image) == null) {
+                GateWeaver.Woven w = GateWeaver.weave(owner, image);
+                if (w != null && w.skipped().isEmpty()) {
+                    record(owner, image, w.bytes());
+                }
+            }
+        }
+    }
+
+    /**
+     * @param internalName the class being defined or retransformed
+     * @param original its bytes
+     * @return the host's woven bytes when they were woven from exactly these bytes, else null
+     */
+    byte[] wovenFor(String internalName, byte[] original) {
+        List<Entry> all = classes.get(internalName);
+        if (all != null) {
+            for (Entry e : all) {
+                if (e.wovenFrom(original)) {
+                    return e.woven();
+                }
+            }
+        }
+        return null;
+    }
+
+    /** @return the sites the host numbered, in the order of their numbers */
+    List<Sites.Site> sites() {
+        return sites;
+    }
+
+    /** @return how many woven class files are held */
+    int size() {
+        int n = 0;
+        for (List<Entry> all : classes.values()) {
+            n += all.size();
+        }
+        return n;
+    }
+
+    /**
+     * Writes the recorded classes and the current site table to {@code file} (whole or not at
+     * all: through a temporary file moved into place).
+     *
+     * @param file where
+     * @throws IOException when it cannot be written
+     */
+    void write(Path file) throws IOException {
+        Path tmp = Files.createTempFile(file.getParent(), "gates-", ".tmp");
+        try {
+            try (OutputStream o = Files.newOutputStream(tmp);
+                    DataOutputStream out = new DataOutputStream(new BufferedOutputStream(o, 1 << 16))) {
+                out.writeInt(MAGIC);
+                out.writeUTF(fingerprint);
+                List<Sites.Site> table = Sites.all();
+                out.writeInt(table.size());
+                for (Sites.Site s : table) {
+                    writeSpec(out, s.spec());
+                    out.writeUTF(s.owner());
+                    out.writeUTF(s.method());
+                    out.writeUTF(s.desc());
+                }
+                Map<String, List<Entry>> snapshot = new HashMap<>(classes);
+                out.writeInt(size());
+                for (Map.Entry<String, List<Entry>> c : snapshot.entrySet()) {
+                    for (Entry e : c.getValue()) {
+                        out.writeUTF(c.getKey());
+                        out.writeLong(e.crc());
+                        out.writeInt(e.length());
+                        out.writeInt(e.woven().length);
+                        out.write(e.woven());
+                    }
+                }
+            }
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * Reads a file a host wrote.
+     *
+     * @param file the file
+     * @return its classes and sites, or null when it was written by another JDK or agent build
+     * @throws IOException when it cannot be read or is not such a file
+     */
+    static WovenGates read(Path file) throws IOException {
+        try (InputStream i = Files.newInputStream(file);
+                DataInputStream in = new DataInputStream(new BufferedInputStream(i, 1 << 16))) {
+            if (in.readInt() != MAGIC) {
+                throw new IOException(file + " is not a file of woven gates");
+            }
+            String written = in.readUTF();
+            if (!written.equals(fingerprint())) {
+                return null;
+            }
+            int n = in.readInt();
+            List<Sites.Site> sites = new ArrayList<>(n);
+            for (int id = 0; id < n; id++) {
+                GateSpec spec = readSpec(in);
+                String owner = in.readUTF();
+                String method = in.readUTF();
+                String desc = in.readUTF();
+                sites.add(new Sites.Site(id, spec, owner, method, desc, spec.apiFor(method)));
+            }
+            int classCount = in.readInt();
+            Map<String, List<Entry>> classes = new HashMap<>(classCount * 2);
+            for (int c = 0; c < classCount; c++) {
+                String name = in.readUTF();
+                long crc = in.readLong();
+                int length = in.readInt();
+                byte[] woven = new byte[in.readInt()];
+                in.readFully(woven);
+                classes.computeIfAbsent(name, k -> new ArrayList<>(2)).add(new Entry(crc, length, woven));
+            }
+            return new WovenGates(written, Map.copyOf(classes), List.copyOf(sites));
+        }
+    }
+
+    /**
+     * What a file must have been written under to be used: the JDK (its version and home) and this
+     * agent build (where its classes come from, with the jar's size and time) and the gate table.
+     */
+    static String fingerprint() {
+        StringBuilder b = new StringBuilder();
+        b.append(System.getProperty("java.runtime.version")).append('|').append(System.getProperty("java.home"));
+        CodeSource cs = WovenGates.class.getProtectionDomain().getCodeSource();
+        if (cs != null && cs.getLocation() != null) {
+            b.append('|').append(cs.getLocation());
+            try {
+                Path p = Path.of(cs.getLocation().toURI());
+                b.append('|').append(Files.size(p)).append('@').append(Files.getLastModifiedTime(p).toMillis());
+            } catch (Exception e) {
+                b.append("|?");
+            }
+        }
+        CRC32 table = new CRC32();
+        StringBuilder row = new StringBuilder(); // no record toString or string concatenation: their bootstraps are slow
+        for (GateSpec r : GateTable.rows()) {
+            row.setLength(0);
+            row.append(r.capability()).append(';').append(r.kind()).append(';').append(r.owner()).append(';')
+                    .append(r.name()).append(';').append(r.desc()).append(';').append(r.a()).append(';').append(r.b())
+                    .append(';').append(r.n()).append(';').append(r.api()).append('\n');
+            table.update(row.toString().getBytes(StandardCharsets.UTF_8));
+        }
+        return b.append('|').append(Long.toHexString(table.getValue())).toString();
+    }
+
+    private static void writeSpec(DataOutputStream out, GateSpec spec) throws IOException {
+        String[] fields = {spec.capability(), spec.kind().name(), spec.owner(), spec.name(), spec.desc(), spec.a(),
+            spec.b(), spec.n(), spec.api()};
+        for (String f : fields) {
+            out.writeBoolean(f != null);
+            if (f != null) {
+                out.writeUTF(f);
+            }
+        }
+    }
+
+    private static GateSpec readSpec(DataInputStream in) throws IOException {
+        String[] f = new String[9];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = in.readBoolean() ? in.readUTF() : null;
+        }
+        GateKind kind;
+        try {
+            kind = GateKind.valueOf(f[1]);
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new IOException("not a gate rule: " + f[1], e);
+        }
+        return new GateSpec(f[0], kind, f[2], f[3], f[4], f[5], f[6], f[7], f[8]);
+    }
+
+    private static long checksum(byte[] bytes) {
+        CRC32 c = new CRC32();
+        c.update(bytes);
+        return c.getValue();
+    }
+}

@@ -1,0 +1,142 @@
+package dev.ringfence.agent.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ringfence.agent.pipeline.TestJars;
+import fixtures.process.RunsNamedHandler;
+import fixtures.process.WritesFile;
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The gates of a process-tier child, through {@code serve} in a forked JVM: a child installs its
+ * gates lazily (a gated JDK class is woven when the child first loads it) from the classes the
+ * server wove ({@code -Dringfence.gates.woven}), so every denial sample must still end
+ * {@code DENIED} there; and no route's policy reaches ringfence's own files (the children's
+ * channels, the woven gates), in the server or in a child.
+ */
+class ChildGatesIT {
+    private static final String D = "dev.ringfence.samples.deny.";
+    private static final long LONG = TimeUnit.SECONDS.toNanos(60);
+
+    private static Path dir;
+    private static Path fixtures;
+    private static Path tmp;
+    private static Path scratch;
+    private static ForkedServe serve;
+
+    private static void route(String name, String settings) throws IOException {
+        Path folder = Files.createDirectories(dir.resolve(name));
+        Files.copy(fixtures, folder.resolve("fixtures.jar"));
+        Files.copy(Cli.SAMPLES_JAR, folder.resolve("samples.jar"));
+        Files.writeString(folder.resolve("route.properties"), settings);
+    }
+
+    @BeforeAll
+    static void startServer() throws Exception {
+        dir = Files.createTempDirectory("ringfence-child-gates-it");
+        fixtures = TestJars.jar(Files.createTempDirectory("ringfence-fixtures").resolve("fixtures.jar"), "child-gates",
+                RunsNamedHandler.class, WritesFile.class);
+        tmp = Path.of(System.getProperty("java.io.tmpdir")).toRealPath();
+        scratch = Files.createTempDirectory("ringfence-child-gates-files").toRealPath();
+        route("battery", "handler=fixtures.process.RunsNamedHandler\nisolation=process\ntimeout=20s\nretry.max=0\n"
+                + "breaker.failures=1000\n");
+        route("writes-child", "handler=fixtures.process.WritesFile\nisolation=process\ntimeout=20s\nretry.max=0\n"
+                + "policy.write=" + tmp + "\n");
+        route("writes-here", "handler=fixtures.process.WritesFile\nisolation=in-process\npolicy.write=" + tmp + "\n");
+        serve = ForkedServe.start(dir);
+    }
+
+    @AfterAll
+    static void stopServer() throws Exception {
+        if (serve != null) {
+            serve.close();
+        }
+        ForkedServe.deleteTrees(dir, fixtures.getParent(), scratch);
+    }
+
+    /** GET, waiting through the 504s of a child that is still starting. */
+    private static HttpResponse<String> get(String path) throws Exception {
+        HttpResponse<String> r = serve.get(path);
+        long until = System.nanoTime() + LONG;
+        while (r.statusCode() == 504 && System.nanoTime() < until) {
+            Thread.sleep(100);
+            r = serve.get(path);
+        }
+        return r;
+    }
+
+    private static String q(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    private static Path workersDir() {
+        return tmp.resolve("ringfence-workers-" + serve.process().pid());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"AddShutdownHook", "ApiClassLoaderByReflection", "CommonPoolSubmit", "CustomClassLoaderDefine",
+        "FileExists", "GetenvPath", "HttpClientLocal", "LoadLibrary", "MethodHandleExit", "NewUrlClassLoader", "OpenSocket",
+        "ParallelStream", "PlatformMBeanServer", "PrivateLookupInUnsafe", "ReadFileInputStream", "ReadFilesReadAllBytes",
+        "ReflectiveExit", "ResolveHost", "RuntimeExec", "SetAccessibleJdkField", "SetOut", "SetSystemProperty",
+        "SingleThreadExecutor", "StartProcess", "StartThread", "SupplyAsync", "SystemClassLoaderByReflection", "SystemExit",
+        "UnsafeTheUnsafe", "WriteTmpFile", "JulHandlerRegistration", "JfrListenerRegistration", "BeansExpression",
+        "SocketFactoryRegistration", "XsltTranslet", "JulHandlerByMethodReference", "DefineClassByInvokeWithArguments",
+        "ProcessBuilderEnvironment"})
+    void shouldDenyInAChildWhatTheServerDenies(String sample) throws Exception {
+        HttpResponse<String> r = get("/fn/battery?class=" + q(D + sample));
+
+        assertEquals("DENIED", ForkedServe.outcome(r), r.statusCode() + " " + r.body());
+        assertFalse(r.body().contains("escaped"), r.body());
+    }
+
+    @Test
+    void shouldStartChildrenFromTheGatesTheServerWove() throws Exception {
+        assertEquals(200, get("/fn/writes-child?path=" + q(scratch.resolve("started.txt").toString())).statusCode());
+        long pid = ForkedServe.number(serve.status("writes-child"), "childPid");
+        String command = ProcessHandle.of(pid).orElseThrow().info().commandLine().orElse("");
+        assertTrue(command.contains("-Dringfence.gates.lazy=true"), command);
+        assertTrue(command.contains("-Dringfence.gates.woven="), command);
+        try (Stream<Path> files = Files.walk(workersDir())) {
+            assertTrue(files.anyMatch(p -> p.getFileName().toString().equals("woven-gates.bin")),
+                    "the server wrote its woven gates for its children");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"writes-here", "writes-child"})
+    void shouldKeepEveryPolicyOutOfRingfencesOwnFiles(String route) throws Exception {
+        Path mine = scratch.resolve(route + ".txt");
+        HttpResponse<String> allowed = get("/fn/" + route + "?path=" + q(mine.toString()));
+        assertEquals(200, allowed.statusCode(), allowed.body());
+        assertTrue(Files.exists(mine), "the policy grants the temporary directory");
+        get("/fn/writes-child?path=" + q(scratch.resolve("warm.txt").toString())); // a child runs: its files exist
+
+        Path channels = workersDir().resolve("writes-child");
+        HttpResponse<String> write = get("/fn/" + route + "?path=" + q(channels.resolve("planted.channel").toString()));
+        assertEquals("DENIED", ForkedServe.outcome(write), write.body());
+        assertFalse(Files.exists(channels.resolve("planted.channel")));
+
+        List<Path> woven;
+        try (Stream<Path> files = Files.walk(workersDir())) {
+            woven = files.filter(p -> p.getFileName().toString().equals("woven-gates.bin")).toList();
+        }
+        assertFalse(woven.isEmpty());
+        HttpResponse<String> read = get("/fn/" + route + "?read=1&path=" + q(woven.get(0).toString()));
+        assertEquals("DENIED", ForkedServe.outcome(read), read.body());
+    }
+}
