@@ -6,6 +6,7 @@ import dev.ringfence.agent.log.EventLog;
 import dev.ringfence.agent.serve.ServeConfig;
 import dev.ringfence.agent.serve.ServeRuntime;
 import dev.ringfence.limiter.GateStatus;
+import dev.ringfence.limiter.MeteredExecutor;
 import java.lang.instrument.Instrumentation;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicReference;
@@ -26,14 +27,41 @@ final class Agent {
             return;
         }
         AgentConfig config = AgentConfig.parse(args);
-        JvmWideCaches.prime();
+        // the JVM-wide caches and the thread clock fill beside the gates' weaving (a child's start
+        // is mostly this); both are done before the sandbox is marked ready
+        Thread primer = new Thread(() -> {
+            JvmWideCaches.prime();
+            MeteredExecutor.prepare();
+        }, "ringfence-prime");
+        primer.setDaemon(true);
+        primer.start();
+        try {
+            if (config.gatesOn()) {
+                Gates.install(inst);
+            }
+        } finally {
+            joinUninterruptibly(primer);
+        }
         if (config.gatesOn()) {
-            Gates.install(inst);
             GateStatus.markInstalled();
         }
         started = true;
         if (config.serveDir() != null) {
             startServing(config);
+        }
+    }
+
+    private static void joinUninterruptibly(Thread t) {
+        boolean interrupted = false;
+        while (t.isAlive()) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 

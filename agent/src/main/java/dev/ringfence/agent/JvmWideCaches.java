@@ -1,7 +1,7 @@
 package dev.ringfence.agent;
 
 /**
- * Fills, on the host's thread at start-up, the JDK's JVM-wide caches that pick their providers
+ * Fills, on a host thread at start-up, the JDK's JVM-wide caches that pick their providers
  * through the current thread's context class loader the first time they are used. Left to fill
  * themselves, the first use could come from a sandbox thread, whose context loader is a handler's:
  * the handler's provider would then serve the whole JVM, its host threads included, ungated and

@@ -62,6 +62,15 @@ public final class MeteredExecutor {
     }
 
     /**
+     * Loads what metering reads threads' CPU time and allocation through (the management API:
+     * tens of milliseconds in a fresh JVM) on the calling host thread, so that an agent can do it
+     * beside its other start-up work rather than in the first executor's constructor.
+     */
+    public static void prepare() {
+        ThreadClock.init();
+    }
+
+    /**
      * Threads for a host's own pool (an HTTP front's, say) on which {@link #runHere} runs
      * invocations without handing them to a worker: daemon {@link SandboxThread}s that run host
      * code ungated and unmetered between invocations.

@@ -28,8 +28,13 @@ import java.util.List;
  * the handler could not be opened (the reason also goes to the channel), 3 when its parent died.
  */
 final class WorkerCommand {
-    /** How long a tripped handler gets to unwind before its thread is abandoned, as for {@code invoke}. */
-    private static final long GRACE_NANOS = 20_000_000L;
+    /**
+     * How long a tripped handler gets to unwind before its thread is abandoned: the server's
+     * in-process grace. A child whose serving thread is abandoned halts and is replaced, so a
+     * grace a loaded machine overruns (a denial unwinding through a class being loaded) would
+     * turn a clean denial into a crash.
+     */
+    private static final long GRACE_NANOS = RouteRuntime.GRACE_NANOS;
 
     private WorkerCommand() {
     }
