@@ -1,5 +1,6 @@
 package dev.ringfence.benchmarks;
 
+import dev.ringfence.agent.gates.Gates;
 import dev.ringfence.agent.pipeline.InvocationResult;
 import dev.ringfence.agent.process.PipeWorker;
 import dev.ringfence.agent.process.StartupCache;
@@ -37,7 +38,9 @@ import org.HdrHistogram.Histogram;
  * cache's entry is made first (a child started, trained, stopped; not counted); then each of
  * {@code starts} rounds starts one worker of each kind from nothing, sends one 1 KB echo and
  * stops it; the time is from {@code start()} to that echo's answer. A cached start whose child
- * does not report {@code used} is counted in the output.
+ * does not report {@code used} is counted in the output. Run it with
+ * {@code -javaagent:agent/target/ringfence-agent.jar} as well, as {@code serve} runs: its children
+ * then start from the gates this JVM wove ({@link Gates#wovenGatesFile}); the output says whether they do.
  */
 public final class ProcessTierLoad {
     private ProcessTierLoad() {
@@ -103,6 +106,8 @@ public final class ProcessTierLoad {
         Request request = Request.builder("echo").method("POST").body(new byte[1024]).build();
         System.out.printf("JDK %s, %d cores; %d interleaved starts of each kind: plain and from the start-up cache (%s)%n",
                 Runtime.version(), Runtime.getRuntime().availableProcessors(), starts, cacheDir);
+        System.out.printf("children start from the gates this JVM wove: %s%n",
+                Gates.wovenGatesFile(spec.workDir()) != null ? "yes" : "no (run with -javaagent, as serve runs)");
         String version;
         long t0 = System.nanoTime();
         try (WorkerProcess w = WorkerProcess.of(spec)) {
