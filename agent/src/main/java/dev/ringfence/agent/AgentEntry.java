@@ -1,5 +1,6 @@
 package dev.ringfence.agent;
 
+import dev.ringfence.agent.attach.IsolatedStart;
 import java.lang.instrument.Instrumentation;
 
 /**
@@ -28,6 +29,10 @@ public final class AgentEntry {
      * @param inst the instrumentation service
      */
     public static void agentmain(String args, Instrumentation inst) {
+        if (args != null && args.startsWith(IsolatedStart.PREFIX)) {
+            IsolatedStart.run(args, inst); // attach or detach: method budgets, in a loader of their own
+            return;
+        }
         start(args, inst);
     }
 

@@ -37,6 +37,8 @@ public final class Instrumenter {
     public static final int VERSION = 4;
 
     private final Metering metering;
+    /** The internal name of the class the probes call; null for {@link Probes} with the call-site policy. */
+    private final String hostProbes;
 
     /** An instrumenter with counting probes ({@link Metering#COUNT}). */
     public Instrumenter() {
@@ -49,7 +51,28 @@ public final class Instrumenter {
      * @param metering how back-edges and method entries are metered
      */
     public Instrumenter(Metering metering) {
+        this(metering, null);
+    }
+
+    private Instrumenter(Metering metering, String hostProbes) {
         this.metering = metering;
+        this.hostProbes = hostProbes;
+    }
+
+    /**
+     * An instrumenter for classes a running host has loaded already (attach): counting probes at
+     * method entries and back-edges, array checks and catch guards, calling the static methods of
+     * {@code probeOwner} (which must have {@link Probes}'s shapes for {@code enter}, {@code tick},
+     * {@code edge}, {@code caught}, {@code array}, {@code repeat}, {@code bits}, {@code dim} and
+     * {@code arrayTotal}). Only method bodies change: no call is denied or redirected, and no
+     * method is added, renamed or removed, so the result is fit for retransformation.
+     *
+     * @param probeOwner the internal name of the probe class ({@code a/b/C}), resolvable from
+     *     the instrumented classes' loaders
+     * @return the instrumenter
+     */
+    public static Instrumenter bodiesOnly(String probeOwner) {
+        return new Instrumenter(Metering.COUNT, java.util.Objects.requireNonNull(probeOwner));
     }
 
     /** @return the flavour of probes this instrumenter writes */
@@ -64,7 +87,7 @@ public final class Instrumenter {
      * @return a short key
      */
     public String key() {
-        return VERSION + "-" + metering.name().toLowerCase(java.util.Locale.ROOT);
+        return VERSION + "-" + metering.name().toLowerCase(java.util.Locale.ROOT) + (hostProbes == null ? "" : "-host");
     }
 
     /**
@@ -119,8 +142,9 @@ public final class Instrumenter {
         // invokedynamic needs class files of Java 7 or later; older ones keep counting probes
         boolean guard = metering == Metering.GUARD && (cn.version & 0xFFFF) >= Opcodes.V1_7;
         boolean isInterface = (cn.access & Opcodes.ACC_INTERFACE) != 0;
+        boolean host = hostProbes != null;
         for (MethodNode mn : cn.methods) {
-            if (!isInterface && mn.name.equals("finalize") && mn.desc.equals("()V")) {
+            if (!host && !isInterface && mn.name.equals("finalize") && mn.desc.equals("()V")) {
                 // a finalizer would run handler code on the JVM's finalizer thread, unmetered (a
                 // static one, which only crafted class files have, would still mark the class)
                 mn.name = "finalize$ringfence";
@@ -128,9 +152,13 @@ public final class Instrumenter {
             if ((mn.access & (Opcodes.ACC_ABSTRACT | Opcodes.ACC_NATIVE)) != 0) {
                 continue;
             }
-            new MethodRewriter(mn, compact, guard, denied).rewrite();
+            if (host) {
+                new MethodRewriter(mn, hostProbes, false, compact, false, denied).rewrite();
+            } else {
+                new MethodRewriter(mn, compact, guard, denied).rewrite();
+            }
         }
-        if (inheritsAFinalizer(cn)) {
+        if (!host && inheritsAFinalizer(cn)) {
             cn.methods.add(emptyFinalizer());
         }
         ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS);

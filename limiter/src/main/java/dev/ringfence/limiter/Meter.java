@@ -249,11 +249,21 @@ public final class Meter {
 
     /** Starts metering on the current thread. Called by the owner before handler code runs. */
     void start() {
+        start(true);
+    }
+
+    /**
+     * Starts metering on the current thread.
+     *
+     * @param readCpu false to skip reading the thread's CPU clock (about 1 µs on some machines)
+     *     when nothing will need the CPU time used: no CPU budget, and no report of it
+     */
+    void start(boolean readCpu) {
         owner = Thread.currentThread();
         deadline = wallNanos == 0 ? 0 : System.nanoTime() + wallNanos;
         allocBase = ThreadClock.allocatedBytes();
         allocHeadroom = allocLimit > 0 ? allocLimit : Long.MAX_VALUE;
-        cpuBase = ThreadClock.cpuNanos();
+        cpuBase = readCpu || cpuLimit > 0 ? ThreadClock.cpuNanos() : 0;
         grant = credit = nextGrant(0);
     }
 
@@ -314,6 +324,19 @@ public final class Meter {
             return (int) Math.max(1, Math.min(SLOW_QUANTUM, left));
         }
         return SLOW_QUANTUM;
+    }
+
+    /**
+     * Checks an allocation of {@code elements} elements spread over {@code arrays} arrays before it
+     * happens.
+     *
+     * @param elements elements in the innermost arrays
+     * @param elementShift log2 of the element size in bytes
+     * @param arrays how many arrays (each has a 16-byte header)
+     */
+    void checkArrays(long elements, int elementShift, long arrays) {
+        long bytes = (elements << elementShift) + 16 * Math.min(arrays, Long.MAX_VALUE / 64);
+        checkAllocation(bytes < 0 ? Long.MAX_VALUE / 2 : bytes);
     }
 
     /**
@@ -472,6 +495,39 @@ public final class Meter {
     /** @return true when the metered code carries counting probes */
     boolean counted() {
         return counted;
+    }
+
+    /** A frame's back-edge credit ran out: charges {@value #EDGE_QUANTUM} ticks (a probe's slow branch). */
+    void chargeEdges() {
+        credit -= EDGE_QUANTUM;
+        if (credit <= 0) {
+            slow();
+        } else {
+            checkState();
+        }
+    }
+
+    /**
+     * What a catch guard does on the owner thread: rethrows the abort of a tripped meter, turns a
+     * caught stack overflow or out-of-memory error into a trip, and charges one tick.
+     *
+     * @param caught what the exception handler caught
+     */
+    void caught(Throwable caught) {
+        if (caught instanceof StackOverflowError) {
+            throw tripOwn(Outcome.STACK_EXCEEDED, "stack overflow (recursion too deep)");
+        }
+        if (outOfDirectMemory(caught)) {
+            throw tripOwn(Outcome.NATIVE_EXCEEDED, "out of direct memory: " + caught.getMessage());
+        }
+        if (caught instanceof OutOfMemoryError) {
+            throw tripOwn(Outcome.ALLOC_EXCEEDED, "out of memory: " + caught.getMessage());
+        }
+        if (--credit <= 0) {
+            slow();
+        } else {
+            checkState();
+        }
     }
 
     /** Throws the abort if the meter has been tripped. */

@@ -41,6 +41,10 @@ final class MethodRewriter implements Opcodes {
                     + "Ljava/lang/invoke/CallSite;", false);
 
     private final MethodNode mn;
+    /** The internal name of the class whose static probe methods the rewritten code calls. */
+    private final String probes;
+    /** False for code of a host's own classes: no denials, only probes. */
+    private final boolean callSitePolicy;
     private final boolean compact;
     private final boolean guard;
     private final Set<String> denied;
@@ -51,7 +55,18 @@ final class MethodRewriter implements Opcodes {
      *     later, for {@code invokedynamic}), false for counting ones
      */
     MethodRewriter(MethodNode mn, boolean compact, boolean guard, Set<String> denied) {
+        this(mn, PROBES, true, compact, guard, denied);
+    }
+
+    /**
+     * @param probes the internal name of the class holding the probe methods ({@link Probes}'s shapes)
+     * @param callSitePolicy false to leave calls, fields and constants alone (a host's own code)
+     */
+    MethodRewriter(MethodNode mn, String probes, boolean callSitePolicy, boolean compact, boolean guard,
+            Set<String> denied) {
         this.mn = mn;
+        this.probes = probes;
+        this.callSitePolicy = callSitePolicy;
         this.compact = compact;
         this.guard = guard;
         this.denied = denied;
@@ -59,7 +74,9 @@ final class MethodRewriter implements Opcodes {
     }
 
     void rewrite() {
-        applyCallSitePolicy();
+        if (callSitePolicy) {
+            applyCallSitePolicy();
+        }
         List<AbstractInsnNode> backEdges = new ArrayList<>();
         Set<LabelNode> seen = Instrumenter.identitySet();
         for (AbstractInsnNode insn : insns) {
@@ -80,7 +97,7 @@ final class MethodRewriter implements Opcodes {
             InsnList entry = new InsnList();
             entry.add(guardProbe());
             if (callableBack()) {
-                entry.add(new MethodInsnNode(INVOKESTATIC, PROBES, "entered", "()V", false));
+                entry.add(new MethodInsnNode(INVOKESTATIC, probes, "entered", "()V", false));
             }
             insns.insert(entry);
         } else if (!backEdges.isEmpty()) {
@@ -89,19 +106,19 @@ final class MethodRewriter implements Opcodes {
             for (AbstractInsnNode edge : backEdges) {
                 InsnList il = new InsnList();
                 il.add(new VarInsnNode(ILOAD, credit));
-                il.add(new MethodInsnNode(INVOKESTATIC, PROBES, "edge", "(I)I", false));
+                il.add(new MethodInsnNode(INVOKESTATIC, probes, "edge", "(I)I", false));
                 il.add(new VarInsnNode(ISTORE, credit));
                 insns.insertBefore(edge, il);
             }
             addCreditToFrames(credit);
             InsnList entry = new InsnList();
-            entry.add(new MethodInsnNode(INVOKESTATIC, PROBES, "enter", "()I", false));
+            entry.add(new MethodInsnNode(INVOKESTATIC, probes, "enter", "()I", false));
             entry.add(new VarInsnNode(ISTORE, credit));
             insns.insert(entry);
         } else {
             // even a method without loops or calls ticks: JDK code may call it in a loop of its own
             // (an Iterator whose hasNext() returns true, a lambda fed to an infinite stream)
-            insns.insert(new MethodInsnNode(INVOKESTATIC, PROBES, "tick", "()V", false));
+            insns.insert(new MethodInsnNode(INVOKESTATIC, probes, "tick", "()V", false));
         }
     }
 
@@ -189,7 +206,7 @@ final class MethodRewriter implements Opcodes {
             InsnList il = new InsnList();
             il.add(from);
             il.add(new InsnNode(DUP));
-            il.add(new MethodInsnNode(INVOKESTATIC, PROBES, "caught", "(Ljava/lang/Throwable;)V", false));
+            il.add(new MethodInsnNode(INVOKESTATIC, probes, "caught", "(Ljava/lang/Throwable;)V", false));
             il.add(to);
             insns.insert(at, il);
             guards.add(new LabelNode[] {from, to});
@@ -408,7 +425,7 @@ final class MethodRewriter implements Opcodes {
                 InsnList il = new InsnList();
                 il.add(new InsnNode(DUP));
                 il.add(pushInt(shift));
-                il.add(new MethodInsnNode(INVOKESTATIC, PROBES, "array", "(II)V", false));
+                il.add(new MethodInsnNode(INVOKESTATIC, probes, "array", "(II)V", false));
                 insns.insertBefore(insn, il);
             } else if (op == MULTIANEWARRAY) {
                 checkMultiArray((MultiANewArrayInsnNode) insn);
@@ -426,15 +443,15 @@ final class MethodRewriter implements Opcodes {
             }
             il.add(new InsnNode(DUP));
             il.add(pushInt(shift));
-            il.add(new MethodInsnNode(INVOKESTATIC, PROBES, "array", "(II)V", false));
+            il.add(new MethodInsnNode(INVOKESTATIC, probes, "array", "(II)V", false));
         } else if (key.equals("java/lang/String.repeat(I)Ljava/lang/String;")) {
             il.add(new InsnNode(DUP2));
-            il.add(new MethodInsnNode(INVOKESTATIC, PROBES, "repeat", "(Ljava/lang/String;I)V", false));
+            il.add(new MethodInsnNode(INVOKESTATIC, probes, "repeat", "(Ljava/lang/String;I)V", false));
         } else if (key.equals("java/util/BitSet.<init>(I)V") || key.equals("java/util/BitSet.set(I)V")
                 || key.equals("java/util/BitSet.clear(I)V") || key.equals("java/math/BigInteger.shiftLeft(I)Ljava/math/BigInteger;")
                 || key.equals("java/math/BigInteger.setBit(I)Ljava/math/BigInteger;")) {
             il.add(new InsnNode(DUP));
-            il.add(new MethodInsnNode(INVOKESTATIC, PROBES, "bits", "(I)V", false));
+            il.add(new MethodInsnNode(INVOKESTATIC, probes, "bits", "(I)V", false));
         } else {
             return;
         }
@@ -454,15 +471,15 @@ final class MethodRewriter implements Opcodes {
         il.add(new InsnNode(LCONST_1));
         for (int i = 0; i < n; i++) {
             il.add(new VarInsnNode(ILOAD, base + i));
-            il.add(new MethodInsnNode(INVOKESTATIC, PROBES, "dim", "(JI)J", false));
+            il.add(new MethodInsnNode(INVOKESTATIC, probes, "dim", "(JI)J", false));
         }
         il.add(pushInt(shift));
         il.add(new InsnNode(LCONST_1));
         for (int i = 0; i < n - 1; i++) {
             il.add(new VarInsnNode(ILOAD, base + i));
-            il.add(new MethodInsnNode(INVOKESTATIC, PROBES, "dim", "(JI)J", false));
+            il.add(new MethodInsnNode(INVOKESTATIC, probes, "dim", "(JI)J", false));
         }
-        il.add(new MethodInsnNode(INVOKESTATIC, PROBES, "arrayTotal", "(JIJ)V", false));
+        il.add(new MethodInsnNode(INVOKESTATIC, probes, "arrayTotal", "(JIJ)V", false));
         for (int i = 0; i < n; i++) {
             il.add(new VarInsnNode(ILOAD, base + i));
         }
@@ -588,7 +605,7 @@ final class MethodRewriter implements Opcodes {
         String regex = REGEX.get(m.owner + "." + m.name + m.desc);
         if (regex != null && m.getOpcode() != INVOKESPECIAL) {
             int paren = regex.indexOf('(');
-            insns.set(m, new MethodInsnNode(INVOKESTATIC, PROBES, regex.substring(0, paren), regex.substring(paren), false));
+            insns.set(m, new MethodInsnNode(INVOKESTATIC, probes, regex.substring(0, paren), regex.substring(paren), false));
             return;
         }
         if (CallSitePolicy.deniedOwner(m.owner)) {
@@ -604,13 +621,13 @@ final class MethodRewriter implements Opcodes {
         if (isStatic && m.owner.equals("java/lang/ClassLoader")
                 && (m.name.equals("getSystemClassLoader") || m.name.equals("getPlatformClassLoader"))
                 && m.desc.equals("()Ljava/lang/ClassLoader;")) {
-            insns.set(m, new MethodInsnNode(INVOKESTATIC, PROBES, "systemClassLoader", m.desc, false));
+            insns.set(m, new MethodInsnNode(INVOKESTATIC, probes, "systemClassLoader", m.desc, false));
         } else if (!isStatic && m.owner.equals("java/lang/Class") && m.name.equals("getClassLoader")
                 && m.desc.equals("()Ljava/lang/ClassLoader;")) {
-            insns.set(m, new MethodInsnNode(INVOKESTATIC, PROBES, "classLoader",
+            insns.set(m, new MethodInsnNode(INVOKESTATIC, probes, "classLoader",
                     "(Ljava/lang/Class;)Ljava/lang/ClassLoader;", false));
         } else if (!isStatic && m.name.equals("getParent") && m.desc.equals("()Ljava/lang/ClassLoader;")) {
-            insns.set(m, new MethodInsnNode(INVOKESTATIC, PROBES, "parent",
+            insns.set(m, new MethodInsnNode(INVOKESTATIC, probes, "parent",
                     "(Ljava/lang/Object;)Ljava/lang/ClassLoader;", false));
         }
     }
@@ -703,7 +720,7 @@ final class MethodRewriter implements Opcodes {
             il.add(new InsnNode(POP));
         }
         il.add(new LdcInsnNode(api));
-        il.add(new MethodInsnNode(INVOKESTATIC, PROBES, "denied", "(Ljava/lang/String;)V", false));
+        il.add(new MethodInsnNode(INVOKESTATIC, probes, "denied", "(Ljava/lang/String;)V", false));
         switch (result.getSort()) {
             case Type.VOID:
                 break;

@@ -1,7 +1,5 @@
 package dev.ringfence.limiter;
 
-import dev.ringfence.api.Outcome;
-
 /**
  * The static methods instrumented handler code calls. Each is tiny so that the JIT inlines it:
  * on the fast path a back-edge is a decrement and a branch on a local, a method entry a type
@@ -58,12 +56,7 @@ public final class Probes {
         if (t instanceof SandboxThread) {
             Meter m = ((SandboxThread) t).meter;
             if (m != null) {
-                m.credit -= Meter.EDGE_QUANTUM;
-                if (m.credit <= 0) {
-                    m.slow();
-                } else {
-                    m.checkState();
-                }
+                m.chargeEdges();
             }
         }
         return Meter.EDGE_QUANTUM;
@@ -134,20 +127,7 @@ public final class Probes {
         if (t instanceof SandboxThread) {
             Meter m = ((SandboxThread) t).meter;
             if (m != null) {
-                if (caught instanceof StackOverflowError) {
-                    throw m.tripOwn(Outcome.STACK_EXCEEDED, "stack overflow (recursion too deep)");
-                }
-                if (Meter.outOfDirectMemory(caught)) {
-                    throw m.tripOwn(Outcome.NATIVE_EXCEEDED, "out of direct memory: " + caught.getMessage());
-                }
-                if (caught instanceof OutOfMemoryError) {
-                    throw m.tripOwn(Outcome.ALLOC_EXCEEDED, "out of memory: " + caught.getMessage());
-                }
-                if (--m.credit <= 0) {
-                    m.slow();
-                } else {
-                    m.checkState();
-                }
+                m.caught(caught);
             }
         }
     }
@@ -215,8 +195,7 @@ public final class Probes {
         if (t instanceof SandboxThread) {
             Meter m = ((SandboxThread) t).meter;
             if (m != null) {
-                long bytes = (elements << elementShift) + 16 * Math.min(arrays, Long.MAX_VALUE / 64);
-                m.checkAllocation(bytes < 0 ? Long.MAX_VALUE / 2 : bytes);
+                m.checkArrays(elements, elementShift, arrays);
             }
         }
     }

@@ -6,7 +6,8 @@ import java.util.List;
 
 /**
  * {@code java -jar ringfence-agent.jar VERB …}. Exit codes: 0 success, 1 a handler did not end
- * {@code OK} (or {@code check} found failures), 2 bad usage or bad input (one line on stderr).
+ * {@code OK} (or {@code check} found failures, or an attach target reported an error), 2 bad
+ * usage or bad input (one line on stderr), 3 an attach target cannot be reached.
  */
 public final class Main {
     static final String USAGE = String.join("\n",
@@ -22,6 +23,9 @@ public final class Main {
             "  report FILE.jfr        per route and outcome: count and p50/p95/p99/max latency",
             "  worker --channel FILE --handler PATH… --class FQCN [invoke's budget and policy flags]",
             "                         a child JVM of the process tier (started by the host)",
+            "  attach PID [--config FILE] [budget.NAME.methods=com.acme.Plugins#run budget.NAME.timeout=2s …]",
+            "                         put budgets on methods of a running JVM; prints what it instrumented",
+            "  detach PID             take the attached agent out again; prints what it restored",
             "  version                print the version");
 
     private Main() {
@@ -64,6 +68,10 @@ public final class Main {
                     return CheckCommand.run(rest, out, err);
                 case "report":
                     return ReportCommand.run(rest, out, err);
+                case "attach":
+                    return AttachCommand.attach(rest, out, err);
+                case "detach":
+                    return AttachCommand.detach(rest, out, err);
                 case "version":
                     out.println("ringfence " + version());
                     return 0;

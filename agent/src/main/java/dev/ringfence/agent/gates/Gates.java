@@ -198,11 +198,23 @@ public final class Gates {
 
     /** Copies the boot classes out of this agent's own jar (or classes directory) into a new jar. */
     static Path bootJar() throws IOException {
+        return bootJar(List.of(BOOT_CLASSES));
+    }
+
+    /**
+     * Copies class files out of this agent's own jar (or classes directory) into a new temporary
+     * jar, for {@link Instrumentation#appendToBootstrapClassLoaderSearch}.
+     *
+     * @param classFiles the class files, as paths inside the agent jar
+     * @return the new jar, deleted when the JVM exits
+     * @throws IOException when one is missing or the jar cannot be written
+     */
+    public static Path bootJar(List<String> classFiles) throws IOException {
         Path jar = Files.createTempFile("ringfence-boot-", ".jar");
         jar.toFile().deleteOnExit();
         ClassLoader own = Gates.class.getClassLoader();
         try (OutputStream out = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(out)) {
-            for (String name : BOOT_CLASSES) {
+            for (String name : classFiles) {
                 try (InputStream in = own.getResourceAsStream(name)) {
                     if (in == null) {
                         throw new IOException(name + " is missing from the agent");

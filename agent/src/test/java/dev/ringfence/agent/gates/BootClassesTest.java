@@ -33,7 +33,9 @@ class BootClassesTest {
 
     @Test
     void shouldReferenceNothingButJavaBaseAndEachOther() throws IOException {
-        for (String name : Gates.BOOT_CLASSES) {
+        List<String> all = new ArrayList<>(List.of(Gates.BOOT_CLASSES));
+        all.addAll(dev.ringfence.agent.attach.AttachMain.BOOT_CLASSES);
+        for (String name : all) {
             byte[] bytes;
             try (var in = Gates.class.getClassLoader().getResourceAsStream(name)) {
                 bytes = in.readAllBytes();
@@ -49,6 +51,18 @@ class BootClassesTest {
             }
             for (String c : referenced) {
                 assertTrue(c.startsWith("java/lang/") || c.startsWith("dev/ringfence/boot/"), name + " references " + c);
+            }
+        }
+    }
+
+    @Test
+    void shouldOfferEveryProbeShapeTheInstrumenterEmits() throws NoSuchMethodException {
+        for (String name : List.of("enter", "tick", "edge", "caught", "array", "repeat", "bits", "dim", "arrayTotal")) {
+            for (var m : dev.ringfence.limiter.Probes.class.getMethods()) {
+                if (m.getName().equals(name)) {
+                    var bridge = dev.ringfence.boot.BudgetProbes.class.getMethod(name, m.getParameterTypes());
+                    assertEquals(m.getReturnType(), bridge.getReturnType(), name);
+                }
             }
         }
     }

@@ -65,11 +65,24 @@ final class ForkedServe implements AutoCloseable {
      * @throws Exception when it cannot start
      */
     static ForkedServe start(Path dir, Map<String, String> env, String... extra) throws Exception {
-        Path out = Files.createTempFile("ringfence-serve", ".out");
-        Path err = Files.createTempFile("ringfence-serve", ".err");
         List<String> cmd = new ArrayList<>(List.of(Cli.JAVA, "-Xmx256m", "-jar", Cli.AGENT_JAR.toString(), "serve",
                 dir.toString(), "--port", "0"));
         cmd.addAll(List.of(extra));
+        return launch(cmd, env);
+    }
+
+    /**
+     * Starts any server that prints {@code listening on http://…} (the sample plugin service, say)
+     * and waits (up to 60 s) until it does.
+     *
+     * @param cmd the command line
+     * @param env variables added to the server's environment
+     * @return the running server
+     * @throws Exception when it cannot start
+     */
+    static ForkedServe launch(List<String> cmd, Map<String, String> env) throws Exception {
+        Path out = Files.createTempFile("ringfence-serve", ".out");
+        Path err = Files.createTempFile("ringfence-serve", ".err");
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
         pb.environment().putAll(env);
         Process server = pb.start();
