@@ -67,7 +67,8 @@ public interface Context {
      *     route's metrics and logged, never silent
      * @throws NullPointerException on a null task
      * @throws UnsupportedOperationException where this runtime offers no deferred work (outside
-     *     a served route, such as the {@code invoke} command, or on the process tier)
+     *     a served route, such as the {@code invoke} command; on the process tier it runs in the
+     *     route's child JVM, after the response frame was sent)
      */
     default boolean defer(Runnable task) {
         throw new UnsupportedOperationException("deferred work is not available here");

@@ -103,15 +103,15 @@ public final class DeferLoad {
         }
     }
 
-    private static double ms(long nanos) {
+    static double ms(long nanos) {
         return nanos / 1e6;
     }
 
-    private static long metric(String text, String line) {
+    static long metric(String text, String line) {
         return (long) number(text, line);
     }
 
-    private static double number(String text, String line) {
+    static double number(String text, String line) {
         Matcher m = Pattern.compile("(?m)^" + Pattern.quote(line) + " (\\S+)").matcher(text);
         return m.find() ? Double.parseDouble(m.group(1)) : -1;
     }

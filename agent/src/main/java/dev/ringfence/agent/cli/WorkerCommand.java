@@ -2,15 +2,16 @@ package dev.ringfence.agent.cli;
 
 import dev.ringfence.agent.gates.Gates;
 import dev.ringfence.agent.pipeline.HandlerStartException;
-import dev.ringfence.agent.pipeline.InProcessRoute;
+import dev.ringfence.agent.pipeline.ChildRoute;
 import dev.ringfence.agent.pipeline.RouteRuntime;
+import dev.ringfence.agent.pipeline.RouteSettings;
 import dev.ringfence.agent.process.SpareLoop;
 import dev.ringfence.agent.process.WorkerLoop;
+import dev.ringfence.agent.process.WorkerSpec;
 import dev.ringfence.limiter.GateStatus;
 import dev.ringfence.limiter.MeteredExecutor;
 import dev.ringfence.limiter.Metering;
 import dev.ringfence.limiter.Policy;
-import dev.ringfence.loader.HandlerVersion;
 import dev.ringfence.loader.InstrumentedClassCache;
 import dev.ringfence.loader.LoadOptions;
 import dev.ringfence.loader.VersionException;
@@ -42,10 +43,14 @@ final class WorkerCommand {
     static int run(List<String> args, PrintStream err) {
         Gates.honourNativeLibraries(); // a child: policy.native means what it says here
         List<String> rest = new ArrayList<>(args);
+        if (rest.remove(WorkerSpec.OWN_TMPDIR)) {
+            Gates.ownTemporaryDirectory(); // started with -Djava.io.tmpdir=<the route's tmpdir>
+        }
         if (rest.remove("--pipe")) {
+            RouteSettings.Defer defer = defer(rest);
             InvokeOptions o = InvokeOptions.parse(rest);
             MeteredExecutor executor = new MeteredExecutor("ringfence-handler", GRACE_NANOS, 0);
-            return WorkerLoop.servePipes(o.budgets(), executor, () -> open(o, executor, err), err);
+            return WorkerLoop.servePipes(o.budgets(), executor, () -> open(o, defer, executor, err), err);
         }
         boolean spare = rest.remove("--spare");
         int at = rest.indexOf("--channel");
@@ -62,14 +67,42 @@ final class WorkerCommand {
             // warm, no handler: the version's own flags come later in a LOAD message
             return SpareLoop.serve(channel, executor, loadArgs -> {
                 List<String> loaded = new ArrayList<>(loadArgs);
+                if (loaded.contains(WorkerSpec.OWN_TMPDIR)) {
+                    throw new UsageException("a spare runs with the system's temporary directory: it cannot serve a"
+                            + " route with a tmpdir of its own");
+                }
                 int n = concurrency(loaded);
+                RouteSettings.Defer defer = defer(loaded);
                 InvokeOptions lo = InvokeOptions.parse(loaded);
-                return new SpareLoop.Load(lo.budgets(), () -> open(lo, executor, err), n);
+                return new SpareLoop.Load(lo.budgets(), () -> open(lo, defer, executor, err), n);
             }, err);
         }
         int concurrency = concurrency(rest);
+        RouteSettings.Defer defer = defer(rest);
         InvokeOptions o = InvokeOptions.parse(rest);
-        return WorkerLoop.serve(channel, o.budgets(), executor, () -> open(o, executor, err), err, concurrency);
+        return WorkerLoop.serve(channel, o.budgets(), executor, () -> open(o, defer, executor, err), err, concurrency);
+    }
+
+    /**
+     * Takes {@code --defer SETTINGS} out of the arguments: the route's deferred-work settings
+     * ({@link RouteSettings.Defer#toArgument()}), the defaults when absent.
+     */
+    private static RouteSettings.Defer defer(List<String> args) {
+        int at = args.indexOf("--defer");
+        if (at < 0) {
+            return RouteSettings.Defer.DEFAULT;
+        }
+        if (at + 1 >= args.size()) {
+            throw new UsageException("--defer needs a value");
+        }
+        RouteSettings.Defer d;
+        try {
+            d = RouteSettings.Defer.parse(args.get(at + 1));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        args.subList(at, at + 2).clear();
+        return d;
     }
 
     /** Takes {@code --concurrency N} out of the arguments: requests the child runs at once, 1 when absent. */
@@ -94,7 +127,8 @@ final class WorkerCommand {
         return n;
     }
 
-    private static InProcessRoute open(InvokeOptions o, MeteredExecutor executor, PrintStream err) {
+    private static ChildRoute open(InvokeOptions o, RouteSettings.Defer defer, MeteredExecutor executor,
+            PrintStream err) {
         if (!GateStatus.installed()) {
             throw new IllegalStateException("the capability gates are not installed in the worker JVM");
         }
@@ -106,10 +140,9 @@ final class WorkerCommand {
             Gates.reserve(cache.directory());
         }
         try {
-            HandlerVersion version = HandlerVersion.load(o.handlers, LoadOptions.of(policy).withCache(cache)
-                    .withMetering(Metering.forFuel(o.budgets().fuel())));
             String routeName = o.className.substring(o.className.lastIndexOf('.') + 1);
-            return InProcessRoute.open(routeName, version, o.className, o.budgets(), executor, err);
+            return ChildRoute.open(routeName, o.handlers, LoadOptions.of(policy).withCache(cache)
+                    .withMetering(Metering.forFuel(o.budgets().fuel())), o.className, o.budgets(), executor, err, defer);
         } catch (VersionException | HandlerStartException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }

@@ -59,8 +59,7 @@ final class GateKeeper implements GateHook {
             return;
         }
         Sites.Site s = Sites.get(site);
-        if (s != null && s.spec().kind() == GateKind.HOST_PROPERTY && a instanceof String
-                && !HOST_PROPERTIES.contains(a)) {
+        if (s != null && s.spec().kind() == GateKind.HOST_PROPERTY && a instanceof String && !Gates.hostProperty(a)) {
             return; // the common case of a frequent gate: an ordinary property
         }
         BudgetAbort abort = null;
@@ -140,8 +139,7 @@ final class GateKeeper implements GateHook {
             return;
         }
         Sites.Site s = Sites.get(site);
-        if (s != null && s.spec().kind() == GateKind.HOST_PROPERTY && a instanceof String
-                && !HOST_PROPERTIES.contains(a)) {
+        if (s != null && s.spec().kind() == GateKind.HOST_PROPERTY && a instanceof String && !Gates.hostProperty(a)) {
             return;
         }
         boolean handler;
@@ -206,7 +204,7 @@ final class GateKeeper implements GateHook {
             case CALLER:
                 return Callers.actsForHandler(Callers.immediateCaller()) ? "" : null;
             case HOST_PROPERTY:
-                return a instanceof String && HOST_PROPERTIES.contains(a)
+                return Gates.hostProperty(a)
                         && Callers.actsForHandler(Callers.immediateCaller()) ? "" + a : null;
             case ENV:
                 return a instanceof String && policy.mayReadEnv((String) a) ? null

@@ -48,6 +48,7 @@ public final class Gates {
      * the process tier ({@code worker}), where a native library cannot take the host down with it.
      */
     private static volatile boolean nativeLibrariesHonoured;
+    private static volatile boolean ownTemporaryDirectory;
 
     /**
      * What a native-library denial says when the policy allows native libraries but this JVM is
@@ -73,6 +74,26 @@ public final class Gates {
      */
     public static void honourNativeLibraries() {
         nativeLibrariesHonoured = true;
+    }
+
+    /**
+     * Lets handlers read {@code java.io.tmpdir} in this JVM from now on: called once by a
+     * process-tier child started with its route's own temporary directory ({@code tmpdir}), where
+     * the property names that directory (below the route's {@code policy.write}) rather than the
+     * host's. Never called in a host.
+     */
+    public static void ownTemporaryDirectory() {
+        ownTemporaryDirectory = true;
+    }
+
+    /**
+     * @param name a system property's name
+     * @return whether it describes the host (its command line, class path, user, directories), so
+     *     that a handler may not read it
+     */
+    static boolean hostProperty(Object name) {
+        return name instanceof String && GateKeeper.HOST_PROPERTIES.contains(name)
+                && !(ownTemporaryDirectory && "java.io.tmpdir".equals(name));
     }
 
     /** @return whether this JVM honours a policy's permission to load native libraries */
@@ -196,6 +217,13 @@ public final class Gates {
         }
     }
 
+    /**
+     * Where a process-tier child whose {@code java.io.tmpdir} is its route's own ({@code tmpdir})
+     * puts its boot jar instead: the system's temporary directory, so ringfence's own file stays out
+     * of the route's data.
+     */
+    public static final String SYSTEM_TMPDIR_PROPERTY = "ringfence.systemTmpdir";
+
     /** Copies the boot classes out of this agent's own jar (or classes directory) into a new jar. */
     static Path bootJar() throws IOException {
         return bootJar(List.of(BOOT_CLASSES));
@@ -210,7 +238,9 @@ public final class Gates {
      * @throws IOException when one is missing or the jar cannot be written
      */
     public static Path bootJar(List<String> classFiles) throws IOException {
-        Path jar = Files.createTempFile("ringfence-boot-", ".jar");
+        String system = System.getProperty(SYSTEM_TMPDIR_PROPERTY);
+        Path jar = system == null ? Files.createTempFile("ringfence-boot-", ".jar")
+                : Files.createTempFile(Path.of(system), "ringfence-boot-", ".jar");
         jar.toFile().deleteOnExit();
         ClassLoader own = Gates.class.getClassLoader();
         try (OutputStream out = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(out)) {

@@ -115,10 +115,14 @@ public final class StatusPage {
                 .put("childrenBusy", r.onProcessTier() ? r.children().busy() : null)
                 .put("childrenFromSpare", r.onProcessTier() ? r.children().fromSpare() : null)
                 .put("childMemory", childMemory(r)).put("startupCache", r.children().startupCache())
-                .put("deferred", deferred(r.deferred())).put("lastReload", reload);
+                .put("deferred", deferred(r.deferred()).put("inChildren", r.onProcessTier() ? r.children().deferred() : null))
+                .put("lastReload", reload);
     }
 
-    /** Deferred work now (queued, running) and so far (accepted, ran, failed, dropped, rejected, batches). */
+    /**
+     * Deferred work now (queued, running: the host's own) and so far (accepted, ran, failed, dropped,
+     * rejected, batches: the children's included).
+     */
     private static JsonText deferred(DeferredWork d) {
         DeferredStats s = d.stats();
         return new JsonText().put("queued", d.queued()).put("running", d.running()).put("accepted", s.accepted())

@@ -35,7 +35,9 @@ import java.time.Instant;
  *       requestId, kind, batch, items, outcome, lagMs, wallMs, cpuMs, allocatedBytes, abandoned,
  *       message); {@code deferred-rejected}: deferred work refused a queue place, at most one line a
  *       second per route (the same fields as far as known, unloggedSinceLastLine, message);
- *       {@code deferred-dropped}: deferred work not started within a drain's bound</li>
+ *       {@code deferred-dropped}: deferred work not started within a drain's bound;
+ *       {@code deferred-lost}: deferred work a child JVM had accepted and not run when it died or
+ *       was killed (route, version, pieces, items, message)</li>
  *   <li>{@code listening}, {@code draining}, {@code stopped}, {@code route-ignored},
  *       {@code poll-failed}: the server and its routes directory</li>
  * </ul>

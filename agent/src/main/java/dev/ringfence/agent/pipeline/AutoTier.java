@@ -30,13 +30,15 @@ final class AutoTier implements AutoCloseable {
     private final InProcessRoute inProcess;
     private final Escalations escalations;
     private final RouteRuntime runtime;
+    /** The route's deferred work: what the child's does is reported to it. */
+    private final DeferredWork deferred;
     private volatile ProcessTier child;
     // guarded by this
     private boolean closed;
     private boolean gaveUp;
 
     private AutoTier(String route, HandlerVersion version, RouteSettings settings, InProcessRoute inProcess,
-            ProcessTier child, Escalations escalations, RouteRuntime runtime) {
+            ProcessTier child, Escalations escalations, RouteRuntime runtime, DeferredWork deferred) {
         this.route = route;
         this.version = version;
         this.settings = settings;
@@ -44,6 +46,7 @@ final class AutoTier implements AutoCloseable {
         this.child = child;
         this.escalations = escalations;
         this.runtime = runtime;
+        this.deferred = deferred;
     }
 
     /**
@@ -55,11 +58,12 @@ final class AutoTier implements AutoCloseable {
      * @param inProcess the version's in-process handler
      * @param escalations where moves are reported
      * @param runtime the server's runtime (its start-up cache and log, for the child)
+     * @param deferred the route's deferred work, which counts the child's
      * @return the tier
      */
     static AutoTier inProcess(String route, HandlerVersion version, RouteSettings settings, InProcessRoute inProcess,
-            Escalations escalations, RouteRuntime runtime) {
-        return new AutoTier(route, version, settings, inProcess, null, escalations, runtime);
+            Escalations escalations, RouteRuntime runtime, DeferredWork deferred) {
+        return new AutoTier(route, version, settings, inProcess, null, escalations, runtime, deferred);
     }
 
     /**
@@ -73,14 +77,16 @@ final class AutoTier implements AutoCloseable {
      * @param message detail for the report
      * @param escalations where the move is reported
      * @param runtime the server's runtime (its start-up cache and log, for the child)
+     * @param deferred the route's deferred work, which counts the child's
      * @return the tier
      * @throws VersionException when the child could not start
      */
     static AutoTier inChild(String route, HandlerVersion version, RouteSettings settings, Escalations.Reason reason,
-            String message, Escalations escalations, RouteRuntime runtime) throws VersionException {
-        ProcessTier child = ProcessTier.open(route, version, settings, 1, runtime);
+            String message, Escalations escalations, RouteRuntime runtime, DeferredWork deferred)
+            throws VersionException {
+        ProcessTier child = ProcessTier.open(route, version, settings, 1, runtime, deferred);
         escalations.moved(version.shortId(), reason, null, message);
-        return new AutoTier(route, version, settings, null, child, escalations, runtime);
+        return new AutoTier(route, version, settings, null, child, escalations, runtime, deferred);
     }
 
     /**
@@ -142,7 +148,7 @@ final class AutoTier implements AutoCloseable {
                 return false;
             }
             try {
-                child = ProcessTier.launch(route, version, settings, 1, runtime);
+                child = ProcessTier.launch(route, version, settings, 1, runtime, deferred);
             } catch (VersionException | RuntimeException e) {
                 gaveUp = true;
                 escalations.failed(version.shortId(), reason, e.getMessage());

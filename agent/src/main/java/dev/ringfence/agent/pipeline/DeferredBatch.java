@@ -97,6 +97,7 @@ final class DeferredBatch<T> implements Batcher<T> {
                 linger = work.schedule(this::lingered, work.settings().batchLingerNanos());
             }
             pending.add(item);
+            work.batched(1);
             // once a drain has begun no linger fires: what joins then is flushed at once
             seal = pending.size() >= work.settings().batchSize() || work.closed();
         }
@@ -131,6 +132,7 @@ final class DeferredBatch<T> implements Batcher<T> {
                 linger = null;
             }
             work.pending(this, false);
+            work.batched(-items.size());
         }
         work.stats().countBatch(items.size());
         if (work.closed()) {

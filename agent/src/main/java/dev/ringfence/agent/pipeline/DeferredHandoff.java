@@ -70,6 +70,7 @@ final class DeferredHandoff {
                     staged = new ArrayList<>(2);
                 }
                 staged.add(p);
+                work.staged(1);
                 return true;
             }
         }
@@ -115,6 +116,16 @@ final class DeferredHandoff {
         }
     }
 
+    /** @return tasks staged and not yet released (0 once released) */
+    synchronized int stagedTasks() {
+        return staged == null ? 0 : staged.size();
+    }
+
+    /** @return batch items staged and not yet released (0 once released) */
+    synchronized int stagedItems() {
+        return items == null ? 0 : items.size();
+    }
+
     /** Queues what was staged: called once the request has been answered, whatever its outcome. */
     void release() {
         List<DeferredWork.Piece> ps;
@@ -133,6 +144,7 @@ final class DeferredHandoff {
             itemLease = null;
         }
         if (ps != null) {
+            work.staged(-ps.size());
             ps.forEach(work::submit);
         }
         if (is != null) {

@@ -61,6 +61,13 @@ public final class DeferredStats {
         failedItems.add(items);
     }
 
+    /** Counts pieces a child had accepted and not run when it died, and the unsealed batch items it held. */
+    void countLost(long pieces, long items) {
+        accepted.add(pieces);
+        dropped.add(pieces);
+        failedItems.add(items);
+    }
+
     void countRejected(int items) {
         rejected.increment();
         rejectedItems.add(items);

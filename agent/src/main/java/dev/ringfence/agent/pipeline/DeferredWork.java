@@ -13,7 +13,10 @@ import java.util.ArrayList;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
@@ -24,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 
 /**
  * One route's deferred work (phase 2): the tasks its handlers hand to {@code Context.defer} and
@@ -55,6 +59,10 @@ import java.util.concurrent.atomic.LongAdder;
  *   <li>{@link #close} starts a drain and returns: queued pieces may start for {@code defer.drain}
  *       more (a piece started then gets no more wall time than what is left of it); later ones are
  *       dropped; pending batches are flushed at once. {@link #awaitDrained} waits for the end.</li>
+ *   <li>On the process tier the same class runs inside the child ({@link ChildRoute}), which
+ *       forwards every piece's end to the host ({@link Ended}); the host's instance of the route
+ *       counts and emits what its children report ({@link #fromChild}, {@link #lostInChild}) and
+ *       waits for their drains ({@link #childDraining}) as for its own.</li>
  * </ul>
  */
 public final class DeferredWork {
@@ -68,6 +76,26 @@ public final class DeferredWork {
      * thread, set around the handler's call and a piece's body, unset elsewhere.
      */
     static final ThreadLocal<Scope> SCOPE = new ThreadLocal<>();
+
+    /**
+     * How one piece of deferred work ended, or why it was refused: what a child reports to its host.
+     *
+     * @param version the handler version's short id
+     * @param requestId the request that deferred it (or filled the batch), or null
+     * @param kind {@code task} or {@code batch}
+     * @param batch the batcher's name, or null for a task
+     * @param items the batch items it carried (0 for a task)
+     * @param outcome an {@link Outcome} name, {@link #DROPPED} or {@link #REJECTED}
+     * @param lagNanos from hand-over to start (0 unless it ran)
+     * @param wallNanos its wall time
+     * @param cpuNanos its CPU time
+     * @param allocatedBytes what it allocated
+     * @param abandoned whether its thread was left behind after a trip
+     * @param message why it failed, was dropped or refused, or null
+     */
+    public record Ended(String version, String requestId, String kind, String batch, int items, String outcome,
+            long lagNanos, long wallNanos, long cpuNanos, long allocatedBytes, boolean abandoned, String message) {
+    }
 
     /** What a batch item joins through: an invocation's attempt (staged) or a running piece (at once). */
     interface Scope {
@@ -96,6 +124,14 @@ public final class DeferredWork {
     private final AtomicInteger running = new AtomicInteger();
     private final ThreadPoolExecutor workers;
     private final Set<DeferredBatch<?>> pendingBatches = ConcurrentHashMap.newKeySet();
+    /** Pieces staged in requests not yet answered (counted in {@link #queued} too). */
+    private final AtomicInteger staged = new AtomicInteger();
+    /** Batch items joined to a batch and not yet sealed into a flush. */
+    private final AtomicInteger batchedItems = new AtomicInteger();
+    /** Children of the route stopping with deferred work: their exits, for {@link #awaitDrained}. */
+    private final Set<CompletableFuture<?>> childDrains = ConcurrentHashMap.newKeySet();
+    /** Inside a child: where each piece's end goes (to the host), else null. */
+    private volatile Consumer<Ended> forward;
     private volatile RouteSettings.Defer settings = RouteSettings.Defer.DEFAULT;
     private volatile ScheduledThreadPoolExecutor timer;
     private volatile boolean closed;
@@ -210,7 +246,8 @@ public final class DeferredWork {
 
     /** Emits, logs (at most a line a second) and counts a piece refused, saying why. */
     void refused(HandlerVersion version, String requestId, String kind, String batch, int items, String why) {
-        RingfenceEvents.deferred(route, version.shortId(), requestId, kind, batch, items, REJECTED, 0, 0, 0, 0, why);
+        Ended e = new Ended(version.shortId(), requestId, kind, batch, items, REJECTED, 0, 0, 0, 0, false, why);
+        emit(e);
         // an overloaded route refuses on every request: one line a second, counting the others
         long now = System.nanoTime();
         long last = lastRefusalLine.get();
@@ -222,6 +259,106 @@ public final class DeferredWork {
                     .put("unloggedSinceLastLine", refusedUnlogged.sumThenReset()).put("message", why));
         }
         stats.countRejected(items);
+        forward(e);
+    }
+
+    private void emit(Ended e) {
+        RingfenceEvents.deferred(route, e.version(), e.requestId(), e.kind(), e.batch(), e.items(), e.outcome(),
+                e.lagNanos(), e.wallNanos(), e.cpuNanos(), e.allocatedBytes(), e.message());
+    }
+
+    private void forward(Ended e) {
+        Consumer<Ended> f = forward;
+        if (f != null) {
+            f.accept(e);
+        }
+    }
+
+    /** Inside a child: sends every piece's end (after it is counted here) to {@code f}. */
+    void forwardTo(Consumer<Ended> f) {
+        this.forward = f;
+    }
+
+    void staged(int pieces) {
+        staged.addAndGet(pieces);
+    }
+
+    void batched(int items) {
+        batchedItems.addAndGet(items);
+    }
+
+    /** @return pieces accepted (requests answered) and not yet ended: queued or running */
+    int outstanding() {
+        return queued.get() - staged.get() + running.get();
+    }
+
+    /** @return batch items joined to a batch and not yet sealed into a flush */
+    int batchedItems() {
+        return batchedItems.get();
+    }
+
+    /**
+     * Counts and emits, on the host, how a piece of this route's deferred work ended in a child
+     * (its log line, if any, came on the child's stderr).
+     *
+     * @param e what the child reported
+     */
+    public void fromChild(Ended e) {
+        emit(e);
+        switch (e.outcome()) {
+            case REJECTED:
+                // an item refused by a full queue and a sealed flush refused look alike here: neither
+                // is counted as a batch (in-process the latter is)
+                stats.countRejected(e.items());
+                return;
+            case DROPPED:
+                stats.countAccepted();
+                stats.countDropped(e.items());
+                break;
+            default:
+                stats.countAccepted();
+                stats.countStarted(e.lagNanos());
+                stats.countEnded(Outcome.valueOf(e.outcome()), e.items());
+                break;
+        }
+        if ("batch".equals(e.kind())) {
+            stats.countBatch(e.items());
+        }
+        if (e.abandoned()) {
+            onAbandoned.run();
+        }
+    }
+
+    /**
+     * Counts, logs and emits, on the host, what a child of the route had accepted and not run when
+     * it died or was killed (the last count it reported): {@code DROPPED}.
+     *
+     * @param version the child's version (short id)
+     * @param pieces tasks and flushes queued or running in it
+     * @param items batch items in batches it had not sealed
+     * @param why how the child ended
+     */
+    public void lostInChild(String version, long pieces, long items, String why) {
+        if (pieces <= 0 && items <= 0) {
+            return;
+        }
+        String message = "lost with the child: " + why;
+        RingfenceEvents.deferred(route, version, null, "child", null, (int) Math.min(Integer.MAX_VALUE, items), DROPPED,
+                0, 0, 0, 0, message);
+        log.emit(log.line("deferred-lost").put("route", route).put("version", version).put("pieces", pieces)
+                .put("items", items).put("message", message));
+        stats.countLost(pieces, items);
+    }
+
+    /**
+     * Registers a child of the route that was told to stop with deferred work: {@link #awaitDrained}
+     * waits for it to exit too.
+     *
+     * @param exited completes when the child has exited
+     */
+    public void childDraining(CompletableFuture<?> exited) {
+        childDrains.add(exited);
+        exited.whenComplete((v, t) -> childDrains.remove(exited));
     }
 
     /** Queues a piece whose place was reserved; drops it (counted) when the workers are shut down. */
@@ -304,11 +441,18 @@ public final class DeferredWork {
      * @return whether it ended within the wait
      */
     public boolean awaitDrained(long nanos) {
+        long until = System.nanoTime() + nanos;
         try {
-            return workers.awaitTermination(nanos, TimeUnit.NANOSECONDS);
+            boolean own = workers.awaitTermination(nanos, TimeUnit.NANOSECONDS);
+            for (CompletableFuture<?> child : new ArrayList<>(childDrains)) {
+                child.get(Math.max(0, until - System.nanoTime()), TimeUnit.NANOSECONDS);
+            }
+            return own;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
+        } catch (ExecutionException | TimeoutException e) {
+            return false; // a child still draining is killed by its own bound
         }
     }
 
@@ -395,8 +539,9 @@ public final class DeferredWork {
 
         /** Emits, logs, then counts: whoever sees the count sees the line. */
         private void ended(RunResult<Void> r, long lag) {
-            RingfenceEvents.deferred(route, version.shortId(), requestId, kind, batch, items, r.outcome().name(), lag,
-                    r.wallNanos(), r.cpuNanos(), r.allocatedBytes(), r.message());
+            Ended e = new Ended(version.shortId(), requestId, kind, batch, items, r.outcome().name(), lag, r.wallNanos(),
+                    r.cpuNanos(), r.allocatedBytes(), r.abandoned(), r.message());
+            emit(e);
             if (r.outcome() != Outcome.OK) {
                 log.emit(log.line("deferred-failed").put("route", route).put("version", version.shortId())
                         .put("requestId", requestId).put("kind", kind).put("batch", batch).put("items", items)
@@ -408,15 +553,18 @@ public final class DeferredWork {
                 onAbandoned.run();
             }
             stats.countEnded(r.outcome(), items);
+            forward(e);
         }
 
         /** Ends it unstarted: counted, logged, emitted (the caller releases its lease). */
         void drop(String why) {
-            RingfenceEvents.deferred(route, version.shortId(), requestId, kind, batch, items, DROPPED, 0, 0, 0, 0, why);
+            Ended e = new Ended(version.shortId(), requestId, kind, batch, items, DROPPED, 0, 0, 0, 0, false, why);
+            emit(e);
             log.emit(log.line("deferred-dropped").put("route", route).put("version", version.shortId())
                     .put("requestId", requestId).put("kind", kind).put("batch", batch).put("items", items)
                     .put("message", why));
             stats.countDropped(items);
+            forward(e);
         }
     }
 }

@@ -9,7 +9,8 @@ import java.util.function.Consumer;
 /**
  * The {@link Context} handed to a handler. Its logger writes one line per call to a {@link HandlerLog}.
  * {@code defer} and {@code batcher} go to the request's {@link DeferredHandoff.Attempt} when the route
- * serves one (a served route in-process), and refuse otherwise.
+ * serves one (a served route in-process, or a child of the process tier: {@link ChildRoute}), and
+ * refuse otherwise.
  */
 final class InvocationContext implements Context {
     private final String requestId;
@@ -82,7 +83,7 @@ final class InvocationContext implements Context {
     private DeferredHandoff.Attempt deferrals() {
         if (deferrals == null) {
             throw new UnsupportedOperationException("deferred work needs a route served by ringfence serve (or"
-                    + " Ringfence.route) running in-process; the invoke command and the process tier offer none");
+                    + " Ringfence.route), in-process or in its children; the invoke command offers none");
         }
         return deferrals;
     }

@@ -37,17 +37,28 @@ final class PolicySettings {
     }
 
     private static String dirs(SettingValues v, String key) {
-        Path base = v.origin(key) == null ? null : v.origin(key).toAbsolutePath().getParent();
         List<String> out = new ArrayList<>();
         for (String d : v.list(key)) {
-            try {
-                Path p = Path.of(d);
-                out.add((p.isAbsolute() || base == null ? p : base.resolve(p)).normalize().toString());
-            } catch (InvalidPathException e) {
-                throw v.error(key, "'" + d + "' is not a path");
-            }
+            out.add(path(v, key, d).toString());
         }
         return String.join(",", out);
+    }
+
+    /**
+     * @param v the settings
+     * @param key the key that names a directory
+     * @param d the directory as written
+     * @return it resolved against the folder of the file that set the key, normalised
+     * @throws SettingsException when it is not a path
+     */
+    static Path path(SettingValues v, String key, String d) {
+        Path base = v.origin(key) == null ? null : v.origin(key).toAbsolutePath().getParent();
+        try {
+            Path p = Path.of(d);
+            return (p.isAbsolute() || base == null ? p : base.resolve(p)).normalize();
+        } catch (InvalidPathException e) {
+            throw v.error(key, "'" + d + "' is not a path");
+        }
     }
 
     private static void host(SettingValues v, String h) {

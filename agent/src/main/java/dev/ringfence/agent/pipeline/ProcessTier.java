@@ -67,12 +67,13 @@ final class ProcessTier implements AutoCloseable {
      * @param s the route's settings
      * @param children how many children to start (the route's pool size now)
      * @param runtime the server's runtime: its spare child, start-up cache and log
+     * @param deferred the route's deferred work, which counts what the children's does
      * @return the ready tier
      * @throws VersionException with the child's own reason when it could not start
      */
-    static ProcessTier open(String route, HandlerVersion version, RouteSettings s, int children, RouteRuntime runtime)
-            throws VersionException {
-        ProcessTier tier = launch(route, version, s, children, runtime);
+    static ProcessTier open(String route, HandlerVersion version, RouteSettings s, int children, RouteRuntime runtime,
+            DeferredWork deferred) throws VersionException {
+        ProcessTier tier = launch(route, version, s, children, runtime, deferred);
         boolean ready = false;
         try {
             ready = tier.worker.awaitReady(READY_NANOS);
@@ -101,11 +102,12 @@ final class ProcessTier implements AutoCloseable {
      * @param s the route's settings
      * @param children how many children to start
      * @param runtime the server's runtime: its spare child, start-up cache and log
+     * @param deferred the route's deferred work, which counts what the children's does
      * @return the tier, its children starting
      * @throws VersionException when no child can be started from this JVM (no agent jar)
      */
-    static ProcessTier launch(String route, HandlerVersion version, RouteSettings s, int children, RouteRuntime runtime)
-            throws VersionException {
+    static ProcessTier launch(String route, HandlerVersion version, RouteSettings s, int children, RouteRuntime runtime,
+            DeferredWork deferred) throws VersionException {
         SpareChild spare = runtime.spare();
         StartupCache startupCache = runtime.startupCache();
         EventLog log = runtime.log();
@@ -123,13 +125,15 @@ final class ProcessTier implements AutoCloseable {
         // no instrumented-class cache in children: measured, a spare opening a version through it
         // took 76 ms at p50 against 40 ms without (its first use of the cache's hashing and files)
         WorkerSpec spec = new WorkerSpec(jar, version.classpath(), s.handler(), s.budgets(), policy, null, caps,
-                WorkerSpec.DEFAULT_RING_CAPACITY, work);
+                WorkerSpec.DEFAULT_RING_CAPACITY, work, s.defer(), tmpDir(route, i.tmpDir()),
+                i.childProperties());
         if (spare != null) {
             spare.prime(spec);
         }
         WorkerPool worker = new WorkerPool(() -> {
             WorkerProcess w = WorkerProcess.of(spec, s.isolation().concurrency());
             w.takeSparesFrom(spare);
+            w.reportDeferredTo(deferred);
             if (startupCache != null) {
                 w.useStartupCache(startupCache, version.shortId(), (event, message) -> log.emit(log.line(event)
                         .put("route", route).put("version", version.shortId()).put("message", message)));
@@ -203,6 +207,11 @@ final class ProcessTier implements AutoCloseable {
         return worker.loads();
     }
 
+    /** @return deferred work its children have accepted and not yet ended, as they last reported it */
+    long deferredInChildren() {
+        return worker.deferredInChildren();
+    }
+
     /** @return children ready to serve now */
     int ready() {
         return worker.ready();
@@ -256,6 +265,18 @@ final class ProcessTier implements AutoCloseable {
                     "isolation=process needs ringfence running from its agent jar (it runs from " + p + ")");
         }
         return p;
+    }
+
+    /** The route's own temporary directory for its children, created when missing; null for the system's. */
+    private static Path tmpDir(String route, Path dir) {
+        if (dir == null) {
+            return null;
+        }
+        try {
+            return Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the tmpdir " + dir + " of route " + route, e);
+        }
     }
 
     private static Path workDir(String route) {

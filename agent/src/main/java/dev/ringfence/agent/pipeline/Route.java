@@ -249,12 +249,12 @@ public final class Route implements AutoCloseable {
             return ProvidedRuntime.open(name, v, s, runtime.log());
         }
         if (s.isolation().process()) {
-            return ProcessTier.open(name, v, s, childrenFor(s), runtime);
+            return ProcessTier.open(name, v, s, childrenFor(s), runtime, deferred);
         }
         Escalations.Reason marked = escalations.routeWide();
         if (s.isolation().auto() && marked != null) {
             return AutoTier.inChild(name, v, s, marked, "the route's versions start in the process tier since a"
-                    + " version's class loader leaked", escalations, runtime);
+                    + " version's class loader leaked", escalations, runtime, deferred);
         }
         InProcessRoute in;
         try {
@@ -264,11 +264,11 @@ public final class Route implements AutoCloseable {
             if (s.isolation().auto() && e.outcome() == Outcome.DENIED && AutoTier.asksForNativeLibrary(e.getMessage(), s)) {
                 // its constructor asked for a native library its policy allows: a child honours that
                 return AutoTier.inChild(name, v, s, Escalations.Reason.NATIVE_LIBRARY, e.getMessage(), escalations,
-                        runtime);
+                        runtime, deferred);
             }
             throw new VersionException(VersionException.Reason.CONSTRUCTOR_FAILED, e.getMessage());
         }
-        return s.isolation().auto() ? AutoTier.inProcess(name, v, s, in, escalations, runtime) : in;
+        return s.isolation().auto() ? AutoTier.inProcess(name, v, s, in, escalations, runtime, deferred) : in;
     }
 
     /**

@@ -52,6 +52,12 @@ public final class RouteChildren {
         return t == null ? List.of() : t.loads();
     }
 
+    /** @return deferred work the current version's children have accepted and not yet ended (their last reports); 0 in-process */
+    public long deferred() {
+        ProcessTier t = processTier();
+        return t == null ? 0 : t.deferredInChildren();
+    }
+
     /** @return children ready to serve now */
     public int ready() {
         ProcessTier t = processTier();

@@ -96,7 +96,9 @@ public final class RouteRuntime {
      * @return where that server's children keep their files ({@link #workersDir()})
      */
     public static Path workersDir(long serverPid) {
-        return Path.of(System.getProperty("java.io.tmpdir"), "ringfence-workers-" + serverPid);
+        // a child whose java.io.tmpdir is its route's own was told the system's (route setting tmpdir)
+        String tmp = System.getProperty(Gates.SYSTEM_TMPDIR_PROPERTY, System.getProperty("java.io.tmpdir"));
+        return Path.of(tmp, "ringfence-workers-" + serverPid);
     }
 
     /**

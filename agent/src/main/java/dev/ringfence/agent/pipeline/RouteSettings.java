@@ -6,6 +6,7 @@ import dev.ringfence.limiter.Policy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -93,6 +94,13 @@ import java.util.Set;
  *       1 to 1000000</td></tr>
  *   <tr><td>{@code defer.batch.linger}</td><td>{@code 1s}</td><td>a batcher flushes when its oldest pending item has
  *       waited this long (more than 0)</td></tr>
+ *   <tr><td>{@code tmpdir}</td><td>none</td><td>with {@code isolation=process}, the child JVM's
+ *       {@code java.io.tmpdir} (where a dependency extracts a native library, say), resolved like
+ *       {@code policy.write} and below one of its directories; created when missing. Empty: the system's</td></tr>
+ *   <tr><td>{@code child.properties}</td><td>none</td><td>with {@code isolation=process}, system properties the
+ *       child JVM starts with: {@code name=value} pairs, comma separated, {@code ${folder}} in a value replaced by
+ *       the folder of the file that sets it (for a dependency configured only through system properties); names
+ *       of the JVM, the JDK and ringfence ({@code java.}, {@code jdk.}, {@code sun.}, {@code ringfence.}, ...) are refused</td></tr>
  *   <tr><td>{@code concurrency}</td><td>{@code 1}</td><td>in a child ({@code isolation=process}, or {@code auto} once moved), requests one child runs at
  *       once, 1 to 256 and at most {@code maxInflight}; the route's in-flight limit is then children × concurrency.
  *       A deadline killing a child ends the other requests it was running {@code CRASHED}; read but unused
@@ -142,7 +150,7 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
             "policy.write", "policy.hosts", "policy.env", "policy.threads", "policy.native", "isolation", "heap",
             "native", "metaspace", "defer.timeout", "defer.cpu", "defer.alloc", "defer.maxQueue", "defer.workers",
             "defer.drain", "defer.batch.size", "defer.batch.linger", "runtime", "memory",
-            "concurrency")));
+            "concurrency", "tmpdir", "child.properties")));
 
     static final SettingValues BUILT_IN = SettingValues.builtIn(builtIn());
 
@@ -176,6 +184,8 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
         m.put("policy.native", "false");
         m.put("isolation", "auto");
         m.put("concurrency", "1");
+        m.put("tmpdir", "");
+        m.put("child.properties", "");
         m.put("heap", "256m");
         m.put("native", "64m");
         m.put("metaspace", "128m");
@@ -281,7 +291,8 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
      * @param metaspaceBytes the child's {@code -XX:MaxMetaspaceSize}
      * @param concurrency requests one child runs at once (each on a serving thread of its own)
      */
-    public record Isolation(Mode mode, long heapBytes, long nativeBytes, long metaspaceBytes, int concurrency) {
+    public record Isolation(Mode mode, long heapBytes, long nativeBytes, long metaspaceBytes, int concurrency,
+            Path tmpDir, Map<String, String> childProperties) {
         /** The most requests one child runs at once. */
         public static final int MAX_CONCURRENCY = 256;
         /** {@code pool.max}'s default on the process tier (at most {@code maxInflight / concurrency}). */
@@ -298,11 +309,25 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
         /** @throws IllegalArgumentException on a cap or a concurrency out of range */
         public Isolation {
             Objects.requireNonNull(mode, "mode");
+            childProperties = Collections.unmodifiableMap(new LinkedHashMap<>(childProperties));
             if (heapBytes < MIN_HEAP || nativeBytes <= 0 || metaspaceBytes < MIN_METASPACE || concurrency < 1
                     || concurrency > MAX_CONCURRENCY) {
                 throw new IllegalArgumentException("isolation needs heap >= 8m, native > 0, metaspace >= 16m,"
                         + " 1 <= concurrency <= " + MAX_CONCURRENCY);
             }
+        }
+
+        /**
+         * With the system's temporary directory in the child.
+         *
+         * @param mode the tier
+         * @param heapBytes the child's {@code -Xmx}
+         * @param nativeBytes the child's {@code -XX:MaxDirectMemorySize}
+         * @param metaspaceBytes the child's {@code -XX:MaxMetaspaceSize}
+         * @param concurrency requests one child runs at once
+         */
+        public Isolation(Mode mode, long heapBytes, long nativeBytes, long metaspaceBytes, int concurrency) {
+            this(mode, heapBytes, nativeBytes, metaspaceBytes, concurrency, null, Map.of());
         }
 
         /**
@@ -374,6 +399,50 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
                 throw new IllegalArgumentException("defer needs timeout > 0, no fuel, maxQueue >= 1, workers >= 1,"
                         + " drain >= 0, batch.size >= 1, batch.linger > 0");
             }
+        }
+
+        /**
+         * These settings as one {@code worker --defer} argument: {@code key=value} pairs, comma
+         * separated, durations in nanoseconds and sizes in bytes; read back by {@link #parse}.
+         *
+         * @return the argument
+         */
+        public String toArgument() {
+            return "timeout=" + budgets.wallNanos() + ",cpu=" + budgets.cpuNanos() + ",alloc=" + budgets.allocBytes()
+                    + ",maxQueue=" + maxQueue + ",workers=" + workers + ",drain=" + drainNanos + ",batchSize="
+                    + batchSize + ",batchLinger=" + batchLingerNanos;
+        }
+
+        /**
+         * Reads what {@link #toArgument} wrote; a key it leaves out keeps its default.
+         *
+         * @param argument the argument
+         * @return the settings
+         * @throws IllegalArgumentException naming the pair that is not understood, or a value out of range
+         */
+        public static Defer parse(String argument) {
+            Map<String, Long> v = new HashMap<>();
+            for (String pair : argument.split(",")) {
+                int eq = pair.indexOf('=');
+                try {
+                    v.put(pair.substring(0, Math.max(0, eq)).trim(), Long.parseLong(pair.substring(eq + 1).trim()));
+                } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
+                    throw new IllegalArgumentException("--defer takes key=number pairs: " + pair);
+                }
+            }
+            Budgets d = DEFAULT.budgets();
+            Defer parsed = new Defer(new Budgets(v.getOrDefault("timeout", d.wallNanos()), v.getOrDefault("cpu", 0L), 0,
+                    v.getOrDefault("alloc", 0L)), v.getOrDefault("maxQueue", (long) DEFAULT.maxQueue()).intValue(),
+                    v.getOrDefault("workers", (long) DEFAULT.workers()).intValue(),
+                    v.getOrDefault("drain", DEFAULT.drainNanos()),
+                    v.getOrDefault("batchSize", (long) DEFAULT.batchSize()).intValue(),
+                    v.getOrDefault("batchLinger", DEFAULT.batchLingerNanos()));
+            v.keySet().removeAll(List.of("timeout", "cpu", "alloc", "maxQueue", "workers", "drain", "batchSize",
+                    "batchLinger"));
+            if (!v.isEmpty()) {
+                throw new IllegalArgumentException("--defer has unknown keys: " + v.keySet());
+            }
+            return parsed;
         }
     }
 
@@ -515,6 +584,10 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
         Isolation isolation = isolation(v);
         Policy policy = PolicySettings.policy(v);
         refuseNativeInProcess(v, policy, isolation);
+        if (isolation.tmpDir() != null && !policy.mayWrite(isolation.tmpDir())) {
+            throw v.error("tmpdir", "not below a directory of policy.write (what the child puts there must be"
+                    + " writable by the route's handler, and nothing else should be)");
+        }
         Budgets budgets = new Budgets(v.duration("timeout", 1), v.duration("cpu", 0), v.count("fuel", 0, Long.MAX_VALUE),
                 v.size("alloc", Long.MAX_VALUE), isolation.nativeBytes());
         int maxInflight = (int) v.count("maxInflight", 1, 10_000);
@@ -598,7 +671,57 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
             throw v.error("metaspace", "less than 16m, too small for a JVM");
         }
         int concurrency = (int) v.count("concurrency", 1, Isolation.MAX_CONCURRENCY);
-        return new Isolation(mode, heap, direct, metaspace, concurrency);
+        return new Isolation(mode, heap, direct, metaspace, concurrency, tmpDir(v, mode), childProperties(v, mode));
+    }
+
+    /** Names a route may not set on its child: the JVM's, the JDK's and ringfence's own. */
+    private static final List<String> RESERVED_PROPERTY_PREFIXES = List.of("java.", "javax.", "jdk.", "sun.", "com.sun.",
+            "ringfence.", "user.", "os.", "file.", "line.", "path.", "native.", "stdout.", "stderr.");
+
+    /**
+     * {@code child.properties}: system properties the child JVM starts with, as {@code name=value}
+     * pairs separated by commas, {@code ${folder}} in a value replaced by the folder of the file
+     * that set it. For a dependency configured only through system properties (which a handler may
+     * read but not set); the JVM's, the JDK's and ringfence's own names are refused.
+     */
+    private static Map<String, String> childProperties(SettingValues v, Isolation.Mode mode) {
+        Map<String, String> out = new LinkedHashMap<>();
+        Path origin = v.origin("child.properties");
+        String folder = origin == null ? "" : origin.toAbsolutePath().getParent().toString();
+        for (String pair : v.list("child.properties")) {
+            int eq = pair.indexOf('=');
+            String name = eq < 0 ? pair : pair.substring(0, eq).trim();
+            if (eq < 1 || !name.matches("[A-Za-z0-9_.-]+")) {
+                throw v.error("child.properties", "'" + pair + "' is not name=value");
+            }
+            if (RESERVED_PROPERTY_PREFIXES.stream().anyMatch(name::startsWith)) {
+                throw v.error("child.properties", name + " is the JVM's, the JDK's or ringfence's own");
+            }
+            out.put(name, pair.substring(eq + 1).trim().replace("${folder}", folder));
+        }
+        if (!out.isEmpty() && mode != Isolation.Mode.PROCESS) {
+            throw v.error("child.properties", "system properties are set on the route's child JVM: they need"
+                    + " isolation=process");
+        }
+        return out;
+    }
+
+    /**
+     * {@code tmpdir}: the child's {@code java.io.tmpdir}, relative to the folder of the file that
+     * names it; empty for the system's. Only a child JVM can have its own, so it needs
+     * {@code isolation=process}; and only a directory the route may write is of any use, so it
+     * must lie below one of {@code policy.write} (checked in {@link #from}).
+     */
+    private static Path tmpDir(SettingValues v, Isolation.Mode mode) {
+        String d = v.text("tmpdir").trim();
+        if (d.isEmpty()) {
+            return null;
+        }
+        if (mode != Isolation.Mode.PROCESS) {
+            throw v.error("tmpdir", "a temporary directory of the route's own is set on its child JVM: it needs"
+                    + " isolation=process");
+        }
+        return PolicySettings.path(v, "tmpdir", d).toAbsolutePath();
     }
 
     /** {@code off}, a number of cores, or a percentage of this machine's cores; 0 is off. */

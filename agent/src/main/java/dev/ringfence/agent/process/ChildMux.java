@@ -27,6 +27,8 @@ final class ChildMux {
     private final ExpandableArrayBuffer sendBuffer = new ExpandableArrayBuffer(4096);
     private final ConcurrentHashMap<Long, Slot> waiting = new ConcurrentHashMap<>();
     private final MessageHandler onResponse = this::onResponse;
+    /** Sees every message first: reports, deferred-work frames, the counts answers carry. */
+    private final MessageHandler tap;
     private long nextFrameId;
 
     /** Where one request's answer lands. */
@@ -39,8 +41,9 @@ final class ChildMux {
         }
     }
 
-    ChildMux(ChannelFile channel) {
+    ChildMux(ChannelFile channel, MessageHandler tap) {
         this.channel = channel;
+        this.tap = tap;
     }
 
     /**
@@ -123,12 +126,30 @@ final class ChildMux {
         return slot.answer;
     }
 
+    /**
+     * Reads whatever arrived, unless another caller is reading now: for the host's supervisor and
+     * a stopping child's drain, so reports and deferred-work frames are read while no request waits.
+     *
+     * @return the messages read
+     */
+    int readAvailable() {
+        if (!reading.tryLock()) {
+            return 0;
+        }
+        try {
+            return channel.responses().read(onResponse, Integer.MAX_VALUE);
+        } finally {
+            reading.unlock();
+        }
+    }
+
     /** @param frameId a frame nobody waits for any more: its late answer is dropped */
     void forget(long frameId) {
         waiting.remove(frameId);
     }
 
     private void onResponse(int type, MutableDirectBuffer buffer, int index, int length) {
+        tap.onMessage(type, buffer, index, length);
         if (type != Frames.RESPONSE) {
             return;
         }

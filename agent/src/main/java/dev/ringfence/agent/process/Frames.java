@@ -1,5 +1,6 @@
 package dev.ringfence.agent.process;
 
+import dev.ringfence.agent.pipeline.DeferredWork;
 import dev.ringfence.agent.pipeline.InvocationResult;
 import dev.ringfence.api.Outcome;
 import dev.ringfence.api.Request;
@@ -21,12 +22,18 @@ import org.agrona.MutableDirectBuffer;
  * REQUEST  long frameId, long wallNanos (the deadline left when sent), str requestId, str method,
  *          str path, str remoteAddress, int n, n×(str name, str value), int q,
  *          q×(str name, int k, k×str value), bytes body
- * RESPONSE long frameId, byte flags (1 abandoned, 2 recycle, 4 has response), str outcome,
+ * RESPONSE long frameId, byte flags (1 abandoned, 2 recycle, 4 has response, 8 deferred counts),
+ *          [long outstanding, long batchedItems: the child's deferred work once this request's is
+ *          handed over (tasks and flushes not yet ended, items in unsealed batches)], str outcome,
  *          str? message, long wallNanos, long cpuNanos, long allocatedBytes, long fuel, str version,
  *          [int status, str contentType, int n, n×(str name, str value), bytes body]
  * STOP     (empty) the child finishes and exits 0
  * REPORT   long heapUsed, long heapCommitted, long directUsed, long residentBytes (-1 when unknown):
  *          the child's memory, every 5 s, on the response ring, whether or not a request runs
+ * DEFERRED str version, str? requestId, str kind, str? batch, int items, str outcome, long lagNanos,
+ *          long wallNanos, long cpuNanos, long allocatedBytes, byte abandoned, str? message,
+ *          long outstanding, long batchedItems: one piece of the child's deferred work ended, was
+ *          dropped or refused, and the child's deferred work after it, on the response ring
  * LOAD     int n, n×str: a spare's {@code worker} arguments for the version it is to serve
  *          (handler paths, class, budgets, policy, cache; see {@link SpareChild})
  * READY, FAILED (over pipes only; the channel file has a state word instead) UTF-8 text
@@ -52,17 +59,34 @@ final class Frames {
     static final int REPORT_BYTES = 32;
     /** To a spare child: the version it is to load (its worker arguments). */
     static final int LOAD = 7;
+    /** Child to host, unasked: a piece of deferred work ended ({@link #encodeDeferred}). */
+    static final int DEFERRED = 8;
 
     static final int FLAG_ABANDONED = 1;
     /** The child asks to be replaced (its serving thread is still inside a handler that tripped). */
     static final int FLAG_RECYCLE = 2;
     static final int FLAG_RESPONSE = 4;
+    /** The response carries the child's deferred counts ({@link DeferredCounts}) after its flags. */
+    static final int FLAG_DEFERRED = 8;
+    /** Where a response's deferred counts start: after its frame id and flags. */
+    private static final int COUNTS_OFFSET = 9;
 
     private Frames() {
     }
 
     /** A decoded request. */
     record RequestFrame(long frameId, long wallNanos, Request request) {
+    }
+
+    /**
+     * A child's deferred work as it reported it last.
+     *
+     * @param outstanding tasks and flushes accepted and not yet ended (queued or running)
+     * @param batchedItems items in batches not yet sealed into a flush
+     */
+    record DeferredCounts(long outstanding, long batchedItems) {
+        /** Nothing deferred. */
+        static final DeferredCounts NONE = new DeferredCounts(0, 0);
     }
 
     /** A decoded response. */
@@ -115,11 +139,25 @@ final class Frames {
     }
 
     static int encodeResponse(MutableDirectBuffer b, long frameId, int flags, InvocationResult r) {
+        return encodeResponse(b, frameId, flags, r, null);
+    }
+
+    /**
+     * @param counts the child's deferred work once this request's is handed over, or null
+     * @return the length
+     */
+    static int encodeResponse(MutableDirectBuffer b, long frameId, int flags, InvocationResult r, DeferredCounts counts) {
         Response resp = r.response();
         int i = 0;
         b.putLong(i, frameId);
         i += 8;
-        b.putByte(i++, (byte) (flags | (resp != null ? FLAG_RESPONSE : 0) | (r.abandoned() ? FLAG_ABANDONED : 0)));
+        b.putByte(i++, (byte) (flags | (resp != null ? FLAG_RESPONSE : 0) | (r.abandoned() ? FLAG_ABANDONED : 0)
+                | (counts != null ? FLAG_DEFERRED : 0)));
+        if (counts != null) {
+            b.putLong(i, counts.outstanding());
+            b.putLong(i + 8, counts.batchedItems());
+            i += 16;
+        }
         i += str(b, i, r.outcome().name());
         i += str(b, i, r.message());
         b.putLong(i, r.wallNanos());
@@ -142,6 +180,10 @@ final class Frames {
         Reader in = new Reader(b, offset);
         long frameId = in.int64();
         int flags = in.int8();
+        if ((flags & FLAG_DEFERRED) != 0) {
+            in.int64();
+            in.int64();
+        }
         Outcome outcome = Outcome.valueOf(in.str());
         String message = in.str();
         long wall = in.int64();
@@ -162,6 +204,61 @@ final class Frames {
         }
         return new ResponseFrame(frameId, flags, new InvocationResult(requestId, outcome, resp, message, wall, cpu, alloc,
                 fuel, version, (flags & FLAG_ABANDONED) != 0));
+    }
+
+    /**
+     * @param b a response
+     * @param offset where it starts
+     * @return the deferred counts it carries, or null
+     */
+    static DeferredCounts responseCounts(DirectBuffer b, int offset) {
+        if ((b.getByte(offset + 8) & FLAG_DEFERRED) == 0) {
+            return null;
+        }
+        return new DeferredCounts(b.getLong(offset + COUNTS_OFFSET), b.getLong(offset + COUNTS_OFFSET + 8));
+    }
+
+    static int encodeDeferred(MutableDirectBuffer b, DeferredWork.Ended e, DeferredCounts after) {
+        int i = 0;
+        i += str(b, i, e.version());
+        i += str(b, i, e.requestId());
+        i += str(b, i, e.kind());
+        i += str(b, i, e.batch());
+        b.putInt(i, e.items());
+        i += 4;
+        i += str(b, i, e.outcome());
+        b.putLong(i, e.lagNanos());
+        b.putLong(i + 8, e.wallNanos());
+        b.putLong(i + 16, e.cpuNanos());
+        b.putLong(i + 24, e.allocatedBytes());
+        i += 32;
+        b.putByte(i++, (byte) (e.abandoned() ? 1 : 0));
+        i += str(b, i, e.message());
+        b.putLong(i, after.outstanding());
+        b.putLong(i + 8, after.batchedItems());
+        return i + 16;
+    }
+
+    /** A decoded {@link #DEFERRED} message: the piece's end and the child's deferred work after it. */
+    record DeferredFrame(DeferredWork.Ended ended, DeferredCounts after) {
+    }
+
+    static DeferredFrame decodeDeferred(DirectBuffer b, int offset) {
+        Reader in = new Reader(b, offset);
+        String version = in.str();
+        String requestId = in.str();
+        String kind = in.str();
+        String batch = in.str();
+        int items = in.int32();
+        String outcome = in.str();
+        long lag = in.int64();
+        long wall = in.int64();
+        long cpu = in.int64();
+        long alloc = in.int64();
+        boolean abandoned = in.int8() != 0;
+        String message = in.str();
+        return new DeferredFrame(new DeferredWork.Ended(version, requestId, kind, batch, items, outcome, lag, wall, cpu,
+                alloc, abandoned, message), new DeferredCounts(in.int64(), in.int64()));
     }
 
     static int encodeReport(MutableDirectBuffer b, ChildMemory m) {

@@ -110,6 +110,7 @@ public final class SpareChild implements AutoCloseable {
             return null;
         }
         if (!spec.caps().equals(template.caps()) || spec.ringCapacity() != template.ringCapacity()
+                || spec.tmpDir() != null || !spec.properties().isEmpty() // a spare has the system's tmpdir, no more properties
                 || c.state() != ChannelFile.STATE_SPARE) {
             return null;
         }

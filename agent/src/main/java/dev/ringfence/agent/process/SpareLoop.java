@@ -1,6 +1,6 @@
 package dev.ringfence.agent.process;
 
-import dev.ringfence.agent.pipeline.InProcessRoute;
+import dev.ringfence.agent.pipeline.ChildRoute;
 import dev.ringfence.api.Budgets;
 import dev.ringfence.limiter.MeteredExecutor;
 import java.io.FileDescriptor;
@@ -23,7 +23,7 @@ import org.agrona.concurrent.IdleStrategy;
  */
 public final class SpareLoop {
     /** What a {@code LOAD} message opens: the requests' budgets, the route, the requests it runs at once. */
-    public record Load(Budgets budgets, Supplier<InProcessRoute> open, int concurrency) {
+    public record Load(Budgets budgets, Supplier<ChildRoute> open, int concurrency) {
     }
 
     private SpareLoop() {

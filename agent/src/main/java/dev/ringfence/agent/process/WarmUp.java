@@ -1,5 +1,6 @@
 package dev.ringfence.agent.process;
 
+import dev.ringfence.agent.pipeline.ChildRoute;
 import dev.ringfence.agent.pipeline.InProcessRoute;
 import dev.ringfence.agent.pipeline.InvocationResult;
 import dev.ringfence.api.Budgets;
@@ -85,7 +86,8 @@ final class WarmUp {
         SpareLoop.Load l = load.apply(new ArrayList<>(List.of("--handler", jar.toString(), "--class",
                 CLASS.replace('/', '.'), "--alloc", Long.toString(1L << 30), "--policy", policy.toString(),
                 "--no-cache")));
-        InProcessRoute route = l.open().get();
+        ChildRoute child = l.open().get();
+        InProcessRoute route = child.handler();
         Budgets budgets = new Budgets(TimeUnit.SECONDS.toNanos(5), l.budgets().cpuNanos(), l.budgets().fuel(),
                 l.budgets().allocBytes());
         AtomicReference<RuntimeException> failed = new AtomicReference<>();
@@ -98,7 +100,7 @@ final class WarmUp {
         });
         t.start();
         t.join();
-        route.version().close();
+        child.close();
         if (failed.get() != null) {
             throw failed.get();
         }

@@ -1,6 +1,7 @@
 package dev.ringfence.agent.process;
 
-import dev.ringfence.agent.pipeline.InProcessRoute;
+import dev.ringfence.agent.pipeline.ChildRoute;
+import dev.ringfence.agent.pipeline.DeferredWork;
 import dev.ringfence.agent.pipeline.InvocationResult;
 import dev.ringfence.api.Budgets;
 import dev.ringfence.api.Outcome;
@@ -49,6 +50,11 @@ import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
  * ({@link MemoryReporter}). An answer {@code NATIVE_EXCEEDED} asks the host to replace the child
  * (flag recycle): what the handler reserved outside the heap may still be held.
  *
+ * <p>Deferred work runs here too ({@link ChildRoute}): a request's is handed over only after its
+ * response frame was written, which carries the child's deferred counts; each piece's end goes to
+ * the host as a {@link Frames#DEFERRED} message on the response ring (waiting for room, never
+ * dropped). A {@code STOP} drains it ({@link ChildRoute#drain}) before the child exits.
+ *
  * <p>Waiting for a request the serving thread spins briefly, then yields, then parks for up to
  * {@value #MAX_PARK_MICROS} µs, so a request to a busy child is picked up within microseconds.
  * After 50 ms without a request it sleeps in a blocking read of its stdin, which the host writes
@@ -75,7 +81,7 @@ public final class WorkerLoop {
     static final long DEEP_SLEEP_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     private final ChannelFile channel;
-    private final InProcessRoute route;
+    private final ChildRoute route;
     private final Budgets budgets;
     private final MeteredExecutor executor;
     private final ExpandableArrayBuffer in = new ExpandableArrayBuffer(4096);
@@ -91,7 +97,7 @@ public final class WorkerLoop {
     /** The pipe to the host when serving over stdin/stdout (the benchmarks' baseline), else null. */
     private final DataOutputStream pipeOut;
 
-    private WorkerLoop(ChannelFile channel, DataOutputStream pipeOut, InProcessRoute route, Budgets budgets,
+    private WorkerLoop(ChannelFile channel, DataOutputStream pipeOut, ChildRoute route, Budgets budgets,
             MeteredExecutor executor) {
         this.channel = channel;
         this.pipeOut = pipeOut;
@@ -111,7 +117,7 @@ public final class WorkerLoop {
      * @return the exit code: {@link #EXIT_STOPPED}, {@link #EXIT_START_FAILED}
      */
     public static int serve(Path channelFile, Budgets budgets, MeteredExecutor executor,
-            Supplier<InProcessRoute> open, PrintStream err) {
+            Supplier<ChildRoute> open, PrintStream err) {
         return serve(channelFile, budgets, executor, open, err, 1);
     }
 
@@ -131,7 +137,7 @@ public final class WorkerLoop {
      * @return the exit code
      */
     public static int serve(Path channelFile, Budgets budgets, MeteredExecutor executor,
-            Supplier<InProcessRoute> open, PrintStream err, int concurrency) {
+            Supplier<ChildRoute> open, PrintStream err, int concurrency) {
         ChannelFile channel = ChannelFile.open(channelFile);
         watchParent(err);
         return serveOpen(channel, budgets, executor, open, err, concurrency);
@@ -139,8 +145,8 @@ public final class WorkerLoop {
 
     /** {@link #serve} on a channel mapped already, its parent watched (a spare's, see {@link SpareLoop}). */
     static int serveOpen(ChannelFile channel, Budgets budgets, MeteredExecutor executor,
-            Supplier<InProcessRoute> open, PrintStream err, int concurrency) {
-        InProcessRoute route;
+            Supplier<ChildRoute> open, PrintStream err, int concurrency) {
+        ChildRoute route;
         try {
             route = open.get();
         } catch (RuntimeException e) {
@@ -149,6 +155,7 @@ public final class WorkerLoop {
             return EXIT_START_FAILED;
         }
         WorkerLoop loop = new WorkerLoop(channel, null, route, budgets, executor);
+        route.forwardTo(loop::sendDeferred);
         Thread serving = executor.hostThreads("ringfence-worker-").newThread(loop::run);
         if (concurrency > 1) {
             loop.fanOut = new LinkedBlockingQueue<>();
@@ -182,12 +189,12 @@ public final class WorkerLoop {
      * @param err where to report
      * @return the exit code
      */
-    public static int servePipes(Budgets budgets, MeteredExecutor executor, Supplier<InProcessRoute> open,
+    public static int servePipes(Budgets budgets, MeteredExecutor executor, Supplier<ChildRoute> open,
             PrintStream err) {
         watchParent(err);
         DataOutputStream out = new DataOutputStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16));
         DataInputStream in = new DataInputStream(new BufferedInputStream(new FileInputStream(FileDescriptor.in), 1 << 16));
-        InProcessRoute route;
+        ChildRoute route;
         try {
             route = open.get();
         } catch (RuntimeException e) {
@@ -226,6 +233,7 @@ public final class WorkerLoop {
                 byte[] payload = new byte[length];
                 pipeIn.readFully(payload);
                 if (type == Frames.STOP) {
+                    route.drain();
                     return;
                 }
                 if (type == Frames.REQUEST) {
@@ -279,6 +287,8 @@ public final class WorkerLoop {
             idleSince = 0;
             idle.reset();
             if (inType == Frames.STOP) {
+                // the host reads the response ring until this child exits: what drains is reported
+                route.drain();
                 return;
             }
             if (inType == Frames.REQUEST) {
@@ -336,16 +346,42 @@ public final class WorkerLoop {
     private void handle(Frames.RequestFrame f) {
         long wall = Math.max(1, f.wallNanos());
         Budgets b = new Budgets(wall, budgets.cpuNanos(), budgets.fuel(), budgets.allocBytes(), budgets.nativeBytes());
+        ChildRoute.Call call = route.call(f.request().requestId());
         InvocationResult r;
         try {
             // answered by the watchdog a moment after a trip while this thread was still in the handler:
             // late, not lost; the child stays, and the next request waits until this thread is back
-            r = route.attempt(f.request(), b, null, given -> send(f.frameId(), 0, given),
+            r = call.attempt(f.request(), b, given -> answer(f.frameId(), given, call),
                     lost -> Runtime.getRuntime().halt(EXIT_THREAD_ABANDONED));
         } catch (HandedOffException e) {
             return; // answered by the watchdog already
         }
-        send(f.frameId(), 0, r);
+        answer(f.frameId(), r, call);
+    }
+
+    /** Sends the response, then hands the request's deferred work over: phase 2 after phase 1. */
+    private void answer(long frameId, InvocationResult r, ChildRoute.Call call) {
+        try {
+            send(frameId, 0, r, call);
+        } finally {
+            call.release();
+        }
+    }
+
+    /**
+     * Reports a piece of deferred work's end to the host, waiting for room in the ring (the host
+     * reads it while requests run, every half second between them, and until this child exits
+     * after a {@code STOP}): a report is never dropped, so the host's counts stay whole.
+     */
+    private void sendDeferred(DeferredWork.Ended e) {
+        synchronized (sending) {
+            long[] c = route.counts();
+            int length = Frames.encodeDeferred(out, e, new Frames.DeferredCounts(c[0], c[1]));
+            IdleStrategy idle = idleStrategy();
+            while (!channel.responses().write(Frames.DEFERRED, out, 0, length)) {
+                idle.idle();
+            }
+        }
     }
 
     /**
@@ -358,20 +394,23 @@ public final class WorkerLoop {
         }
     }
 
-    private void send(long frameId, int flags, InvocationResult r) {
+    private void send(long frameId, int flags, InvocationResult r, ChildRoute.Call call) {
         if (r.outcome() == Outcome.NATIVE_EXCEEDED) {
             // what it reserved may still be held (a static list, a buffer not yet collected): start afresh
             flags |= Frames.FLAG_RECYCLE;
         }
         synchronized (sending) {
-            int length = Frames.encodeResponse(out, frameId, flags, r);
+            // taken under the lock that orders frames: the host applies the counts in ring order
+            long[] c = call.countsAfterRelease();
+            Frames.DeferredCounts counts = new Frames.DeferredCounts(c[0], c[1]);
+            int length = Frames.encodeResponse(out, frameId, flags, r, counts);
             int max = channel != null ? channel.responses().maxMsgLength() : Integer.MAX_VALUE;
             if (length > max) {
                 InvocationResult tooLarge = new InvocationResult(r.requestId(), Outcome.ERROR, null,
                         "the response takes " + length + " bytes framed, more than the child channel's bound of " + max
                                 + " bytes",
                         r.wallNanos(), r.cpuNanos(), r.allocatedBytes(), r.fuel(), r.version(), r.abandoned());
-                length = Frames.encodeResponse(out, frameId, flags, tooLarge);
+                length = Frames.encodeResponse(out, frameId, flags, tooLarge, counts);
             }
             if (pipeOut != null) {
                 try {

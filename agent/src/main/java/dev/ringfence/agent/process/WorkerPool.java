@@ -206,6 +206,15 @@ public final class WorkerPool implements AutoCloseable {
         return n;
     }
 
+    /** @return deferred work the members' children have accepted and not yet ended, as they last reported it */
+    public long deferredInChildren() {
+        long n = 0;
+        for (WorkerProcess w : live) {
+            n += w.deferredOutstanding();
+        }
+        return n;
+    }
+
     /** @return children started so far by every member (those removed by a shrink included) */
     public synchronized long childrenStarted() {
         long n = startedByRetired;

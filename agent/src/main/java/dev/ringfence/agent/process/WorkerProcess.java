@@ -1,6 +1,7 @@
 package dev.ringfence.agent.process;
 
 import dev.ringfence.agent.gates.Gates;
+import dev.ringfence.agent.pipeline.DeferredWork;
 import dev.ringfence.agent.pipeline.InvocationResult;
 import dev.ringfence.api.Outcome;
 import dev.ringfence.api.Request;
@@ -11,12 +12,15 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
+import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -53,6 +57,15 @@ import org.agrona.concurrent.MessageHandler;
  * children and watches their memory: it reads a child's {@link Frames#REPORT}s from the response
  * ring only when it can take the turn without waiting (a request's holder reads them itself, while
  * it awaits its answer), and reads the resident size from {@code /proc}, which needs no turn.
+ *
+ * <p>Deferred work runs inside the child ({@link dev.ringfence.agent.pipeline.ChildRoute}); with a
+ * route's {@link DeferredWork} to report to ({@link #reportDeferredTo}), whoever reads a child's
+ * response ring hands each piece's end to it ({@link DeferredWork#fromChild}) and keeps the child's
+ * last counts (every response and deferred-work message carries them). A child that dies or is killed loses what
+ * those counts say it had not run: counted {@code DROPPED} once ({@link DeferredWork#lostInChild}).
+ * {@link #close} tells the child to stop and, rather than wait, leaves a daemon thread reading its
+ * ring until it exits or its drain bound ({@link WorkerSpec#drainBoundNanos()}) passes, when it is
+ * killed; the route's drain waits for that thread ({@link DeferredWork#childDraining}).
  */
 public final class WorkerProcess implements AutoCloseable {
     private static final AtomicLong CHANNELS = new AtomicLong();
@@ -95,6 +108,8 @@ public final class WorkerProcess implements AutoCloseable {
     private volatile CachedStart cached;
     /** Where a child may come from warm instead of a cold start, or null. */
     private volatile SpareChild spares;
+    /** The route's deferred work, which counts what the children's deferred work did, or null. */
+    private volatile DeferredWork deferredSink;
     private long fromSpare;
 
     /**
@@ -342,10 +357,11 @@ public final class WorkerProcess implements AutoCloseable {
     }
 
     private void onResponse(int type, MutableDirectBuffer buffer, int index, int length) {
+        if (reading != null) {
+            reading.tap(type, buffer, index);
+        }
         if (type == Frames.RESPONSE && buffer.getLong(index) == awaitedFrame) {
             received = Frames.decodeResponse(buffer, index, awaitedRequestId);
-        } else if (type == Frames.REPORT && reading != null) {
-            reading.reported = Frames.decodeReport(buffer, index, System.currentTimeMillis());
         }
     }
 
@@ -365,9 +381,10 @@ public final class WorkerProcess implements AutoCloseable {
         if (c == null || c.version == null || !c.process.isAlive()) {
             return; // a child that died is the awaiting caller's to report (CRASHED), not the watch's
         }
-        // a child running several requests at once has its ring read by its mux alone (which drops
-        // reports): its memory is judged from /proc only
-        if (c.mux == null && turn.tryAcquire()) {
+        // a child running several requests at once has its ring read by its mux alone
+        if (c.mux != null) {
+            c.mux.readAvailable();
+        } else if (turn.tryAcquire()) {
             try {
                 reading = c;
                 c.channel.responses().read(onResponse, 64);
@@ -497,7 +514,59 @@ public final class WorkerProcess implements AutoCloseable {
         if (kill) {
             kill(c.process);
         }
+        settleDeferred(c, "the worker process (pid " + c.process.pid() + ") was " + (kill ? "killed" : "found dead"));
         c.channel.deleteFile();
+    }
+
+    /** Counts, once, what a child that ended had accepted of deferred work and not run (its last counts). */
+    private void settleDeferred(Child c, String why) {
+        DeferredWork sink = c.sink;
+        if (sink == null || !c.deferredSettled.compareAndSet(false, true)) {
+            return;
+        }
+        Frames.DeferredCounts n = c.deferred;
+        sink.lostInChild(c.version == null ? "-" : c.version, n.outstanding(), n.batchedItems(), why);
+    }
+
+    /**
+     * After a {@code STOP}: reads the child's ring on a daemon thread until it exits or its drain
+     * bound passes (then it is killed), and settles what it did not run.
+     */
+    private void drainInBackground(Child c, DeferredWork sink) {
+        c.stopping = true;
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        sink.childDraining(done);
+        long bound = spec.drainBoundNanos();
+        Thread t = new Thread(() -> {
+            try {
+                long until = System.nanoTime() + bound;
+                IdleStrategy idle = WorkerLoop.idleStrategy();
+                MessageHandler tap = (type, buffer, index, length) -> c.tap(type, buffer, index);
+                while (c.process.isAlive() && System.nanoTime() - until < 0) {
+                    if (readChild(c, tap) == 0) {
+                        idle.idle();
+                    } else {
+                        idle.reset();
+                    }
+                }
+                boolean late = c.process.isAlive();
+                if (late) {
+                    kill(c.process);
+                }
+                readChild(c, tap); // what it wrote before it ended
+                settleDeferred(c, late ? "the worker process (pid " + c.process.pid() + ") did not drain within "
+                        + TimeUnit.NANOSECONDS.toMillis(bound) + " ms of being told to stop and was killed"
+                        : "the worker process (pid " + c.process.pid() + ") exited during its drain");
+            } finally {
+                done.complete(null);
+            }
+        }, "ringfence-worker-drain");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private static int readChild(Child c, MessageHandler tap) {
+        return c.mux != null ? c.mux.readAvailable() : c.channel.responses().read(tap, 64);
     }
 
     private static void kill(Process p) {
@@ -517,6 +586,11 @@ public final class WorkerProcess implements AutoCloseable {
         if (c.channel.state() == ChannelFile.STATE_FAILED) {
             startFailure = c.channel.stateText();
         }
+        if (!c.stopping) {
+            readLeftovers(c);
+            settleDeferred(c, "the worker process (pid " + c.process.pid() + ") exited with code "
+                    + c.process.exitValue());
+        }
         synchronized (this) {
             if (child == c) {
                 child = null;
@@ -525,6 +599,19 @@ public final class WorkerProcess implements AutoCloseable {
             }
         }
         c.channel.deleteFile();
+    }
+
+    /** Reads what a dead child wrote last, when its ring is free to read now. */
+    private void readLeftovers(Child c) {
+        if (c.mux != null) {
+            c.mux.readAvailable();
+        } else if (turn.tryAcquire()) {
+            try {
+                c.channel.responses().read((type, buffer, index, length) -> c.tap(type, buffer, index), 256);
+            } finally {
+                turn.release();
+            }
+        }
     }
 
     /** Schedules the next child's start, after the backoff the failures so far call for. Caller holds this. */
@@ -580,7 +667,7 @@ public final class WorkerProcess implements AutoCloseable {
         synchronized (this) {
             startScheduled = false;
             if (failure == null && !closed) {
-                c = new Child(p, channel, entry, concurrency > 1 ? new ChildMux(channel) : null);
+                c = new Child(p, channel, entry, concurrency > 1, deferredSink);
                 if (warm) {
                     fromSpare++;
                 }
@@ -624,6 +711,16 @@ public final class WorkerProcess implements AutoCloseable {
         this.spares = spare;
     }
 
+    /**
+     * Hands what the children's deferred work does (each piece's end, what a child lost, their
+     * drains) to the route's {@link DeferredWork}. Call before {@link #start()}.
+     *
+     * @param route the route's deferred work
+     */
+    public void reportDeferredTo(DeferredWork route) {
+        this.deferredSink = route;
+    }
+
     /** @return the callers holding or waiting for the child's turn: 0 when it is free */
     public int load() {
         return concurrency - turn.availablePermits() + turn.getQueueLength();
@@ -662,6 +759,15 @@ public final class WorkerProcess implements AutoCloseable {
             c = child;
         }
         return c == null ? ChildMemory.UNKNOWN : c.reported.withResident(c.resident);
+    }
+
+    /** @return deferred work the current child has accepted and not yet ended (queued or running), as it last reported it */
+    public long deferredOutstanding() {
+        Child c;
+        synchronized (this) {
+            c = child;
+        }
+        return c == null ? 0 : c.deferred.outstanding();
     }
 
     /** @return the resident-memory envelope of this worker's children */
@@ -721,12 +827,18 @@ public final class WorkerProcess implements AutoCloseable {
             return;
         }
         boolean stopped = false;
+        DeferredWork sink = c.sink;
         try {
             if (c.version != null && turn.tryAcquire(concurrency, 100, TimeUnit.MILLISECONDS)) {
                 try {
                     if (c.mux != null ? c.mux.sendStop() : c.channel.requests().write(Frames.STOP, sendBuffer, 0, 0)) {
                         wake(c);
-                        stopped = c.process.waitFor(1, TimeUnit.SECONDS);
+                        if (sink != null) {
+                            drainInBackground(c, sink); // it drains its deferred work, then exits
+                            stopped = true;
+                        } else {
+                            stopped = c.process.waitFor(1, TimeUnit.SECONDS);
+                        }
                     }
                 } finally {
                     turn.release(concurrency);
@@ -737,6 +849,7 @@ public final class WorkerProcess implements AutoCloseable {
         }
         if (!stopped) {
             kill(c.process);
+            settleDeferred(c, "the worker process (pid " + c.process.pid() + ") was killed as it was closed");
         }
         c.channel.deleteFile();
     }
@@ -763,13 +876,40 @@ public final class WorkerProcess implements AutoCloseable {
         volatile boolean draining;
         /** Set when the watch killed it past its envelope: why, for the request it ran. */
         volatile String killedFor;
+        /** The route's deferred work, told of this child's, or null. */
+        final DeferredWork sink;
+        /** Its deferred work as it reported last (set by whoever reads its response ring). */
+        volatile Frames.DeferredCounts deferred = Frames.DeferredCounts.NONE;
+        /** Set once what it lost of deferred work has been counted. */
+        final AtomicBoolean deferredSettled = new AtomicBoolean();
+        /** Set once it was told to stop: its drain thread settles its deferred work. */
+        volatile boolean stopping;
 
-        Child(Process process, ChannelFile channel, Path entry, ChildMux mux) {
+        Child(Process process, ChannelFile channel, Path entry, boolean muxed, DeferredWork sink) {
             this.process = process;
             this.channel = channel;
             this.entry = entry;
-            this.mux = mux;
+            this.sink = sink;
+            this.mux = muxed ? new ChildMux(channel, (type, buffer, index, length) -> tap(type, buffer, index)) : null;
             this.wake = process.getOutputStream();
+        }
+
+        /** Takes what a message other than its answer says: memory, deferred counts, a deferred piece's end. */
+        void tap(int type, DirectBuffer buffer, int index) {
+            if (type == Frames.REPORT) {
+                reported = Frames.decodeReport(buffer, index, System.currentTimeMillis());
+            } else if (type == Frames.RESPONSE) {
+                Frames.DeferredCounts n = Frames.responseCounts(buffer, index);
+                if (n != null) {
+                    deferred = n;
+                }
+            } else if (type == Frames.DEFERRED) {
+                Frames.DeferredFrame f = Frames.decodeDeferred(buffer, index);
+                deferred = f.after();
+                if (sink != null) {
+                    sink.fromChild(f.ended());
+                }
+            }
         }
     }
 }

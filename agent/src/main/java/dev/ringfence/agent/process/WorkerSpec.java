@@ -1,10 +1,13 @@
 package dev.ringfence.agent.process;
 
 import dev.ringfence.agent.gates.Gates;
+import dev.ringfence.agent.pipeline.RouteSettings;
 import dev.ringfence.api.Budgets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Objects;
 
 /**
@@ -21,9 +24,16 @@ import java.util.Objects;
  * @param caps the child JVM's memory caps
  * @param ringCapacity each ring's capacity in bytes (a power of two); a message may take an eighth
  * @param workDir where the channel files go
+ * @param defer the route's deferred-work settings, run inside the child ({@code defer.*})
+ * @param tmpDir the child's {@code java.io.tmpdir}, or null for the system's
+ * @param properties more system properties of the child JVM (a route's {@code child.properties})
  */
 public record WorkerSpec(Path agentJar, List<Path> handlerPaths, String handlerClass, Budgets budgets,
-        Path policyFile, Path cacheDir, Caps caps, int ringCapacity, Path workDir) {
+        Path policyFile, Path cacheDir, Caps caps, int ringCapacity, Path workDir, RouteSettings.Defer defer,
+        Path tmpDir, Map<String, String> properties) {
+
+    /** The {@code worker} flag saying the child's {@code java.io.tmpdir} is its route's own ({@code tmpdir}). */
+    public static final String OWN_TMPDIR = "--own-tmpdir";
 
     /** 2 MiB a direction: messages up to 256 KiB; pages are touched only as the rings wrap. */
     public static final int DEFAULT_RING_CAPACITY = 2 << 20;
@@ -35,6 +45,8 @@ public record WorkerSpec(Path agentJar, List<Path> handlerPaths, String handlerC
         Objects.requireNonNull(budgets, "budgets");
         Objects.requireNonNull(caps, "caps");
         Objects.requireNonNull(workDir, "workDir");
+        Objects.requireNonNull(defer, "defer");
+        properties = Map.copyOf(properties);
         handlerPaths = List.copyOf(handlerPaths);
         if (handlerPaths.isEmpty()) {
             throw new IllegalArgumentException("a worker needs at least one handler path");
@@ -43,7 +55,7 @@ public record WorkerSpec(Path agentJar, List<Path> handlerPaths, String handlerC
 
     /**
      * A child of a handler with the default caps, no budgets but the deadline, the deny-all
-     * policy, no class cache, the default ring capacity.
+     * policy, no class cache, the default ring capacity and deferred-work settings.
      *
      * @param agentJar the shaded agent jar
      * @param handlerPaths the handler's classpath
@@ -53,7 +65,7 @@ public record WorkerSpec(Path agentJar, List<Path> handlerPaths, String handlerC
      */
     public static WorkerSpec of(Path agentJar, List<Path> handlerPaths, String handlerClass, Path workDir) {
         return new WorkerSpec(agentJar, handlerPaths, handlerClass, Budgets.NONE, null, null, Caps.DEFAULT,
-                DEFAULT_RING_CAPACITY, workDir);
+                DEFAULT_RING_CAPACITY, workDir, RouteSettings.Defer.DEFAULT, null, Map.of());
     }
 
     /**
@@ -62,7 +74,7 @@ public record WorkerSpec(Path agentJar, List<Path> handlerPaths, String handlerC
      */
     public WorkerSpec withBudgets(Budgets newBudgets) {
         return new WorkerSpec(agentJar, handlerPaths, handlerClass, newBudgets, policyFile, cacheDir, caps, ringCapacity,
-                workDir);
+                workDir, defer, tmpDir, properties);
     }
 
     /**
@@ -71,7 +83,7 @@ public record WorkerSpec(Path agentJar, List<Path> handlerPaths, String handlerC
      */
     public WorkerSpec withCaps(Caps newCaps) {
         return new WorkerSpec(agentJar, handlerPaths, handlerClass, budgets, policyFile, cacheDir, newCaps, ringCapacity,
-                workDir);
+                workDir, defer, tmpDir, properties);
     }
 
     /**
@@ -163,6 +175,11 @@ public record WorkerSpec(Path agentJar, List<Path> handlerPaths, String handlerC
         cmd.addAll(caps.jvmArgs());
         // the host wove and checked every gated class of this JDK: the child weaves what it loads
         cmd.add("-D" + Gates.LAZY_PROPERTY + "=true");
+        if (tmpDir != null) {
+            cmd.add("-Djava.io.tmpdir=" + tmpDir);
+            cmd.add("-D" + Gates.SYSTEM_TMPDIR_PROPERTY + "=" + System.getProperty("java.io.tmpdir"));
+        }
+        new TreeMap<>(properties).forEach((k, v) -> cmd.add("-D" + k + "=" + v));
         if (Runtime.version().feature() >= 23) {
             // Agrona reads and writes the mapped rings through sun.misc.Unsafe: allowed, without
             // the JDK 24+ warning on stderr (JEP 471/498)
@@ -179,7 +196,17 @@ public record WorkerSpec(Path agentJar, List<Path> handlerPaths, String handlerC
         return cmd;
     }
 
-    /** @return the {@code worker} arguments naming the handler, its budgets, policy and class cache */
+    /**
+     * How long a child told to stop may take to drain its deferred work: {@code defer.drain}, one
+     * piece's {@code defer.timeout}, and two seconds for the rest.
+     *
+     * @return nanoseconds
+     */
+    long drainBoundNanos() {
+        return defer.drainNanos() + defer.budgets().wallNanos() + 2_000_000_000L;
+    }
+
+    /** @return the {@code worker} arguments naming the handler, its budgets, policy, class cache and deferred-work settings */
     List<String> handlerArgs() {
         List<String> cmd = new ArrayList<>();
         for (Path p : handlerPaths) {
@@ -213,6 +240,13 @@ public record WorkerSpec(Path agentJar, List<Path> handlerPaths, String handlerC
             cmd.add(cacheDir.toString());
         } else {
             cmd.add("--no-cache");
+        }
+        if (tmpDir != null) {
+            cmd.add(OWN_TMPDIR); // its java.io.tmpdir is the route's, not the host's: handlers may read it
+        }
+        if (!defer.equals(RouteSettings.Defer.DEFAULT)) {
+            cmd.add("--defer");
+            cmd.add(defer.toArgument());
         }
         return cmd;
     }

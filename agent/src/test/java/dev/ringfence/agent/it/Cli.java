@@ -15,6 +15,8 @@ final class Cli {
     static final Path SAMPLES_JAR = Path.of(System.getProperty("ringfence.samplesJar",
             "../samples/target/ringfence-samples-0.1.0-SNAPSHOT.jar"));
     static final Path SAMPLES_LIBS = Path.of(System.getProperty("ringfence.samplesLibs", "../samples/target/handler-libs"));
+    /** The ready routes directory the samples build leaves (the README's run command serves it). */
+    static final Path SAMPLES_ROUTES = Path.of(System.getProperty("ringfence.samplesRoutes", "../samples/target/routes"));
     static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
 
     private Cli() {

@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -27,7 +28,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * Deferred work through {@code java -jar ringfence-agent.jar serve DIR --port 0} in a forked JVM,
  * over real HTTP on loopback: tasks and batches run after the responses, callers that give up lose
- * nothing, {@code /metrics} and {@code /status} count it, SIGTERM drains it.
+ * nothing, {@code /metrics} and {@code /status} count it, SIGTERM drains it; the same in a child
+ * JVM of the process tier, whose deferred work the host counts, and loses (counted) when it is killed.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ServeDeferIT {
@@ -55,6 +57,10 @@ class ServeDeferIT {
         route("batch", "handler=fixtures.defer.BatchesItems\nisolation=in-process\ndefer.batch.size=5\n"
                 + "defer.batch.linger=200ms\n");
         route("child", "handler=fixtures.defer.DefersWork\nisolation=process\nheap=64m\nretry.max=0\n");
+        route("childbatch", "handler=fixtures.defer.BatchesItems\nisolation=process\nheap=64m\ndefer.batch.size=5\n"
+                + "defer.batch.linger=200ms\n");
+        route("childkill", "handler=fixtures.defer.DefersWork\nisolation=process\nheap=64m\nretry.max=0\n"
+                + "defer.workers=1\npool.min=1\npool.max=1\n");
         serve = ForkedServe.start(dir);
     }
 
@@ -178,13 +184,92 @@ class ServeDeferIT {
 
     @Test
     @Order(4)
-    void shouldRefuseDeferralInAChildJvmWithAClearMessage() throws Exception {
-        HttpResponse<String> r = serve.get("/fn/child?task=none");
-        assertEquals(500, r.statusCode(), r.body());
-        assertEquals("ERROR", r.headers().firstValue("X-Ringfence-Outcome").orElse(null));
-        assertTrue(r.body().contains("UnsupportedOperationException") && r.body().contains("the process tier offer none"),
-                r.body());
-        assertEquals(0, metric("ringfence_deferred_accepted_total{route=\"child\"}"));
+    void shouldRunDeferredTasksInsideTheChildJvmAndCountThemOnTheHost() throws Exception {
+        jcmd("JFR.start", "name=defer-it");
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            HttpResponse<String> r = serve.get("/fn/child?task=none&dir=" + marks);
+            assertEquals(200, r.statusCode(), r.body());
+            assertEquals("true", r.body());
+            ids.add(r.headers().firstValue("X-Request-Id").orElseThrow());
+        }
+        awaitMetric("ringfence_deferred_total{route=\"child\",outcome=\"OK\"}", 10);
+        assertEquals(10, metric("ringfence_deferred_accepted_total{route=\"child\"}"));
+        assertEquals(10, metric("ringfence_deferred_lag_seconds_count{route=\"child\"}"));
+        for (String id : ids) {
+            assertTrue(Files.exists(marks.resolve("done-" + id + "-0")), "the task of " + id + " ran in the child");
+        }
+        String status = serve.get("/status").body();
+        String child = status.substring(status.indexOf("{\"name\":\"child\""));
+        assertTrue(child.contains("\"runningIn\":\"process\""), child);
+        assertTrue(child.contains("\"accepted\":10,\"ran\":10,\"failed\":0,\"dropped\":0"), child);
+        assertTrue(child.contains("\"inChildren\":0}"), "all ended, as the child reported: " + child);
+        Path jfr = marks.resolve("defer-it.jfr");
+        jcmd("JFR.dump", "name=defer-it", "filename=" + jfr);
+        jcmd("JFR.stop", "name=defer-it");
+        long events = RecordingFile.readAllEvents(jfr).stream()
+                .filter(e -> e.getEventType().getName().equals("ringfence.Deferred") && "child".equals(e.getString("route"))
+                        && "task".equals(e.getString("kind")) && "OK".equals(e.getString("outcome")))
+                .count();
+        assertEquals(10, events, "the host emits one ringfence.Deferred event per task its child ran");
+    }
+
+    /** Runs a diagnostic command against the server's JVM (a recording on the host, not in its children). */
+    private static void jcmd(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(serve.process().pid())));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, String.join(" ", cmd) + ": " + out);
+    }
+
+    @Test
+    @Order(4)
+    void shouldFlushBatchesInsideTheChildJvm() throws Exception {
+        for (int i = 0; i < 12; i++) {
+            HttpResponse<String> r = serve.get("/fn/childbatch?item=c" + i);
+            assertEquals(200, r.statusCode(), r.body());
+            assertEquals("true", r.body());
+        }
+        awaitMetric("ringfence_deferred_batch_items_sum{route=\"childbatch\"}", 12);
+        long flushes = metric("ringfence_deferred_batch_items_count{route=\"childbatch\"}");
+        assertTrue(flushes >= 3, "at least two on size and one on linger: " + flushes);
+        assertEquals(flushes, metric("ringfence_deferred_total{route=\"childbatch\",outcome=\"OK\"}"));
+    }
+
+    @Test
+    @Order(4)
+    void shouldCountWhatAKilledChildHadNotRunAsDropped() throws Exception {
+        Path held = Files.createDirectories(marks.resolve("held")); // no release file: its tasks wait
+        HttpResponse<String> r = serve.get("/fn/childkill?task=wait&count=3&dir=" + held);
+        assertEquals("true,true,true", r.body());
+        String id = r.headers().firstValue("X-Request-Id").orElseThrow();
+        long until = System.nanoTime() + LONG;
+        while (!Files.exists(held.resolve("started-" + id + "-0")) && System.nanoTime() < until) {
+            Thread.sleep(20);
+        }
+        String status = serve.status("childkill");
+        assertTrue(status.contains("\"inChildren\":3}"), "one running, two queued, as the response said: " + status);
+        long pid = ForkedServe.number(status, "childPid");
+        ProcessHandle child = ProcessHandle.of(pid).orElseThrow();
+        child.destroyForcibly(); // one running (defer.workers=1), two queued: all three lost with it
+        child.onExit().get(60, TimeUnit.SECONDS);
+        awaitMetric("ringfence_deferred_total{route=\"childkill\",outcome=\"DROPPED\"}", 3);
+        assertEquals(3, metric("ringfence_deferred_accepted_total{route=\"childkill\"}"));
+        assertEquals(0, metric("ringfence_deferred_total{route=\"childkill\",outcome=\"OK\"}"));
+        assertTrue(serve.err().contains("\"event\":\"deferred-lost\""), serve.err());
+        // a replacement serves, and defers again (its cold start may outlast a first request's deadline)
+        HttpResponse<String> again = serve.get("/fn/childkill?task=none");
+        long by = System.nanoTime() + LONG;
+        while (again.statusCode() == 504 && System.nanoTime() < by) {
+            again = serve.get("/fn/childkill?task=none");
+        }
+        assertEquals("true", again.body());
+        while (metric("ringfence_deferred_total{route=\"childkill\",outcome=\"OK\"}") < 1 && System.nanoTime() < by) {
+            Thread.sleep(50);
+        }
+        assertTrue(metric("ringfence_deferred_total{route=\"childkill\",outcome=\"OK\"}") >= 1, () -> serve.err());
     }
 
     @Test
@@ -193,16 +278,24 @@ class ServeDeferIT {
         HttpResponse<String> r = serve.get("/fn/defer?task=wait&count=2&dir=" + marks);
         assertEquals("true,true", r.body());
         String id = r.headers().firstValue("X-Request-Id").orElseThrow();
+        HttpResponse<String> c = serve.get("/fn/child?task=wait&count=2&dir=" + marks);
+        assertEquals("true,true", c.body());
+        String childId = c.headers().firstValue("X-Request-Id").orElseThrow();
         long until = System.nanoTime() + LONG;
-        while (!Files.exists(marks.resolve("started-" + id + "-0")) && System.nanoTime() < until) {
+        while (!(Files.exists(marks.resolve("started-" + id + "-0")) && Files.exists(marks.resolve("started-" + childId
+                + "-0"))) && System.nanoTime() < until) {
             Thread.sleep(20);
         }
         serve.process().destroy(); // SIGTERM: the tasks wait for the release file, written only now
+        Thread.sleep(200); // the child has been told to stop: its tasks run on in its drain
         Files.writeString(marks.resolve("release"), "x");
         assertTrue(serve.process().waitFor(60, TimeUnit.SECONDS), "still running 60 s after SIGTERM");
         assertEquals(0, serve.process().exitValue(), serve.err());
-        assertTrue(Files.exists(marks.resolve("done-" + id + "-0")) && Files.exists(marks.resolve("done-" + id + "-1")),
-                "both deferred tasks ran before the server exited: " + serve.err());
+        for (String rid : List.of(id, childId)) {
+            assertTrue(Files.exists(marks.resolve("done-" + rid + "-0")) && Files.exists(marks.resolve("done-" + rid
+                    + "-1")), "both deferred tasks of " + rid + " ran before the server exited: " + serve.err());
+        }
         assertTrue(serve.err().contains("\"event\":\"stopped\""), serve.err());
+        assertTrue(!serve.err().contains("\"event\":\"deferred-lost\",\"route\":\"child\""), serve.err());
     }
 }

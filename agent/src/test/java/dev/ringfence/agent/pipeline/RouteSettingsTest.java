@@ -34,6 +34,19 @@ class RouteSettingsTest {
     }
 
     @Test
+    void shouldCarryDeferSettingsToAChildAsOneArgument() {
+        RouteSettings.Defer d = new RouteSettings.Defer(new Budgets(5 * S, 200 * MS, 0, 1 << 20), 50, 3, 2 * S, 25,
+                100 * MS);
+
+        assertEquals(d, RouteSettings.Defer.parse(d.toArgument()));
+        assertEquals(RouteSettings.Defer.DEFAULT, RouteSettings.Defer.parse("workers=2"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> RouteSettings.Defer.parse("workers=2,lanes=3"));
+        assertTrue(e.getMessage().contains("lanes"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> RouteSettings.Defer.parse("workers=two"));
+    }
+
+    @Test
     void shouldApplyTheBuiltInDefaultsToARouteThatNamesOnlyItsHandler() throws Exception {
         RouteSettings s = RouteSettings.read(route("handler=com.example.Hello\n"), RouteDefaults.NONE);
         assertEquals("com.example.Hello", s.handler());
@@ -114,6 +127,29 @@ class RouteSettingsTest {
         assertTrue(s.policy().mayRead(dir.resolve("shared/f.txt")));
         assertTrue(s.policy().mayWrite(dir.resolve("conf/scratch/f.txt")));
         assertFalse(s.policy().mayWrite(dir.resolve("hello/scratch/f.txt")));
+    }
+
+    @Test
+    void shouldGiveAChildItsOwnTmpdirAndPropertiesResolvedAgainstTheRouteFolder() throws Exception {
+        RouteSettings s = RouteSettings.read(route("handler=a.B\nisolation=process\npolicy.write=data\ntmpdir=data/tmp\n"
+                + "child.properties=lib.path=${folder}/native, lib.name=x.so\n"), RouteDefaults.NONE);
+        assertEquals(dir.resolve("hello/data/tmp").toAbsolutePath().normalize(), s.isolation().tmpDir());
+        assertEquals(Map.of("lib.path", dir.resolve("hello").toAbsolutePath() + "/native", "lib.name", "x.so"),
+                s.isolation().childProperties());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "isolation=process;tmpdir=elsewhere                 | not below a directory of policy.write",
+        "isolation=in-process;policy.write=data;tmpdir=data | needs isolation=process",
+        "isolation=process;child.properties=java.io.tmpdir=x  | java.io.tmpdir is the JVM",
+        "isolation=process;child.properties=novalue          | is not name=value",
+        "isolation=auto;child.properties=a.b=c               | need isolation=process",
+    })
+    void shouldRefuseAChildSettingThatCannotHoldWithItsReason(String lines, String reason) throws Exception {
+        Path file = route("handler=a.B\n" + lines.strip().replace(';', '\n') + "\n");
+        SettingsException e = assertThrows(SettingsException.class, () -> RouteSettings.read(file, RouteDefaults.NONE));
+        assertTrue(e.getMessage().contains(reason), e.getMessage());
     }
 
     @ParameterizedTest

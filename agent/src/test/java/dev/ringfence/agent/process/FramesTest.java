@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ringfence.agent.pipeline.DeferredWork;
 import dev.ringfence.agent.pipeline.InvocationResult;
 import dev.ringfence.api.Outcome;
 import dev.ringfence.api.Request;
@@ -16,6 +17,38 @@ import org.agrona.ExpandableArrayBuffer;
 import org.junit.jupiter.api.Test;
 
 class FramesTest {
+    @Test
+    void shouldCarryADeferredPiecesEndAndTheChildsCountsAfterIt() {
+        ExpandableArrayBuffer b = new ExpandableArrayBuffer(8);
+        DeferredWork.Ended sent = new DeferredWork.Ended("abc123", null, "batch", "rows", 7, "TIMEOUT", 11, 22, 33, 44,
+                true, "défer timed out");
+
+        Frames.encodeDeferred(b, sent, new Frames.DeferredCounts(3, 9));
+        Frames.DeferredFrame got = Frames.decodeDeferred(b, 0);
+
+        assertEquals(sent, got.ended());
+        assertEquals(new Frames.DeferredCounts(3, 9), got.after());
+    }
+
+    @Test
+    void shouldCarryDeferredCountsInAResponseWithoutChangingTheResult() {
+        InvocationResult r = new InvocationResult("r-1", Outcome.OK, Response.ok("fine"), null, 1, 2, 3, 4, "v1", false);
+        ExpandableArrayBuffer b = new ExpandableArrayBuffer(8);
+
+        Frames.encodeResponse(b, 5, 0, r, new Frames.DeferredCounts(2, 40));
+        Frames.ResponseFrame with = Frames.decodeResponse(b, 0, "r-1");
+        assertEquals(new Frames.DeferredCounts(2, 40), Frames.responseCounts(b, 0));
+
+        Frames.encodeResponse(b, 5, 0, r);
+        assertNull(Frames.responseCounts(b, 0), "an answer without counts says nothing of deferred work");
+        Frames.ResponseFrame without = Frames.decodeResponse(b, 0, "r-1");
+
+        assertEquals(5, with.frameId());
+        assertEquals(without.result().outcome(), with.result().outcome());
+        assertArrayEquals(without.result().response().body(), with.result().response().body());
+        assertEquals("fine", new String(with.result().response().body(), java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     @Test
     void shouldCarryAMemoryReportWithUnknownSizesAsMinusOne() {
         ExpandableArrayBuffer b = new ExpandableArrayBuffer(8);
