@@ -36,17 +36,7 @@ final class FileRules {
      * Reads {@code java.home} and {@code java.io.tmpdir} now, on the host.
      */
     FileRules() {
-        List<Path> readable = new ArrayList<>();
-        Path home = Path.of(System.getProperty("java.home")).toAbsolutePath().normalize();
-        readable.add(home);
-        try {
-            Path real = home.toRealPath();
-            if (!real.equals(home)) {
-                readable.add(real);
-            }
-        } catch (IOException e) {
-            // the lexical path is enough
-        }
+        List<Path> readable = new ArrayList<>(lexicalAndReal(Path.of(System.getProperty("java.home"))));
         readable.add(Path.of("/dev/random"));
         readable.add(Path.of("/dev/urandom"));
         this.alwaysReadable = List.copyOf(readable);
@@ -161,15 +151,21 @@ final class FileRules {
      * @param dir the directory (absolute after normalisation)
      */
     static void reserve(Path dir) {
-        Path d = dir.toAbsolutePath().normalize();
-        RESERVED.addIfAbsent(d);
+        RESERVED.addAllAbsent(lexicalAndReal(dir));
+    }
+
+    /**
+     * @param p a path
+     * @return it absolute and normalised, and its real path when that differs (a link on the way);
+     *     the lexical one alone when it does not exist (yet)
+     */
+    private static List<Path> lexicalAndReal(Path p) {
+        Path lexical = p.toAbsolutePath().normalize();
         try {
-            Path real = d.toRealPath();
-            if (!real.equals(d)) {
-                RESERVED.addIfAbsent(real);
-            }
+            Path real = lexical.toRealPath();
+            return real.equals(lexical) ? List.of(lexical) : List.of(lexical, real);
         } catch (IOException e) {
-            // not there yet: the lexical path is what ringfence itself uses
+            return List.of(lexical);
         }
     }
 
