@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>A fixed pool: a worker keeps its thread for the whole run, so a meter attached in a
  * trial-level setup stays with the state that attached it.
  */
-public final class SandboxThreadPool extends ThreadPoolExecutor {
+public class SandboxThreadPool extends ThreadPoolExecutor {
     /** The executor properties, for {@code @Fork(jvmArgsAppend = ...)}. */
     static final String EXECUTOR = "-Djmh.executor=CUSTOM";
     /** The executor class property, for {@code @Fork(jvmArgsAppend = ...)}. */
@@ -29,7 +29,18 @@ public final class SandboxThreadPool extends ThreadPoolExecutor {
      * @param prefix the prefix of their names
      */
     public SandboxThreadPool(int threads, String prefix) {
-        super(threads, threads, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), factory(prefix));
+        this(threads, factory(prefix));
+    }
+
+    /**
+     * A fixed pool of threads from another factory, for pools whose sandbox threads are made
+     * elsewhere ({@link HostThreadPool}).
+     *
+     * @param threads how many worker threads JMH needs
+     * @param factory makes them
+     */
+    SandboxThreadPool(int threads, ThreadFactory factory) {
+        super(threads, threads, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), factory);
     }
 
     private static ThreadFactory factory(String prefix) {

@@ -2,6 +2,7 @@ package dev.ringfence.agent.gates;
 
 import dev.ringfence.boot.Gate;
 import dev.ringfence.limiter.GateStatus;
+import dev.ringfence.limiter.Probes;
 import dev.ringfence.limiter.SandboxThread;
 import java.lang.instrument.Instrumentation;
 import java.lang.reflect.Field;
@@ -154,6 +155,10 @@ final class GateWiring {
 
     /** Loads what a gate's slow path uses now, on the host, rather than first on a sandbox thread. */
     private static void warmUp() {
+        // loaded here, on a host thread: the first gate a sandbox thread passes resolves Probes,
+        // and loading it from a class-path directory or jar then would pass a file gate, which
+        // resolves Probes again, until the stack overflows
+        Probes.gateMeter();
         Callers.jdk(Object.class);
         FileRules.path("/");
         NetRules.socket(dev.ringfence.limiter.Policy.DENY_ALL);

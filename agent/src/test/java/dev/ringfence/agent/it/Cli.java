@@ -61,11 +61,17 @@ final class Cli {
     }
 
     static Run exec(List<String> cmd, int timeoutSeconds) {
+        return exec(cmd, timeoutSeconds, null);
+    }
+
+    /** Like {@link #exec(List, int)}, in a working directory (null: this JVM's). */
+    static Run exec(List<String> cmd, int timeoutSeconds, Path workingDir) {
         try {
             Path out = Files.createTempFile("ringfence-it", ".out");
             Path err = Files.createTempFile("ringfence-it", ".err");
             long start = System.nanoTime();
-            Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            Process p = new ProcessBuilder(cmd).directory(workingDir == null ? null : workingDir.toFile())
+                    .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
             if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 p.destroyForcibly().waitFor();
                 throw new AssertionError("timed out after " + timeoutSeconds + " s: " + cmd + "\n"

@@ -65,8 +65,23 @@ final class ForkedServe implements AutoCloseable {
      * @throws Exception when it cannot start
      */
     static ForkedServe start(Path dir, Map<String, String> env, String... extra) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Cli.JAVA, "-Xmx256m", "-jar", Cli.AGENT_JAR.toString(), "serve",
-                dir.toString(), "--port", "0"));
+        return start(List.of(), dir, env, extra);
+    }
+
+    /**
+     * Starts the server with more JVM options and waits until it listens.
+     *
+     * @param jvmOptions options placed before {@code -jar}, e.g. {@code -XX:StartFlightRecording:…}
+     * @param dir the routes directory
+     * @param env variables added to the server's environment
+     * @param extra further {@code serve} arguments
+     * @return the running server
+     * @throws Exception when it cannot start
+     */
+    static ForkedServe start(List<String> jvmOptions, Path dir, Map<String, String> env, String... extra) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Cli.JAVA, "-Xmx256m"));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-jar", Cli.AGENT_JAR.toString(), "serve", dir.toString(), "--port", "0"));
         cmd.addAll(List.of(extra));
         return launch(cmd, env);
     }
@@ -219,6 +234,21 @@ final class ForkedServe implements AutoCloseable {
         } catch (IOException e) {
             return e.toString();
         }
+    }
+
+    /**
+     * Stops the server the way an operator does, with SIGTERM, so that its shutdown hooks run (a
+     * flight recording with {@code dumponexit=true} is written then), and waits for it to exit.
+     *
+     * @return its exit code
+     * @throws Exception when it has not exited within 60 s
+     */
+    int stop() throws Exception {
+        server.destroy();
+        if (!server.waitFor(60, TimeUnit.SECONDS)) {
+            fail("the server did not exit within 60 s of SIGTERM:\n" + out() + err());
+        }
+        return server.exitValue();
     }
 
     /** Kills the server and every process it started (if still alive), and deletes its output files. */

@@ -33,6 +33,15 @@ class HostWithAgentIT {
     }
 
     @Test
+    void shouldLetAHostsOwnSandboxThreadLoadClassesBeforeAnyInvocation() {
+        String cp = Cli.AGENT_JAR + File.pathSeparator + Path.of("target", "test-classes").toAbsolutePath();
+        Cli.Run r = Cli.exec(List.of(Cli.JAVA, "-Xmx256m", "-javaagent:" + Cli.AGENT_JAR, "-cp", cp,
+                SandboxThreadHostMain.class.getName()), 120);
+        assertEquals(0, r.exit(), r.toString());
+        assertTrue(r.out().contains("loaded=yes"), r.toString());
+    }
+
+    @Test
     void shouldReportBadAgentArgumentsWithoutHurtingTheHost() {
         Cli.Run r = host("frobnicate=yes");
         assertEquals(0, r.exit(), r.toString());
