@@ -3,9 +3,9 @@ package dev.ringfence.agent.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -162,8 +162,12 @@ class ServeWebhookIT {
                     try {
                         HttpResponse<String> r = serve.send(b);
                         assertEquals(200, r.statusCode(), r.body());
-                    } catch (HttpTimeoutException e) {
-                        assertTrue(impatient, "only the impatient give up: " + e);
+                    } catch (IOException e) {
+                        // the client's response timer: an HttpTimeoutException, or on JDK 17 at times the
+                        // connection it closed ("header parser received no bytes")
+                        if (!impatient) {
+                            throw e;
+                        }
                         gaveUp.incrementAndGet();
                     }
                 }
