@@ -2,8 +2,9 @@ package dev.ringfence.agent.pipeline;
 
 import dev.ringfence.agent.gates.Gates;
 import dev.ringfence.agent.log.EventLog;
-import dev.ringfence.agent.process.StartupCache;
 import dev.ringfence.agent.process.SpareChild;
+import dev.ringfence.agent.process.StartupCache;
+import dev.ringfence.agent.process.WorkersDirectories;
 import dev.ringfence.limiter.MeteredExecutor;
 import dev.ringfence.loader.InstrumentedClassCache;
 import dev.ringfence.loader.UnloadWatch;
@@ -72,6 +73,7 @@ public final class RouteRuntime {
         this.spare = new SpareChild(workersDir().resolve("spare"), ProcessBuilder.Redirect.INHERIT);
         // channel files, woven gates, caches: no route's policy reaches them
         Gates.reserve(workersDir());
+        WorkersDirectories.claimAndSweep(workersDir()); // and killed servers' files do not pile up
         if (cache != null) {
             Gates.reserve(cache.directory());
         }

@@ -1,6 +1,7 @@
 package dev.ringfence.agent.pipeline;
 
 import dev.ringfence.agent.gates.Gates;
+import dev.ringfence.agent.process.WorkersDirectories;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -130,6 +131,7 @@ public final class RouteTable {
             r.deferred().awaitDrained(r.deferred().drainBoundNanos());
         }
         Gates.deleteWovenGatesFile();
+        WorkersDirectories.release(RouteRuntime.workersDir());
         removeEmptyDirectories(RouteRuntime.workersDir());
     }
 
