@@ -27,17 +27,26 @@ import org.junit.jupiter.api.Test;
 class AttachIT {
     private static final String SERVICE = "dev.ringfence.samples.service.PluginService";
     private static final String OLD_ASM = "asm-5.0.4.jar";
+    /** The host's own copies of the agent's other libraries, at other versions than the agent's (relocated) ones. */
+    private static final Map<String, String> HOST_LIBS = Map.of("net.bytebuddy.ByteBuddy", "byte-buddy-1.12.19.jar",
+            "org.agrona.DirectBuffer", "agrona-1.17.1.jar", "org.HdrHistogram.Histogram", "HdrHistogram-2.1.12.jar");
     private static final String[] BUDGET = {"budget.plugins.methods=dev.ringfence.samples.service.Plugins#run",
         "budget.plugins.timeout=300ms", "budget.plugins.instrument=dev.ringfence.samples.service.plugins.**"};
 
     private static ForkedServe service(String... jvmFlags) throws Exception {
         Path api = Path.of(BudgetExceededException.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        Path asm = Path.of(System.getProperty("ringfence.attachHostLibs", "target/attach-host-libs"), OLD_ASM);
-        assertTrue(Files.isRegularFile(asm), asm + " (copied by the build)");
+        Path libs = Path.of(System.getProperty("ringfence.attachHostLibs", "target/attach-host-libs"));
+        List<String> classPath = new ArrayList<>(List.of(Cli.SAMPLES_JAR.toString(), api.toString()));
+        List<String> jars = new ArrayList<>(HOST_LIBS.values());
+        jars.add(OLD_ASM);
+        for (String jar : jars) {
+            Path p = libs.resolve(jar);
+            assertTrue(Files.isRegularFile(p), p + " (copied by the build)");
+            classPath.add(p.toString());
+        }
         List<String> cmd = new ArrayList<>(List.of(Cli.JAVA, "-Xmx256m"));
         cmd.addAll(List.of(jvmFlags));
-        cmd.addAll(List.of("-cp", String.join(File.pathSeparator, Cli.SAMPLES_JAR.toString(), api.toString(), asm.toString()),
-                SERVICE));
+        cmd.addAll(List.of("-cp", String.join(File.pathSeparator, classPath), SERVICE));
         return ForkedServe.launch(cmd, Map.of());
     }
 
@@ -70,6 +79,9 @@ class AttachIT {
             assertAnswer(s, "/plugin/spin?600", 503, "budget 'plugins'");
             assertAnswer(s, "/plugin/greeting?ringfence", 200, "hello, ringfence");
             assertAnswer(s, "/class/org.objectweb.asm.ClassReader", 200, OLD_ASM);
+            for (Map.Entry<String, String> lib : HOST_LIBS.entrySet()) {
+                assertAnswer(s, "/class/" + lib.getKey(), 200, lib.getValue()); // the host's own copy, not the agent's
+            }
 
             Cli.Run detached = Cli.agent("detach", Long.toString(pid));
             assertEquals(0, detached.exit(), detached.toString());
