@@ -26,7 +26,9 @@ import java.util.List;
  * later from a {@code LOAD} message, see {@link SpareLoop})
  * and {@code invoke}'s handler flags: a child JVM of the process tier. Loads one handler version exactly as {@code invoke} does, then serves the channel a host
  * created ({@link WorkerLoop}). Started by the host, not by hand; exits 0 when told to stop, 2 when
- * the handler could not be opened (the reason also goes to the channel), 3 when its parent died.
+ * the handler could not be opened (the reason also goes to the channel), 3 when its parent died,
+ * 4 when its serving thread was abandoned, 5 when a gate could not be woven into a JDK class as it
+ * loaded ({@link dev.ringfence.agent.gates.Gates#EXIT_GATES_BROKEN}).
  */
 final class WorkerCommand {
     /**

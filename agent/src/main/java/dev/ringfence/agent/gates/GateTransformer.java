@@ -26,18 +26,31 @@ final class GateTransformer implements ClassFileTransformer {
     private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
     private final WovenGates prewoven;
     private final WovenGates recorder;
-    private final boolean stopOnFailure;
+    private final OnFailure onFailure;
+
+    /** What a class that cannot be woven does to this JVM. */
+    enum OnFailure {
+        /** Recorded only: where nothing runs handler code (tests). */
+        RECORD,
+        /** The gates are marked broken ({@link GateStatus#markBroken}): no handler code runs from then on. */
+        STOP_SANDBOX,
+        /**
+         * Marked broken, and the JVM halts ({@link Gates#EXIT_GATES_BROKEN}): a process-tier child,
+         * whose gates are woven as their classes load, so that the invocation whose code is loading
+         * the class cannot go on through it ungated; the server replaces the child.
+         */
+        HALT
+    }
 
     /**
      * @param prewoven classes another JVM wove (used when their original bytes match), or null
      * @param recorder where to record what this transformer weaves, or null
-     * @param stopOnFailure whether a class that cannot be woven marks the gates broken
-     *     ({@link GateStatus#markBroken}); false only where nothing runs handler code (tests)
+     * @param onFailure what a class that cannot be woven does
      */
-    GateTransformer(WovenGates prewoven, WovenGates recorder, boolean stopOnFailure) {
+    GateTransformer(WovenGates prewoven, WovenGates recorder, OnFailure onFailure) {
         this.prewoven = prewoven;
         this.recorder = recorder;
-        this.stopOnFailure = stopOnFailure;
+        this.onFailure = onFailure;
     }
 
     @Override
@@ -70,8 +83,13 @@ final class GateTransformer implements ClassFileTransformer {
 
     private void fail(String className, String why) {
         failures.add(className + ": " + why);
-        if (stopOnFailure) {
+        if (onFailure != OnFailure.RECORD) {
             GateStatus.markBroken(className.replace('/', '.') + ": " + why);
+        }
+        if (onFailure == OnFailure.HALT) {
+            System.err.println("ringfence: a gate could not be put into " + className.replace('/', '.')
+                    + " as it loaded: this child stops");
+            Runtime.getRuntime().halt(Gates.EXIT_GATES_BROKEN);
         }
         if (reported.add(className)) {
             System.err.println("ringfence: cannot put gates into " + className.replace('/', '.') + ": " + why);

@@ -60,7 +60,8 @@ final class GateWiring {
         if (prewoven != null) {
             Sites.preload(prewoven.sites());
         }
-        GateTransformer transformer = new GateTransformer(prewoven, recorder, true);
+        GateTransformer transformer = new GateTransformer(prewoven, recorder,
+                lazy ? GateTransformer.OnFailure.HALT : GateTransformer.OnFailure.STOP_SANDBOX);
         inst.addTransformer(transformer, true);
         Gate.install(SandboxThread.class, keeper);
         if (lazy) {

@@ -37,6 +37,12 @@ public final class Gates {
      */
     public static final String LAZY_PROPERTY = "ringfence.gates.lazy";
 
+    /**
+     * The exit code of a process-tier child whose gates could not be woven into a JDK class as it
+     * loaded ({@link #LAZY_PROPERTY}): it halts rather than run on with that class ungated.
+     */
+    public static final int EXIT_GATES_BROKEN = 5;
+
     private static boolean installed;
 
     /** What this JVM wove at installation (eagerly), for its children; null until then or when lazy. */
