@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,7 +30,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class ChildGatesIT {
     private static final String D = "dev.ringfence.samples.deny.";
-    private static final long LONG = TimeUnit.SECONDS.toNanos(60);
 
     private static Path dir;
     private static Path fixtures;
@@ -40,10 +38,7 @@ class ChildGatesIT {
     private static ForkedServe serve;
 
     private static void route(String name, String settings) throws IOException {
-        Path folder = Files.createDirectories(dir.resolve(name));
-        Files.copy(fixtures, folder.resolve("fixtures.jar"));
-        Files.copy(Cli.SAMPLES_JAR, folder.resolve("samples.jar"));
-        Files.writeString(folder.resolve("route.properties"), settings);
+        ForkedServe.route(dir, name, settings, fixtures, Cli.SAMPLES_JAR);
     }
 
     @BeforeAll
@@ -69,15 +64,8 @@ class ChildGatesIT {
         ForkedServe.deleteTrees(dir, fixtures.getParent(), scratch);
     }
 
-    /** GET, waiting through the 504s of a child that is still starting. */
     private static HttpResponse<String> get(String path) throws Exception {
-        HttpResponse<String> r = serve.get(path);
-        long until = System.nanoTime() + LONG;
-        while (r.statusCode() == 504 && System.nanoTime() < until) {
-            Thread.sleep(100);
-            r = serve.get(path);
-        }
-        return r;
+        return serve.getPast504(path);
     }
 
     private static String q(String s) {

@@ -122,4 +122,22 @@ final class Cli {
         }
         return json.substring(i, end);
     }
+
+    /**
+     * Waits for every process this JVM started to end; kills, and fails on, one still running after
+     * the bound: no child of the process tier may be left behind by a test.
+     *
+     * @param seconds how long each may take to end
+     * @throws Exception when interrupted
+     */
+    static void assertNoProcessLeftBehind(long seconds) throws Exception {
+        for (ProcessHandle d : ProcessHandle.current().descendants().toList()) {
+            try {
+                d.onExit().get(seconds, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                d.destroyForcibly();
+                throw new AssertionError("a process was left behind: " + d.pid() + " " + d.info().commandLine().orElse(""));
+            }
+        }
+    }
 }

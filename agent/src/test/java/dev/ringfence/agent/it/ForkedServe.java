@@ -145,6 +145,44 @@ final class ForkedServe implements AutoCloseable {
     }
 
     /**
+     * GETs again while the answer is 504, for at most a minute: a child JVM that is starting, and
+     * the cold first request of a fresh one (past a short deadline on a loaded machine), end
+     * {@code TIMEOUT}.
+     *
+     * @param path a path on the server
+     * @return the first answer that is not a 504, or the last 504
+     * @throws Exception on a transport failure
+     */
+    HttpResponse<String> getPast504(String path) throws Exception {
+        HttpResponse<String> r = get(path);
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (r.statusCode() == 504 && System.nanoTime() < until) {
+            Thread.sleep(100);
+            r = get(path);
+        }
+        return r;
+    }
+
+    /**
+     * Writes a route folder: its {@code route.properties} and copies of its jars.
+     *
+     * @param routes the routes directory
+     * @param name the route's name
+     * @param settings the properties text
+     * @param jars jars copied into the folder under their own names
+     * @return the folder
+     * @throws IOException when it cannot be written
+     */
+    static Path route(Path routes, String name, String settings, Path... jars) throws IOException {
+        Path folder = Files.createDirectories(routes.resolve(name));
+        for (Path jar : jars) {
+            Files.copy(jar, folder.resolve(jar.getFileName().toString()));
+        }
+        Files.writeString(folder.resolve("route.properties"), settings);
+        return folder;
+    }
+
+    /**
      * @param path a path on the server
      * @return the answer to a GET, when it comes
      */

@@ -44,9 +44,7 @@ class MemoryLimitsIT {
     private static int kept;
 
     private static void route(String name, String handler) throws IOException {
-        Path folder = Files.createDirectories(dir.resolve("routes").resolve(name));
-        Files.writeString(folder.resolve("route.properties"), "handler=" + handler + "\n");
-        Files.copy(Cli.SAMPLES_JAR, folder.resolve("samples.jar"));
+        ForkedServe.route(dir.resolve("routes"), name, "handler=" + handler + "\n", Cli.SAMPLES_JAR);
     }
 
     @BeforeAll

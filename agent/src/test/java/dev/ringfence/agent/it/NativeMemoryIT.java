@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,7 +22,6 @@ import org.junit.jupiter.api.Test;
  * memory cap, and {@code policy.native}, honoured only by the process tier.
  */
 class NativeMemoryIT {
-    private static final long LONG = TimeUnit.SECONDS.toNanos(60);
     private static final String HOARD = "handler=fixtures.process.NativeHoard\nbreaker.failures=1000\nretry.max=0\ntimeout=60s\n";
 
     private static Path dir;
@@ -32,9 +30,7 @@ class NativeMemoryIT {
     private static Path maps;
 
     private static void route(String name, String settings) throws IOException {
-        Path folder = Files.createDirectories(dir.resolve(name));
-        Files.copy(fixtures, folder.resolve("fixtures.jar"));
-        Files.writeString(folder.resolve("route.properties"), settings);
+        ForkedServe.route(dir, name, settings, fixtures);
     }
 
     @BeforeAll

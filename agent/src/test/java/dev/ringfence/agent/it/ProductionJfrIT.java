@@ -118,9 +118,7 @@ class ProductionJfrIT {
     }
 
     private static void route(Path routes, String name, String settings) throws IOException {
-        Path folder = Files.createDirectories(routes.resolve(name));
-        Files.writeString(folder.resolve("route.properties"), settings);
-        Files.copy(Cli.SAMPLES_JAR, folder.resolve("samples.jar"));
+        ForkedServe.route(routes, name, settings, Cli.SAMPLES_JAR);
     }
 
     /** Runs the JDK's {@code jfr} tool and returns its stdout; the test fails when it fails. */

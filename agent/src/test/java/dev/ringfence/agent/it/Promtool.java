@@ -37,6 +37,22 @@ public final class Promtool {
     }
 
     /**
+     * Checks a served {@code /metrics} page with the real tool, when this machine has it
+     * ({@code apt-get install prometheus}): it must pass, with no lint finding.
+     *
+     * @param exposition Prometheus text
+     * @throws Exception when the tool cannot be run
+     */
+    public static void assertAccepts(String exposition) throws Exception {
+        Path tool = find();
+        if (tool != null) {
+            Verdict v = check(tool, exposition);
+            org.junit.jupiter.api.Assertions.assertEquals(0, v.exitCode(), v.output());
+            org.junit.jupiter.api.Assertions.assertEquals("", v.output().trim(), "promtool's lint findings");
+        }
+    }
+
+    /**
      * @param tool from {@link #find()}
      * @param exposition Prometheus text
      * @return what the tool said of it

@@ -36,9 +36,7 @@ class ServeAutoIT {
     private static Path fixtures;
 
     private static void route(String name, String settings) throws IOException {
-        Path folder = Files.createDirectories(dir.resolve(name));
-        Files.copy(fixtures, folder.resolve("fixtures.jar"));
-        Files.writeString(folder.resolve("route.properties"), settings);
+        ForkedServe.route(dir, name, settings, fixtures);
     }
 
     @BeforeAll
@@ -87,10 +85,7 @@ class ServeAutoIT {
         assertTrue(s.contains("\"runningIn\":\"process\""), s);
         assertTrue(s.contains("\"reason\":\"stuck-thread\""), s);
         assertTrue(s.contains("\"quarantined\":false"), "moved, not quarantined: " + s);
-        HttpResponse<String> next = serve.get("/fn/stuck");
-        while (next.statusCode() == 504 && System.nanoTime() < until) {
-            next = serve.get("/fn/stuck"); // the child is starting (on a loaded machine its first request may take a while)
-        }
+        HttpResponse<String> next = serve.getPast504("/fn/stuck"); // the child is starting
         assertEquals(200, next.statusCode(), next.body());
         assertEquals("free", next.body());
         long pid = ForkedServe.number(serve.status("stuck"), "childPid");
@@ -140,11 +135,7 @@ class ServeAutoIT {
         assertEquals("NATIVE_EXCEEDED", ForkedServe.outcome(r), r.body());
         String s = serve.status("hoard");
         assertTrue(s.contains("\"runningIn\":\"process\"") && s.contains("\"reason\":\"native-budget\""), s);
-        HttpResponse<String> small = serve.get("/fn/hoard?n=2");
-        long until = System.nanoTime() + LONG;
-        while (small.statusCode() == 504 && System.nanoTime() < until) {
-            small = serve.get("/fn/hoard?n=2"); // the child is starting
-        }
+        HttpResponse<String> small = serve.getPast504("/fn/hoard?n=2"); // the child is starting
         assertEquals("kept 2", small.body(), "a fresh child holds only what this request kept");
     }
 }

@@ -37,13 +37,9 @@ class ServeLambdaIT {
     private static Path fixtures;
 
     private static void route(String name, String settings) throws Exception {
-        Path folder = Files.createDirectories(dir.resolve(name));
-        Files.copy(fixtures, folder.resolve("fixtures.jar"));
         Path core = Path.of(RequestHandler.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        Files.copy(core, folder.resolve(core.getFileName()));
         Path events = Path.of(APIGatewayV2HTTPEvent.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        Files.copy(events, folder.resolve(events.getFileName()));
-        Files.writeString(folder.resolve("route.properties"), settings);
+        ForkedServe.route(dir, name, settings, fixtures, core, events);
     }
 
     @BeforeAll

@@ -45,9 +45,7 @@ class ServePoolIT {
     private static Path fixtures;
 
     private static void route(String name, String settings) throws IOException {
-        Path folder = Files.createDirectories(dir.resolve(name));
-        Files.copy(fixtures, folder.resolve("fixtures.jar"));
-        Files.writeString(folder.resolve("route.properties"), settings);
+        ForkedServe.route(dir, name, settings, fixtures);
     }
 
     @BeforeAll

@@ -42,9 +42,7 @@ class ServeProcessIT {
     private static Path startupCache;
 
     private static void route(String name, String settings) throws IOException {
-        Path folder = Files.createDirectories(dir.resolve(name));
-        Files.copy(fixtures, folder.resolve("fixtures.jar"));
-        Files.writeString(folder.resolve("route.properties"), settings);
+        ForkedServe.route(dir, name, settings, fixtures);
     }
 
     @BeforeAll
@@ -105,12 +103,7 @@ class ServeProcessIT {
         assertEquals("TIMEOUT", ForkedServe.outcome(r));
         // the replacement is a fresh JVM: until it is ready, and while its first request runs cold
         // code (past 300 ms on a loaded machine), requests end TIMEOUT
-        HttpResponse<String> next = serve.get("/fn/stuck");
-        long until = System.nanoTime() + LONG;
-        while (next.statusCode() == 504 && System.nanoTime() < until) {
-            Thread.sleep(100);
-            next = serve.get("/fn/stuck");
-        }
+        HttpResponse<String> next = serve.getPast504("/fn/stuck");
         assertEquals(200, next.statusCode(), next.body());
         assertEquals("free", next.body());
         String s = serve.status("stuck");
@@ -165,12 +158,7 @@ class ServeProcessIT {
         HttpResponse<String> m = serve.get("/metrics");
         assertEquals(200, m.statusCode());
         assertTrue(m.body().contains("ringfence_requests_total{route=\"killed\",outcome=\"CRASHED\"} 1"), m.body());
-        Path promtool = Promtool.find();
-        if (promtool != null) {
-            Promtool.Verdict v = Promtool.check(promtool, m.body());
-            assertEquals(0, v.exitCode(), v.output());
-            assertEquals("", v.output().trim(), "promtool's lint findings");
-        }
+        Promtool.assertAccepts(m.body());
     }
 
     @Test

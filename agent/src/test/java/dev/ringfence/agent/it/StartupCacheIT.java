@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -68,14 +67,7 @@ class StartupCacheIT {
         if (worker != null) {
             worker.close();
         }
-        for (ProcessHandle d : ProcessHandle.current().descendants().toList()) {
-            try {
-                d.onExit().get(30, TimeUnit.SECONDS);
-            } catch (TimeoutException e) {
-                d.destroyForcibly();
-                throw new AssertionError("a process was left behind: " + d.pid() + " " + d.info().commandLine().orElse(""));
-            }
-        }
+        Cli.assertNoProcessLeftBehind(30);
         try (Stream<Path> s = Files.list(cacheDir)) {
             assertEquals(List.of(), s.filter(p -> p.getFileName().toString().contains(".tmp-")
                     || p.getFileName().toString().endsWith(".training")).toList(), "training leftovers in the cache");

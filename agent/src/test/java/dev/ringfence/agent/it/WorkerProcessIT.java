@@ -26,7 +26,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -59,14 +58,7 @@ class WorkerProcessIT {
         if (worker != null) {
             worker.close();
         }
-        for (ProcessHandle d : ProcessHandle.current().descendants().toList()) {
-            try {
-                d.onExit().get(10, TimeUnit.SECONDS);
-            } catch (TimeoutException e) {
-                d.destroyForcibly();
-                throw new AssertionError("a process was left behind: " + d.pid() + " " + d.info().commandLine().orElse(""));
-            }
-        }
+        Cli.assertNoProcessLeftBehind(10);
         try (var files = Files.list(work)) {
             assertEquals(List.of(), files.toList(), "channel files left in the work directory");
         }
