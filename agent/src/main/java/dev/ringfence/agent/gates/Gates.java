@@ -1,5 +1,6 @@
 package dev.ringfence.agent.gates;
 
+import dev.ringfence.loader.InstrumentedClassCache;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -160,15 +161,20 @@ public final class Gates {
         }
         Path file = dir.resolve("woven-gates.bin");
         reserve(dir); // what children run: no handler of this JVM reads or writes it
-        if (!Files.isRegularFile(file)) {
-            try {
-                Files.createDirectories(dir);
-                woven.addImageClassFiles();
-                woven.write(file);
-            } catch (IOException | RuntimeException e) {
-                System.err.println("ringfence: children will weave their gates themselves: cannot write " + file + ": " + e);
+        try {
+            // what children put into JDK classes: written here, always (a file found there is not
+            // trusted), into a directory no other user can change
+            InstrumentedClassCache.createPrivateDirectories(dir);
+            String unsafe = WovenGates.othersCanWrite(dir);
+            if (unsafe != null) {
+                System.err.println("ringfence: children will weave their gates themselves: " + unsafe);
                 return null;
             }
+            woven.addImageClassFiles();
+            woven.write(file);
+        } catch (IOException | RuntimeException e) {
+            System.err.println("ringfence: children will weave their gates themselves: cannot write " + file + ": " + e);
+            return null;
         }
         wovenFile = file;
         return file;

@@ -9,14 +9,20 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
 import java.security.CodeSource;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.CRC32;
 
@@ -254,6 +260,35 @@ final class WovenGates {
             table.update(row.toString().getBytes(StandardCharsets.UTF_8));
         }
         return b.append('|').append(Long.toHexString(table.getValue())).toString();
+    }
+
+    /**
+     * Whether someone other than this JVM's user could change what is in a directory: it, or its
+     * parent (unless that is the system's temporary directory, which is shared by design), owned
+     * by another user or writable by group or others.
+     *
+     * @param dir the directory
+     * @return what is wrong, or null when only this user can change it (or the file system has no
+     *     POSIX owners and permissions)
+     * @throws IOException when it cannot be examined
+     */
+    static String othersCanWrite(Path dir) throws IOException {
+        if (!dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            return null;
+        }
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize();
+        Path d = dir.toAbsolutePath().normalize();
+        UserPrincipal me = d.getFileSystem().getUserPrincipalLookupService()
+                .lookupPrincipalByName(System.getProperty("user.name"));
+        for (int level = 0; level < 2 && d != null && !d.equals(tmp); level++, d = d.getParent()) {
+            PosixFileAttributes a = Files.readAttributes(d, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            Set<PosixFilePermission> p = a.permissions();
+            if (!a.owner().equals(me) || p.contains(PosixFilePermission.GROUP_WRITE)
+                    || p.contains(PosixFilePermission.OTHERS_WRITE)) {
+                return d + " is owned by " + a.owner().getName() + " with " + PosixFilePermissions.toString(p);
+            }
+        }
+        return null;
     }
 
     private static void writeSpec(DataOutputStream out, GateSpec spec) throws IOException {

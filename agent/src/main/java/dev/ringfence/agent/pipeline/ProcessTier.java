@@ -12,6 +12,7 @@ import dev.ringfence.agent.process.WorkerSpec;
 import dev.ringfence.api.Outcome;
 import dev.ringfence.api.Request;
 import dev.ringfence.loader.HandlerVersion;
+import dev.ringfence.loader.InstrumentedClassCache;
 import dev.ringfence.loader.VersionException;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -282,7 +283,7 @@ final class ProcessTier implements AutoCloseable {
     private static Path workDir(String route) {
         try {
             Path d = RouteRuntime.workersDir().resolve(route);
-            Files.createDirectories(d);
+            InstrumentedClassCache.createPrivateDirectories(d); // channel and policy files: owner-only
             return d;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the worker directory of route " + route, e);

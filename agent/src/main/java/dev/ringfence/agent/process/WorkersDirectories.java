@@ -1,5 +1,6 @@
 package dev.ringfence.agent.process;
 
+import dev.ringfence.loader.InstrumentedClassCache;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -98,7 +99,7 @@ public final class WorkersDirectories {
             release(claimed);
         }
         try {
-            Files.createDirectories(own);
+            InstrumentedClassCache.createPrivateDirectories(own);
             FileChannel ch = FileChannel.open(own.resolve(OWNER), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock lock = ch.tryLock();
             if (lock == null) {

@@ -96,4 +96,18 @@ class WovenGatesTest {
         Path file = Files.write(dir.resolve("junk.bin"), new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
         assertThrows(IOException.class, () -> WovenGates.read(file));
     }
+
+    @Test
+    void shouldTellADirectoryOthersCouldChangeFromAPrivateOne() throws Exception {
+        Path mine = Files.createDirectories(dir.resolve("workers").resolve("route"));
+        Files.setPosixFilePermissions(mine.getParent(), java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        Files.setPosixFilePermissions(mine, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        assertNull(WovenGates.othersCanWrite(mine));
+
+        Files.setPosixFilePermissions(mine.getParent(), java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        assertNotNull(WovenGates.othersCanWrite(mine), "anyone may swap the route's directory out of its parent");
+        Files.setPosixFilePermissions(mine.getParent(), java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        Files.setPosixFilePermissions(mine, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwx---"));
+        assertNotNull(WovenGates.othersCanWrite(mine), "the group may write the file");
+    }
 }
