@@ -46,4 +46,17 @@ public record Budgets(long wallNanos, long cpuNanos, long fuel, long allocBytes,
     public Budgets withNativeBytes(long newNativeBytes) {
         return new Budgets(wallNanos, cpuNanos, fuel, allocBytes, newNativeBytes);
     }
+
+    // written out: a record's generated equals runs through a method-handle chain, slow until compiled
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Budgets b && wallNanos == b.wallNanos && cpuNanos == b.cpuNanos && fuel == b.fuel
+                && allocBytes == b.allocBytes && nativeBytes == b.nativeBytes;
+    }
+
+    @Override
+    public int hashCode() {
+        return Long.hashCode(wallNanos) * 31 * 31 * 31 * 31 + Long.hashCode(cpuNanos) * 31 * 31 * 31
+                + Long.hashCode(fuel) * 31 * 31 + Long.hashCode(allocBytes) * 31 + Long.hashCode(nativeBytes);
+    }
 }

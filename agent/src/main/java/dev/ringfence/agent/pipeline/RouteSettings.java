@@ -401,6 +401,18 @@ public record RouteSettings(String handler, Budgets budgets, long slowNanos, int
             }
         }
 
+        // written out, as WorkerSpec.Caps's: compared with DEFAULT whenever a child's arguments are made
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Defer d && maxQueue == d.maxQueue && workers == d.workers && drainNanos == d.drainNanos
+                    && batchSize == d.batchSize && batchLingerNanos == d.batchLingerNanos && budgets.equals(d.budgets);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(budgets, maxQueue, workers, drainNanos, batchSize, batchLingerNanos);
+        }
+
         /**
          * These settings as one {@code worker --defer} argument: {@code key=value} pairs, comma
          * separated, durations in nanoseconds and sizes in bytes; read back by {@link #parse}.

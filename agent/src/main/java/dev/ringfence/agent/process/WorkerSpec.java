@@ -274,6 +274,21 @@ public record WorkerSpec(Path agentJar, List<Path> handlerPaths, String handlerC
             }
         }
 
+        // written out: a record's generated equals goes through a method-handle chain that the
+        // interpreter runs slowly, and a spare is matched against caps on a request's way
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Caps c && heapBytes == c.heapBytes && initialHeapBytes == c.initialHeapBytes
+                    && directBytes == c.directBytes && metaspaceBytes == c.metaspaceBytes
+                    && threadStackBytes == c.threadStackBytes;
+        }
+
+        @Override
+        public int hashCode() {
+            return Long.hashCode(heapBytes) * 31 + Long.hashCode(directBytes) * 17 + Long.hashCode(metaspaceBytes)
+                    + Long.hashCode(initialHeapBytes) * 7 + Long.hashCode(threadStackBytes);
+        }
+
         /** @return the JVM options, a serial collector included (one GC thread for a small heap) */
         public List<String> jvmArgs() {
             return List.of("-Xmx" + heapBytes, "-Xms" + initialHeapBytes, "-XX:MaxDirectMemorySize=" + directBytes,
