@@ -37,29 +37,46 @@ final class MemoryReporter {
         boolean offer(DirectBuffer buffer, int length);
     }
 
+    /** Where reports go now; null while nothing serves (a spare waiting for its version). */
+    private static volatile Sink current;
+    private static Thread thread;
+
     /**
-     * Starts the reporting thread.
+     * Sends this JVM's reports to {@code sink} from now on, starting the reporting thread (one
+     * per JVM) on the first call: the first report goes out at once, then one every
+     * {@value #INTERVAL_MILLIS} ms. A spare's warm-up points it at its own loop and then at
+     * nothing, so the version a {@code LOAD} brings finds the thread, and the management beans it
+     * reads, ready.
      *
-     * @param sink takes each encoded report
-     * @return the started daemon thread
+     * @param sink takes each encoded report; null stops the reports until the next call
      */
-    static Thread start(Sink sink) {
+    static synchronized void reportTo(Sink sink) {
+        current = sink;
+        if (thread != null) {
+            if (sink != null) {
+                thread.interrupt(); // the new sink's first report now, not up to an interval later
+            }
+            return;
+        }
         ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(Frames.REPORT_BYTES);
         Thread t = new Thread(() -> {
             BufferPoolMXBean direct = directPool();
             while (true) {
-                int length = Frames.encodeReport(buffer, sample(direct));
-                sink.offer(buffer, length);
+                Sink s = current;
+                if (s != null) {
+                    int length = Frames.encodeReport(buffer, sample(direct));
+                    s.offer(buffer, length);
+                }
                 try {
                     Thread.sleep(INTERVAL_MILLIS);
                 } catch (InterruptedException e) {
-                    return;
+                    // a new sink: report to it now
                 }
             }
         }, "ringfence-worker-memory-report");
         t.setDaemon(true);
         t.start();
-        return t;
+        thread = t;
     }
 
     /** Reads this JVM's memory now. */

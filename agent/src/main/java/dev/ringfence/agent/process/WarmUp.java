@@ -1,15 +1,15 @@
 package dev.ringfence.agent.process;
 
-import dev.ringfence.agent.pipeline.ChildRoute;
-import dev.ringfence.agent.pipeline.InProcessRoute;
 import dev.ringfence.agent.pipeline.InvocationResult;
-import dev.ringfence.api.Budgets;
 import dev.ringfence.api.Outcome;
 import dev.ringfence.api.Request;
-import dev.ringfence.limiter.HandedOffException;
 import dev.ringfence.limiter.MeteredExecutor;
+import dev.ringfence.limiter.Policy;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,25 +24,38 @@ import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
 import org.agrona.ExpandableArrayBuffer;
 import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
 
 /**
  * A spare child's warm-up: opens a tiny built-in echo handler exactly as a {@code LOAD} message's
  * version is opened (a jar written for it, its {@code worker} arguments parsed by the same code, a
- * class loader of its own, instrumented like any handler, the policy file read), runs
- * {@value #ROUNDS} requests through the same path a served request takes (the request frame
- * encoded and decoded, {@link InProcessRoute#attempt} on a host thread of the executor, the
- * response frame encoded and decoded), then drops the version; {@value #OPENS} times, with a jar of
- * other content each time (a version of its own). The classes, and the JIT's profile, of what
- * follows a {@code LOAD} are then warm.
+ * policy file written as the host writes one, a class loader of its own, a class shaped like
+ * javac's instrumented like any handler's) and serves it with the real serving loop
+ * ({@link WorkerLoop}) over a channel file of its own, whose host side this thread plays:
+ * {@value #ROUNDS} requests written to the request ring and their answers read off the response
+ * ring, then a {@code STOP}, and the version is dropped; {@value #OPENS} times, with a jar of other
+ * content each time (a version of its own). Then it settles ({@link #settle}). The classes, the
+ * lambdas, the memory reporter and the JIT's profile of what follows a {@code LOAD} are then warm.
+ *
+ * <p>Measured (BENCHMARKS.md 7.2): the first request to a route at zero took 36-41 ms at p50 when
+ * the warm-up called the route directly on 5 versions (no serving loop, no channel, a class
+ * without debug attributes: what a {@code LOAD} touched first was loaded, linked and interpreted
+ * then), and about 9 ms with this one.
  */
 final class WarmUp {
     /** Versions the warm-up opens, one after the other. */
-    static final int OPENS = 5;
+    static final int OPENS = 10;
     /** Requests it runs on each. */
     static final int ROUNDS = 100;
+    /** The longest the spare waits for its JIT to go quiet after the warm-up. */
+    static final long SETTLE_MAX_MILLIS = 3_000;
+    /** How far apart it looks at the JIT's compilation time. */
+    static final long SETTLE_LOOK_MILLIS = 30;
     private static final String CLASS = "ringfence/warmup/Echo";
+    /** The warm-up channel's rings: room for a request of the warm-up's size, and small to map. */
+    private static final int RING_CAPACITY = 1 << 16;
 
     private WarmUp() {
     }
@@ -58,10 +71,14 @@ final class WarmUp {
         Path dir = null;
         try {
             dir = Files.createTempDirectory("ringfence-warmup-");
-            Path policy = Files.writeString(dir.resolve("policy.properties"), "# the warm-up's: deny all\n");
+            Path policy = dir.resolve("policy.properties");
+            try (OutputStream out = Files.newOutputStream(policy)) { // written as the host writes a route's
+                Policy.DENY_ALL.toProperties().store(out, "the warm-up's");
+            }
             for (int k = 0; k < OPENS; k++) { // a version of its own each time: the open path is warmed too
                 openAndRun(executor, load, dir, policy, k);
             }
+            settle();
         } catch (IOException e) {
             throw new UncheckedIOException("the warm-up could not write its handler", e);
         } catch (InterruptedException e) {
@@ -69,6 +86,30 @@ final class WarmUp {
             throw new IllegalStateException("interrupted during the warm-up", e);
         } finally {
             deleteTree(dir);
+        }
+    }
+
+    /**
+     * Lets what the warm-up set going finish before the spare says it is warm: a collection, so
+     * the warm-up versions' loaders go now (not in a nudge of the unload watch just when a
+     * {@code LOAD} arrives), then a wait, bounded by {@value #SETTLE_MAX_MILLIS} ms, until the JIT
+     * has compiled nothing for two looks {@value #SETTLE_LOOK_MILLIS} ms apart: its compiler
+     * threads would otherwise take the cores from the first request.
+     */
+    private static void settle() throws InterruptedException {
+        System.gc();
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
+            return;
+        }
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SETTLE_MAX_MILLIS);
+        long last = jit.getTotalCompilationTime();
+        int quiet = 0;
+        while (quiet < 2 && System.nanoTime() - until < 0) {
+            Thread.sleep(SETTLE_LOOK_MILLIS);
+            long now = jit.getTotalCompilationTime();
+            quiet = now == last ? quiet + 1 : 0;
+            last = now;
         }
     }
 
@@ -86,74 +127,167 @@ final class WarmUp {
         SpareLoop.Load l = load.apply(new ArrayList<>(List.of("--handler", jar.toString(), "--class",
                 CLASS.replace('/', '.'), "--alloc", Long.toString(1L << 30), "--policy", policy.toString(),
                 "--no-cache")));
-        ChildRoute child = l.open().get();
-        InProcessRoute route = child.handler();
-        Budgets budgets = new Budgets(TimeUnit.SECONDS.toNanos(5), l.budgets().cpuNanos(), l.budgets().fuel(),
-                l.budgets().allocBytes());
-        AtomicReference<RuntimeException> failed = new AtomicReference<>();
-        Thread t = executor.hostThreads("ringfence-warmup-").newThread(() -> {
+        ChannelFile channel = ChannelFile.create(dir.resolve("warm-up-" + k + ".channel"), RING_CAPACITY);
+        AtomicReference<Throwable> failed = new AtomicReference<>();
+        Thread serving = new Thread(() -> {
             try {
-                rounds(route, budgets);
-            } catch (RuntimeException e) {
+                WorkerLoop.serveForWarmUp(channel, l.budgets(), executor, l.open(), System.err);
+            } catch (RuntimeException | Error e) {
                 failed.set(e);
             }
-        });
-        t.start();
-        t.join();
-        child.close();
+        }, "ringfence-warmup-" + k);
+        serving.setDaemon(true);
+        serving.start();
+        try {
+            awaitReady(channel, serving);
+            rounds(channel);
+        } finally {
+            channel.requests().write(Frames.STOP, new ExpandableArrayBuffer(16), 0, 0);
+            serving.join(TimeUnit.SECONDS.toMillis(10));
+            channel.deleteFile();
+        }
         if (failed.get() != null) {
-            throw failed.get();
+            throw new IllegalStateException("the warm-up's loop failed: " + failed.get(), failed.get());
+        }
+        if (serving.isAlive()) {
+            throw new IllegalStateException("the warm-up's loop did not stop");
         }
     }
 
-    private static void rounds(InProcessRoute route, Budgets budgets) {
-        ExpandableArrayBuffer in = new ExpandableArrayBuffer(4096);
+    private static void awaitReady(ChannelFile channel, Thread serving) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (channel.state() == ChannelFile.STATE_STARTING) {
+            if (!serving.isAlive() || System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException("the warm-up's version did not open");
+            }
+            Thread.onSpinWait();
+        }
+        if (channel.state() != ChannelFile.STATE_READY) {
+            throw new IllegalStateException("the warm-up's version did not open: " + channel.stateText());
+        }
+    }
+
+    /**
+     * {@value #ROUNDS} requests through the channel, as the host sends them: each written to the
+     * request ring and its answer read off the response ring (memory reports skipped).
+     */
+    private static void rounds(ChannelFile channel) {
         ExpandableArrayBuffer out = new ExpandableArrayBuffer(4096);
         byte[] body = new byte[1024];
+        Frames.ResponseFrame[] got = new Frames.ResponseFrame[1];
         for (int i = 0; i < ROUNDS; i++) {
             Request r = Request.builder("warm-up-" + i).method("POST").path("/warm-up").header("x-round", "" + i)
                     .query("q", "" + i).body(body).build();
-            int length = Frames.encodeRequest(in, i, budgets.wallNanos(), r);
-            Frames.RequestFrame f = Frames.decodeRequest(in, 0);
-            InvocationResult result;
-            try {
-                result = route.attempt(f.request(), budgets, null, given -> { }, lost -> { });
-            } catch (HandedOffException e) {
-                throw new IllegalStateException("a warm-up request was handed off", e);
+            int length = Frames.encodeRequest(out, i, TimeUnit.SECONDS.toNanos(5), r);
+            if (!channel.requests().write(Frames.REQUEST, out, 0, length)) {
+                throw new IllegalStateException("the warm-up's request ring was full");
             }
-            if (result.outcome() != Outcome.OK || length <= 0) {
-                throw new IllegalStateException("a warm-up request ended " + result.outcome() + ": "
-                        + result.message());
+            got[0] = null;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (got[0] == null) {
+                int n = channel.responses().read((type, buffer, index, len) -> {
+                    if (type == Frames.RESPONSE) {
+                        got[0] = Frames.decodeResponse(buffer, index, r.requestId());
+                    }
+                }, 1);
+                if (n == 0) {
+                    if (System.nanoTime() - deadline > 0) {
+                        throw new IllegalStateException("a warm-up request got no answer within 10 s");
+                    }
+                    Thread.onSpinWait();
+                }
             }
-            Frames.encodeResponse(out, f.frameId(), 0, result);
-            Frames.decodeResponse(out, 0, r.requestId());
+            InvocationResult result = got[0].result();
+            if (result.outcome() != Outcome.OK || got[0].frameId() != i) {
+                throw new IllegalStateException("a warm-up request ended " + result.outcome() + ": " + result.message());
+            }
         }
     }
 
-    /** {@code public final class ringfence.warmup.Echo implements Handler}: answers 200 with the request's body. */
+    /**
+     * {@code public final class ringfence.warmup.Echo implements Handler}: answers 200 with the
+     * request's body after a loop over it. Shaped like javac's output (source file, line numbers,
+     * local variable table, stack map frames, a try/catch), so that the instrumenter's and the
+     * verifier's paths that a real handler's classes take are the ones warmed.
+     */
     static byte[] echoClass() {
-        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS);
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS | ClassWriter.COMPUTE_FRAMES);
         cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL | Opcodes.ACC_SUPER, CLASS, null,
                 "java/lang/Object", new String[] {"dev/ringfence/api/Handler"});
+        cw.visitSource("Echo.java", null);
         MethodVisitor init = cw.visitMethod(Opcodes.ACC_PUBLIC, "<init>", "()V", null, null);
         init.visitCode();
+        Label initStart = new Label();
+        init.visitLabel(initStart);
+        init.visitLineNumber(1, initStart);
         init.visitVarInsn(Opcodes.ALOAD, 0);
         init.visitMethodInsn(Opcodes.INVOKESPECIAL, "java/lang/Object", "<init>", "()V", false);
         init.visitInsn(Opcodes.RETURN);
+        Label initEnd = new Label();
+        init.visitLabel(initEnd);
+        init.visitLocalVariable("this", "L" + CLASS + ";", null, initStart, initEnd, 0);
         init.visitMaxs(0, 0);
         init.visitEnd();
-        MethodVisitor handle = cw.visitMethod(Opcodes.ACC_PUBLIC, "handle",
-                "(Ldev/ringfence/api/Request;Ldev/ringfence/api/Context;)Ldev/ringfence/api/Response;", null, null);
-        handle.visitCode();
-        handle.visitIntInsn(Opcodes.SIPUSH, 200);
-        handle.visitVarInsn(Opcodes.ALOAD, 1);
-        handle.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "dev/ringfence/api/Request", "body", "()[B", false);
-        handle.visitLdcInsn("application/octet-stream");
-        handle.visitMethodInsn(Opcodes.INVOKESTATIC, "dev/ringfence/api/Response", "bytes",
+        String request = "Ldev/ringfence/api/Request;";
+        MethodVisitor m = cw.visitMethod(Opcodes.ACC_PUBLIC, "handle",
+                "(" + request + "Ldev/ringfence/api/Context;)Ldev/ringfence/api/Response;", null, null);
+        m.visitCode();
+        Label start = new Label();
+        Label tryStart = new Label();
+        Label tryEnd = new Label();
+        Label handler = new Label();
+        Label loop = new Label();
+        Label loopEnd = new Label();
+        Label end = new Label();
+        m.visitTryCatchBlock(tryStart, tryEnd, handler, "java/lang/RuntimeException");
+        m.visitLabel(start);
+        m.visitLineNumber(2, start);
+        m.visitVarInsn(Opcodes.ALOAD, 1); // byte[] body = request.body();
+        m.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "dev/ringfence/api/Request", "body", "()[B", false);
+        m.visitVarInsn(Opcodes.ASTORE, 3);
+        m.visitInsn(Opcodes.ICONST_0); // int sum = 0;
+        m.visitVarInsn(Opcodes.ISTORE, 4);
+        m.visitInsn(Opcodes.ICONST_0); // for (int i = 0; i < body.length; i++) sum += body[i];
+        m.visitVarInsn(Opcodes.ISTORE, 5);
+        m.visitLabel(loop);
+        m.visitVarInsn(Opcodes.ILOAD, 5);
+        m.visitVarInsn(Opcodes.ALOAD, 3);
+        m.visitInsn(Opcodes.ARRAYLENGTH);
+        m.visitJumpInsn(Opcodes.IF_ICMPGE, loopEnd);
+        m.visitVarInsn(Opcodes.ILOAD, 4);
+        m.visitVarInsn(Opcodes.ALOAD, 3);
+        m.visitVarInsn(Opcodes.ILOAD, 5);
+        m.visitInsn(Opcodes.BALOAD);
+        m.visitInsn(Opcodes.IADD);
+        m.visitVarInsn(Opcodes.ISTORE, 4);
+        m.visitIincInsn(5, 1);
+        m.visitJumpInsn(Opcodes.GOTO, loop);
+        m.visitLabel(loopEnd);
+        m.visitLabel(tryStart); // try { return Response.bytes(200, body.clone(), type); }
+        m.visitLineNumber(3, tryStart);
+        m.visitIntInsn(Opcodes.SIPUSH, 200);
+        m.visitVarInsn(Opcodes.ALOAD, 3);
+        m.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "[B", "clone", "()Ljava/lang/Object;", false);
+        m.visitTypeInsn(Opcodes.CHECKCAST, "[B");
+        m.visitLdcInsn("application/octet-stream");
+        m.visitMethodInsn(Opcodes.INVOKESTATIC, "dev/ringfence/api/Response", "bytes",
                 "(I[BLjava/lang/String;)Ldev/ringfence/api/Response;", false);
-        handle.visitInsn(Opcodes.ARETURN);
-        handle.visitMaxs(0, 0);
-        handle.visitEnd();
+        m.visitLabel(tryEnd);
+        m.visitInsn(Opcodes.ARETURN);
+        m.visitLabel(handler); // catch (RuntimeException e) { throw e; }
+        m.visitLineNumber(4, handler);
+        m.visitVarInsn(Opcodes.ASTORE, 5);
+        m.visitVarInsn(Opcodes.ALOAD, 5);
+        m.visitInsn(Opcodes.ATHROW);
+        m.visitLabel(end);
+        m.visitLocalVariable("this", "L" + CLASS + ";", null, start, end, 0);
+        m.visitLocalVariable("request", request, null, start, end, 1);
+        m.visitLocalVariable("context", "Ldev/ringfence/api/Context;", null, start, end, 2);
+        m.visitLocalVariable("body", "[B", null, start, handler, 3);
+        m.visitLocalVariable("sum", "I", null, start, handler, 4);
+        m.visitLocalVariable("i", "I", null, loop, loopEnd, 5);
+        m.visitMaxs(0, 0);
+        m.visitEnd();
         cw.visitEnd();
         return cw.toByteArray();
     }

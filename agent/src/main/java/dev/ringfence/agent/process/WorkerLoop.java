@@ -91,6 +91,8 @@ public final class WorkerLoop {
     private final FileInputStream wakeUps = new FileInputStream(FileDescriptor.in);
     private final byte[] wakeBytes = new byte[64];
     private int inType;
+    /** Whether the serving thread sleeps on stdin after a while without requests (not in a warm-up). */
+    private boolean deepSleep = true;
     /** With {@code concurrency} above 1: the requests the ring's reader hands to the serving threads, else null. */
     private BlockingQueue<Frames.RequestFrame> fanOut;
 
@@ -146,6 +148,21 @@ public final class WorkerLoop {
     /** {@link #serve} on a channel mapped already, its parent watched (a spare's, see {@link SpareLoop}). */
     static int serveOpen(ChannelFile channel, Budgets budgets, MeteredExecutor executor,
             Supplier<ChildRoute> open, PrintStream err, int concurrency) {
+        return serveOpen(channel, budgets, executor, open, err, concurrency, false);
+    }
+
+    /**
+     * A spare's warm-up round ({@link WarmUp}): {@link #serveOpen} on a channel whose other end is
+     * in this JVM, one request at a time, never asleep on stdin (nobody would wake it); after the
+     * {@code STOP} the route is closed and the memory reports stop.
+     */
+    static int serveForWarmUp(ChannelFile channel, Budgets budgets, MeteredExecutor executor,
+            Supplier<ChildRoute> open, PrintStream err) {
+        return serveOpen(channel, budgets, executor, open, err, 1, true);
+    }
+
+    private static int serveOpen(ChannelFile channel, Budgets budgets, MeteredExecutor executor,
+            Supplier<ChildRoute> open, PrintStream err, int concurrency, boolean warmUp) {
         ChildRoute route;
         try {
             route = open.get();
@@ -155,6 +172,7 @@ public final class WorkerLoop {
             return EXIT_START_FAILED;
         }
         WorkerLoop loop = new WorkerLoop(channel, null, route, budgets, executor);
+        loop.deepSleep = !warmUp;
         route.forwardTo(loop::sendDeferred);
         Thread serving = executor.hostThreads("ringfence-worker-").newThread(loop::run);
         if (concurrency > 1) {
@@ -167,11 +185,15 @@ public final class WorkerLoop {
         }
         serving.start();
         channel.markReady(route.version().shortId());
-        MemoryReporter.start(loop::offerReport);
+        MemoryReporter.reportTo(loop::offerReport);
         try {
             serving.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (warmUp) {
+            MemoryReporter.reportTo(null);
+            route.close();
         }
         return EXIT_STOPPED;
     }
@@ -275,7 +297,7 @@ public final class WorkerLoop {
                 long now = System.nanoTime();
                 if (idleSince == 0) {
                     idleSince = now;
-                } else if (now - idleSince > DEEP_SLEEP_AFTER_NANOS) {
+                } else if (deepSleep && now - idleSince > DEEP_SLEEP_AFTER_NANOS) {
                     sleepUntilWoken();
                     idleSince = 0;
                     idle.reset();
