@@ -12,17 +12,25 @@ import dev.ringfence.agent.process.WorkerSpec;
 import dev.ringfence.api.Outcome;
 import dev.ringfence.api.Request;
 import dev.ringfence.loader.HandlerVersion;
+import dev.ringfence.limiter.Policy;
 import dev.ringfence.loader.InstrumentedClassCache;
 import dev.ringfence.loader.VersionException;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.CodeSource;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.WeakHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -47,6 +55,8 @@ final class ProcessTier implements AutoCloseable {
     static final long MAX_BODY_BYTES = WorkerSpec.DEFAULT_RING_CAPACITY / 8 - 8 - (16 << 10);
 
     private static final AtomicLong POLICY_FILES = new AtomicLong();
+    /** The text of each policy's file, by identity, as long as the policy lives. */
+    private static final Map<Policy, byte[]> POLICY_TEXT = Collections.synchronizedMap(new WeakHashMap<>());
 
     private final HandlerVersion version;
     private final WorkerPool worker;
@@ -74,7 +84,94 @@ final class ProcessTier implements AutoCloseable {
      */
     static ProcessTier open(String route, HandlerVersion version, RouteSettings s, int children, RouteRuntime runtime,
             DeferredWork deferred) throws VersionException {
-        ProcessTier tier = launch(route, version, s, children, runtime, deferred);
+        return open(route, version, s, children, runtime, deferred, null);
+    }
+
+    /**
+     * A parked route's version sent to the host's warm spare before the host loads it again
+     * ({@link #prestart}): the spare opens it while the host does. Claimed by the
+     * {@link #open(String, HandlerVersion, RouteSettings, int, RouteRuntime, DeferredWork, Prestart)}
+     * that follows, or {@linkplain #discard discarded}.
+     */
+    static final class Prestart {
+        private final WorkerSpec spec;
+        private final Path policy;
+        private SpareChild.Taken taken;
+
+        private Prestart(WorkerSpec spec, Path policy, SpareChild.Taken taken) {
+            this.spec = spec;
+            this.policy = policy;
+            this.taken = taken;
+        }
+
+        /** The spare and its policy file for a version of this classpath, once; null when they are not for it. */
+        private synchronized SpareChild.Taken claim(List<Path> classpath) {
+            SpareChild.Taken t = taken;
+            if (t == null || !spec.handlerPaths().equals(classpath)) {
+                return null;
+            }
+            taken = null;
+            return t;
+        }
+
+        /** Kills the spare and deletes the policy file unless they were claimed. */
+        synchronized void discard() {
+            if (taken != null) {
+                taken.discard();
+                taken = null;
+                deleteQuietly(policy);
+            }
+        }
+    }
+
+    /**
+     * Sends a parked route's version to the host's warm spare now, before the host loads it again
+     * (it opened before, with these jars and settings): the spare opens it meanwhile, and the
+     * first request goes behind its {@code LOAD} message.
+     *
+     * @param route the route's name
+     * @param jars the version's jars, as the route loads them
+     * @param s the route's settings
+     * @param runtime the server's runtime, with its spare
+     * @return the started spare, or null when there is no warm spare or it does not fit the route
+     */
+    static Prestart prestart(String route, List<Path> jars, RouteSettings s, RouteRuntime runtime) {
+        SpareChild spare = runtime.spare();
+        if (spare == null || !spare.warm()) {
+            return null;
+        }
+        try {
+            List<Path> classpath = new ArrayList<>();
+            for (Path p : jars) {
+                classpath.add(p.toAbsolutePath().normalize());
+            }
+            Path work = workDir(route);
+            Path policy = writePolicy(work, s);
+            WorkerSpec spec = spec(agentJar(), classpath, work, policy, route, s);
+            SpareChild.Taken taken = spare.take(spec, s.isolation().concurrency());
+            if (taken == null) {
+                deleteQuietly(policy);
+                return null;
+            }
+            return new Prestart(spec, policy, taken);
+        } catch (VersionException | RuntimeException e) {
+            return null; // the load that follows reports what is wrong
+        }
+    }
+
+    /**
+     * {@link #open(String, HandlerVersion, RouteSettings, int, RouteRuntime, DeferredWork)}; with
+     * {@code waking} (a parked route's version loaded again: it opened before), a child that is
+     * the host's warm spare is not waited for: the first request goes behind its {@code LOAD}
+     * message, and should the version fail to open now, that request ends {@code ERROR} with why.
+     * The spare is the one {@code waking} sent the version to already when it is for this version.
+     */
+    static ProcessTier open(String route, HandlerVersion version, RouteSettings s, int children, RouteRuntime runtime,
+            DeferredWork deferred, Prestart waking) throws VersionException {
+        ProcessTier tier = launch(route, version, s, children, runtime, deferred, waking);
+        if (waking != null && tier.worker.loadingFromSpare()) {
+            return tier;
+        }
         boolean ready = false;
         try {
             ready = tier.worker.awaitReady(READY_NANOS);
@@ -109,29 +206,49 @@ final class ProcessTier implements AutoCloseable {
      */
     static ProcessTier launch(String route, HandlerVersion version, RouteSettings s, int children, RouteRuntime runtime,
             DeferredWork deferred) throws VersionException {
+        return launch(route, version, s, children, runtime, deferred, null);
+    }
+
+    private static ProcessTier launch(String route, HandlerVersion version, RouteSettings s, int children,
+            RouteRuntime runtime, DeferredWork deferred, Prestart prestarted) throws VersionException {
         SpareChild spare = runtime.spare();
         StartupCache startupCache = runtime.startupCache();
         EventLog log = runtime.log();
-        Path jar = agentJar();
-        Path work = workDir(route);
-        Path policy = work.resolve("policy-" + version.shortId() + "-" + POLICY_FILES.incrementAndGet() + ".properties");
-        try (OutputStream out = Files.newOutputStream(policy)) {
-            s.policy().toProperties().store(out, "route " + route + ", version " + version.shortId());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the worker's policy file " + policy, e);
+        SpareChild.Taken taken = prestarted == null ? null : prestarted.claim(version.classpath());
+        WorkerSpec spec;
+        Path policy;
+        if (taken != null) {
+            spec = prestarted.spec;
+            policy = prestarted.policy;
+        } else {
+            Path work = workDir(route);
+            policy = writePolicy(work, s);
+            spec = spec(agentJar(), version.classpath(), work, policy, route, s);
         }
-        RouteSettings.Isolation i = s.isolation();
-        WorkerSpec.Caps caps = new WorkerSpec.Caps(i.heapBytes(), Math.min(16L << 20, i.heapBytes()), i.nativeBytes(),
-                i.metaspaceBytes(), WorkerSpec.Caps.DEFAULT.threadStackBytes());
-        // no instrumented-class cache in children: measured, a spare opening a version through it
-        // took 76 ms at p50 against 40 ms without (its first use of the cache's hashing and files)
-        WorkerSpec spec = new WorkerSpec(jar, version.classpath(), s.handler(), s.budgets(), policy, null, caps,
-                WorkerSpec.DEFAULT_RING_CAPACITY, work, s.defer(), tmpDir(route, i.tmpDir()),
-                i.childProperties());
         if (spare != null) {
             spare.prime(spec);
+            if (taken == null) {
+                // the warm spare, when it fits, is sent the version now: it opens it while the tier is built
+                taken = spare.take(spec, s.isolation().concurrency());
+            }
         }
-        WorkerPool worker = new WorkerPool(() -> {
+        AtomicReference<SpareChild.Taken> early = new AtomicReference<>(taken);
+        WorkerPool worker;
+        try {
+            worker = pool(route, version, s, children, runtime, deferred, spec, spare, startupCache, log, early);
+        } finally {
+            SpareChild.Taken unused = early.getAndSet(null);
+            if (unused != null) {
+                unused.discard(); // the pool failed before its first member took it
+            }
+        }
+        return new ProcessTier(version, worker, policy);
+    }
+
+    private static WorkerPool pool(String route, HandlerVersion version, RouteSettings s, int children,
+            RouteRuntime runtime, DeferredWork deferred, WorkerSpec spec, SpareChild spare, StartupCache startupCache,
+            EventLog log, AtomicReference<SpareChild.Taken> early) {
+        return new WorkerPool(() -> {
             WorkerProcess w = WorkerProcess.of(spec, s.isolation().concurrency());
             w.takeSparesFrom(spare);
             w.reportDeferredTo(deferred);
@@ -139,9 +256,12 @@ final class ProcessTier implements AutoCloseable {
                 w.useStartupCache(startupCache, version.shortId(), (event, message) -> log.emit(log.line(event)
                         .put("route", route).put("version", version.shortId()).put("message", message)));
             }
+            SpareChild.Taken taken = early.getAndSet(null);
+            if (taken != null) {
+                w.startWith(taken); // the pool's start() then finds it started
+            }
             return w;
         }, Math.max(1, children));
-        return new ProcessTier(version, worker, policy);
     }
 
     /** @return why the child could not start, or null */
@@ -266,6 +386,42 @@ final class ProcessTier implements AutoCloseable {
                     "isolation=process needs ringfence running from its agent jar (it runs from " + p + ")");
         }
         return p;
+    }
+
+    /**
+     * Writes the policy file a route's children read. The text is made once per policy (a route's
+     * settings keep theirs): {@link Properties#store} formats a timestamp, slow while cold, and a
+     * parked route writes its file again on each wake.
+     */
+    private static Path writePolicy(Path work, RouteSettings s) {
+        Path policy = work.resolve("policy-" + POLICY_FILES.incrementAndGet() + ".properties");
+        byte[] text = POLICY_TEXT.computeIfAbsent(s.policy(), p -> {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try {
+                p.toProperties().store(out, "a route's policy, for its worker processes");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e); // not from a byte array
+            }
+            return out.toByteArray();
+        });
+        try {
+            Files.write(policy, text, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the worker's policy file " + policy, e);
+        }
+        return policy;
+    }
+
+    /** What a route's children run: the version's classpath, the route's handler, budgets, policy and caps. */
+    private static WorkerSpec spec(Path agentJar, List<Path> classpath, Path work, Path policy, String route,
+            RouteSettings s) {
+        RouteSettings.Isolation i = s.isolation();
+        WorkerSpec.Caps caps = new WorkerSpec.Caps(i.heapBytes(), Math.min(16L << 20, i.heapBytes()), i.nativeBytes(),
+                i.metaspaceBytes(), WorkerSpec.Caps.DEFAULT.threadStackBytes());
+        // no instrumented-class cache in children: measured, a spare opening a version through it
+        // took 76 ms at p50 against 40 ms without (its first use of the cache's hashing and files)
+        return new WorkerSpec(agentJar, classpath, s.handler(), s.budgets(), policy, null, caps,
+                WorkerSpec.DEFAULT_RING_CAPACITY, work, s.defer(), tmpDir(route, i.tmpDir()), i.childProperties());
     }
 
     /** The route's own temporary directory for its children, created when missing; null for the system's. */

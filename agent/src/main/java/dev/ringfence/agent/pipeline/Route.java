@@ -90,6 +90,11 @@ public final class Route implements AutoCloseable {
     /** What the last successful update loaded: what a parked route loads again. */
     private volatile Loaded loaded;
     private volatile boolean parked;
+    /**
+     * Set while {@link #wake} loads the parked version again (under this route's monitor): the
+     * warm spare it sent the version to first, or null.
+     */
+    private ProcessTier.Prestart waking;
     private volatile long lastUsedNanos;
     /** Why new requests are refused for memory, or null while they are admitted. */
     private volatile MemoryPause memoryPause;
@@ -249,7 +254,7 @@ public final class Route implements AutoCloseable {
             return ProvidedRuntime.open(name, v, s, runtime.log());
         }
         if (s.isolation().process()) {
-            return ProcessTier.open(name, v, s, childrenFor(s), runtime, deferred);
+            return ProcessTier.open(name, v, s, childrenFor(s), runtime, deferred, waking);
         }
         Escalations.Reason marked = escalations.routeWide();
         if (s.isolation().auto() && marked != null) {
@@ -641,7 +646,18 @@ public final class Route implements AutoCloseable {
             return;
         }
         long start = System.nanoTime();
-        versions.reload(l.jars(), l.options(), variant(l.settings()), v -> prepare(v, l.settings()));
+        // a process route's spare is sent the version first: it opens it while this JVM loads it again
+        ProcessTier.Prestart spare = l.settings().isolation().process() && !l.settings().runtime().provided()
+                ? ProcessTier.prestart(name, l.jars(), l.settings(), runtime) : null;
+        waking = spare;
+        try {
+            versions.reload(l.jars(), l.options(), variant(l.settings()), v -> prepare(v, l.settings()));
+        } finally {
+            waking = null;
+            if (spare != null) {
+                spare.discard(); // unless the load took it
+            }
+        }
         parked = false;
         quarantine.track(version()); // the same content is the same version: a quarantine stays
         long took = System.nanoTime() - start;

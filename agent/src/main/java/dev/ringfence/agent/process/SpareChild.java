@@ -62,8 +62,13 @@ public final class SpareChild implements AutoCloseable {
     private long started;
     private long taken;
 
-    /** A spare handed to a worker: it is loading the worker's version. */
-    record Taken(Process process, ChannelFile channel) {
+    /** A spare handed to a worker: it is loading the worker's version (see {@link WorkerProcess#startWith}). */
+    public record Taken(Process process, ChannelFile channel) {
+        /** Kills a spare taken and never handed to a worker, and deletes its channel file. */
+        public void discard() {
+            kill(process);
+            channel.deleteFile();
+        }
     }
 
     /**
@@ -99,7 +104,7 @@ public final class SpareChild implements AutoCloseable {
      * @param concurrency requests the child is to run at once
      * @return the spare, loading the spec's version; null when none fits or none is warm
      */
-    synchronized Taken take(WorkerSpec spec, int concurrency) {
+    public synchronized Taken take(WorkerSpec spec, int concurrency) {
         if (closed || template == null) {
             return null;
         }

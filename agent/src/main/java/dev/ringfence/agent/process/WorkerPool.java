@@ -66,6 +66,11 @@ public final class WorkerPool implements AutoCloseable {
         return live[0].awaitReady(timeoutNanos);
     }
 
+    /** @return whether the first member's child is a warm spare still opening the version ({@link WorkerProcess#loadingFromSpare}) */
+    public boolean loadingFromSpare() {
+        return live[0].loadingFromSpare();
+    }
+
     /** @return why the first member's last child could not start, or null */
     public String startFailure() {
         return live[0].startFailure();

@@ -14,12 +14,14 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.MutableDirectBuffer;
@@ -85,6 +87,8 @@ public final class WorkerProcess implements AutoCloseable {
     // guarded by turn
     private final ExpandableArrayBuffer sendBuffer = new ExpandableArrayBuffer(4096);
     private final IdleStrategy waiting = new BackoffIdleStrategy(10_000, 100, 1_000, 100_000);
+    /** Waiting for the answer of a spare still opening the version (milliseconds away): parks only. */
+    private final IdleStrategy loading = new BackoffIdleStrategy(1, 1, 20_000, 100_000);
     private final MessageHandler onResponse = this::onResponse;
     private long nextFrameId;
     private long awaitedFrame;
@@ -106,6 +110,8 @@ public final class WorkerProcess implements AutoCloseable {
     private long residentKills;
     /** The start-up cache's use, or null for plain starts; set before {@link #start()}. */
     private volatile CachedStart cached;
+    /** Makes {@link #cached} when first needed; null once made, or when no cache is used. Guarded by this. */
+    private Supplier<CachedStart> startupCache;
     /** Where a child may come from warm instead of a cold start, or null. */
     private volatile SpareChild spares;
     /** The route's deferred work, which counts what the children's deferred work did, or null. */
@@ -200,7 +206,10 @@ public final class WorkerProcess implements AutoCloseable {
      * @param report receives (event, message) of entries made, failed or found bad
      */
     public void useStartupCache(StartupCache cache, String versionId, BiConsumer<String, String> report) {
-        cached = new CachedStart(cache, spec, java, versionId, report);
+        synchronized (this) {
+            // made when first needed: a spare taken warm does not wait for its keys and files
+            startupCache = () -> new CachedStart(cache, spec, java, versionId, report);
+        }
     }
 
     /**
@@ -208,15 +217,57 @@ public final class WorkerProcess implements AutoCloseable {
      *     {@code training}, {@code ready} (made; the next child uses it) or {@code off: why}
      */
     public String startupCache() {
-        CachedStart c = cached;
+        CachedStart c = cachedStart();
         return c == null ? "off: not configured" : c.state();
     }
 
-    /** Starts the first child now, unless one runs or is due; returns at once. */
+    /**
+     * Starts the first child now, unless one runs or is due; returns at once. A warm spare is
+     * taken on this thread (a {@code LOAD} message written: microseconds, and no hop to the
+     * supervisor thread); any other start is scheduled on the supervisor.
+     */
     public void start() {
         synchronized (this) {
-            scheduleStart();
+            if (closed || child != null || startScheduled) {
+                return;
+            }
+            if (spares == null || !spares.warm()) {
+                scheduleStart();
+                return;
+            }
+            startScheduled = true;
         }
+        startNow(true, null);
+    }
+
+    /**
+     * Starts the first child from a spare taken for it already ({@link SpareChild#take} with this
+     * worker's spec and concurrency), which is opening the version meanwhile: the caller took it
+     * before building the rest of the tier, so that the spare's work and the host's overlap.
+     *
+     * @param taken the spare
+     * @throws IllegalStateException when this worker has a child or a start due already
+     */
+    public void startWith(SpareChild.Taken taken) {
+        synchronized (this) {
+            if (closed || child != null || startScheduled) {
+                throw new IllegalStateException("the worker process has a child or is starting one");
+            }
+            startScheduled = true;
+        }
+        startNow(true, taken);
+    }
+
+    /**
+     * @return whether the child is a spare taken warm that is still opening the version: a request
+     *     may be written behind its {@code LOAD} message already (see {@link #invoke})
+     */
+    public boolean loadingFromSpare() {
+        Child c;
+        synchronized (this) {
+            c = child;
+        }
+        return c != null && c.fromSpare && c.version == null && c.channel.state() == ChannelFile.STATE_SPARE;
     }
 
     /**
@@ -282,7 +333,7 @@ public final class WorkerProcess implements AutoCloseable {
     }
 
     private InvocationResult exchange(Request request, long start, long deadline) {
-        Child c = readyChild(deadline);
+        Child c = readyChild(deadline, true);
         if (c == null) {
             String why = startFailure;
             return InvocationResult.refused(request.requestId(), why != null ? Outcome.ERROR : Outcome.TIMEOUT, null,
@@ -313,6 +364,7 @@ public final class WorkerProcess implements AutoCloseable {
 
     private InvocationResult await(Request request, Child c, long start, long deadline) {
         waiting.reset();
+        loading.reset();
         reading = c;
         while (true) {
             int n = c.channel.responses().read(onResponse, 1);
@@ -322,10 +374,16 @@ public final class WorkerProcess implements AutoCloseable {
             if (n > 0) {
                 continue; // another frame's late answer: dropped
             }
+            if (c.version == null && !adoptIfReady(c) && c.channel.state() == ChannelFile.STATE_FAILED) {
+                return failedToLoad(request, c, start); // a spare sent the request behind its LOAD failed to open it
+            }
             if (!c.process.isAlive()) {
                 c.channel.responses().read(onResponse, 1); // it may have answered just before it died
                 if (received != null) {
                     return answered(c, received, start);
+                }
+                if (c.version == null && c.channel.state() == ChannelFile.STATE_FAILED) {
+                    return failedToLoad(request, c, start);
                 }
                 retire(c, false);
                 if (c.killedFor != null) {
@@ -339,7 +397,11 @@ public final class WorkerProcess implements AutoCloseable {
                 return ended(request, c, Outcome.TIMEOUT, "the deadline passed with the request in the worker process;"
                         + " the process (pid " + c.process.pid() + ") was killed and is being replaced", start);
             }
-            waiting.idle();
+            if (c.version == null) {
+                loading.idle(); // it is opening the version: spinning here would take the core it needs
+            } else {
+                waiting.idle();
+            }
         }
     }
 
@@ -418,7 +480,18 @@ public final class WorkerProcess implements AutoCloseable {
         }
     }
 
+    /** A spare taken for a request failed to open the version: the request ends as a failed start's would. */
+    private InvocationResult failedToLoad(Request request, Child c, long start) {
+        String why = c.channel.stateText();
+        startFailure = why;
+        retire(c, true);
+        return ended(request, c, Outcome.ERROR, "the worker process could not start: " + why, start);
+    }
+
     InvocationResult answered(Child c, Frames.ResponseFrame f, long start) {
+        if (c.version == null) {
+            adoptIfReady(c); // a spare loading when the request was sent: it announced ready before it answered
+        }
         // past its soft memory limit a child is recycled once nothing else runs on it (this caller holds one turn)
         boolean replace = (f.flags() & (Frames.FLAG_RECYCLE | Frames.FLAG_ABANDONED)) != 0
                 || (c.draining && turn.availablePermits() == concurrency - 1);
@@ -443,6 +516,16 @@ public final class WorkerProcess implements AutoCloseable {
      * ({@link #startFailure} says why).
      */
     Child readyChild(long deadline) {
+        return readyChild(deadline, false);
+    }
+
+    /**
+     * {@link #readyChild(long)}; with {@code loading}, a spare taken warm that is still opening
+     * the version will do too: a request written behind its {@code LOAD} message waits in the ring
+     * until it is open, which saves the wait for its announcement (the caller then watches for a
+     * failed load while it awaits the answer).
+     */
+    Child readyChild(long deadline, boolean loading) {
         IdleStrategy idle = WorkerLoop.idleStrategy();
         while (true) {
             Child c;
@@ -466,19 +549,15 @@ public final class WorkerProcess implements AutoCloseable {
                 if (c.version != null) {
                     return c;
                 }
+                if (adoptIfReady(c)) {
+                    return c;
+                }
                 int state = c.channel.state();
-                if (state == ChannelFile.STATE_READY) {
-                    c.version = c.channel.stateText();
-                    c.channel.deleteFile(); // both sides have it mapped
-                    startFailure = null;
-                    CachedStart cs = cached;
-                    if (cs != null) {
-                        cs.ready(c.process.pid(), c.entry, c.version);
-                    }
+                if (loading && c.fromSpare && state == ChannelFile.STATE_SPARE && c.process.isAlive()) {
                     return c;
                 }
                 if (state == ChannelFile.STATE_FAILED && c.entry != null) {
-                    cached.failedBeforeReady(c.entry, c.channel.stateText()); // retried plain at once
+                    cachedStart().failedBeforeReady(c.entry, c.channel.stateText()); // retried plain at once
                     retire(c, true);
                     continue;
                 }
@@ -489,7 +568,7 @@ public final class WorkerProcess implements AutoCloseable {
                 }
                 if (!c.process.isAlive()) {
                     if (c.entry != null && c.channel.state() != ChannelFile.STATE_READY) {
-                        cached.failedBeforeReady(c.entry, "exit code " + c.process.exitValue());
+                        cachedStart().failedBeforeReady(c.entry, "exit code " + c.process.exitValue());
                     }
                     retire(c, false);
                     continue;
@@ -500,6 +579,59 @@ public final class WorkerProcess implements AutoCloseable {
             }
             idle.idle();
         }
+    }
+
+    /** The start-up cache's side of this worker, made on first use; null when it uses none. */
+    private CachedStart cachedStart() {
+        CachedStart c = cached;
+        if (c != null) {
+            return c;
+        }
+        synchronized (this) {
+            if (cached == null && startupCache != null) {
+                cached = startupCache.get();
+                startupCache = null;
+            }
+            return cached;
+        }
+    }
+
+    /**
+     * Takes a child in service once it announced ready: its version noted, its channel file
+     * deleted (both sides have it mapped), the start-up cache told. Called by the turn's holder.
+     *
+     * @return whether it is ready
+     */
+    private boolean adoptIfReady(Child c) {
+        if (c.version != null) {
+            return true;
+        }
+        if (c.channel.state() != ChannelFile.STATE_READY) {
+            return false;
+        }
+        c.version = c.channel.stateText();
+        c.channel.deleteFile();
+        startFailure = null;
+        if (!c.fromSpare) {
+            CachedStart cs = cachedStart();
+            if (cs != null) {
+                cs.ready(c.process.pid(), c.entry, c.version);
+            }
+            return true;
+        }
+        long pid = c.process.pid();
+        String version = c.version;
+        try { // off the way of the request sent behind the spare's LOAD: the cache's keys take a while to make
+            supervisor.execute(() -> {
+                CachedStart cs = cachedStart();
+                if (cs != null) {
+                    cs.ready(pid, null, version);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // closed meanwhile: nothing to make
+        }
+        return true;
     }
 
     /** Takes a child out of service (killing it and its descendants when asked) and schedules a replacement. */
@@ -581,7 +713,7 @@ public final class WorkerProcess implements AutoCloseable {
             ours = !closed && child == c; // not killed by close() or retired
         }
         if (ours && c.entry != null && c.version == null && c.channel.state() != ChannelFile.STATE_READY) {
-            cached.failedBeforeReady(c.entry, "exit code " + c.process.exitValue());
+            cachedStart().failedBeforeReady(c.entry, "exit code " + c.process.exitValue());
         }
         if (c.channel.state() == ChannelFile.STATE_FAILED) {
             startFailure = c.channel.stateText();
@@ -622,7 +754,7 @@ public final class WorkerProcess implements AutoCloseable {
         // the first replacement starts at once: one crash or kill says little about the next child
         long delay = failures <= 1 ? 0 : Math.min(restartCapNanos, restartBaseNanos << Math.min(failures - 2, 20));
         startScheduled = true;
-        supervisor.schedule(this::startNow, delay, TimeUnit.NANOSECONDS);
+        supervisor.schedule(() -> startNow(false, null), delay, TimeUnit.NANOSECONDS);
     }
 
     /**
@@ -631,7 +763,7 @@ public final class WorkerProcess implements AutoCloseable {
      * child see their deadline pass on time; {@code startScheduled} stays set until the child is
      * in place, so no second start is scheduled meanwhile. Only the supervisor thread runs this.
      */
-    private void startNow() {
+    private void startNow(boolean spareOnly, SpareChild.Taken pre) {
         synchronized (this) {
             if (closed || child != null) {
                 startScheduled = false;
@@ -643,17 +775,25 @@ public final class WorkerProcess implements AutoCloseable {
         ChannelFile channel = null;
         Process p = null;
         String failure = null;
-        CachedStart cs = cached;
+        CachedStart cs = null;
         Path entry = null;
         boolean warm = false;
         try {
-            SpareChild.Taken taken = spares == null ? null : spares.take(spec, concurrency);
+            SpareChild.Taken taken = pre != null ? pre : spares == null ? null : spares.take(spec, concurrency);
+            if (taken == null && spareOnly) {
+                synchronized (this) { // taken by another meanwhile: a cold start, on the supervisor
+                    startScheduled = false;
+                    scheduleStart();
+                }
+                return;
+            }
             if (taken != null) {
                 channel = taken.channel();
                 p = taken.process();
                 warm = true;
             } else {
                 channel = ChannelFile.create(file, spec.ringCapacity());
+                cs = cachedStart();
                 entry = cs == null ? null : cs.entryForNextChild();
                 List<String> command = cs == null ? spec.command(java, file) : spec.command(java, file, cs.args(entry));
                 command.addAll(concurrencyArgs(concurrency));
@@ -667,7 +807,7 @@ public final class WorkerProcess implements AutoCloseable {
         synchronized (this) {
             startScheduled = false;
             if (failure == null && !closed) {
-                c = new Child(p, channel, entry, concurrency > 1, deferredSink);
+                c = new Child(p, channel, entry, concurrency > 1, deferredSink, warm);
                 if (warm) {
                     fromSpare++;
                 }
@@ -860,6 +1000,8 @@ public final class WorkerProcess implements AutoCloseable {
         final ChannelFile channel;
         /** The shared rings' sender and reader when the child runs several requests at once, else null. */
         final ChildMux mux;
+        /** Whether it was the host's warm spare, sent its version in a {@code LOAD} message. */
+        final boolean fromSpare;
         /** The version id it announced when ready; set by the turn's holder. */
         volatile String version;
 
@@ -885,8 +1027,9 @@ public final class WorkerProcess implements AutoCloseable {
         /** Set once it was told to stop: its drain thread settles its deferred work. */
         volatile boolean stopping;
 
-        Child(Process process, ChannelFile channel, Path entry, boolean muxed, DeferredWork sink) {
+        Child(Process process, ChannelFile channel, Path entry, boolean muxed, DeferredWork sink, boolean fromSpare) {
             this.process = process;
+            this.fromSpare = fromSpare;
             this.channel = channel;
             this.entry = entry;
             this.sink = sink;
