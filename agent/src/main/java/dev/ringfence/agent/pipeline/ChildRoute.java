@@ -61,8 +61,10 @@ public final class ChildRoute implements AutoCloseable {
     public static ChildRoute open(String route, List<Path> classpath, LoadOptions options, String className,
             Budgets budgets, MeteredExecutor executor, PrintStream log, RouteSettings.Defer defer)
             throws VersionException {
-        // the child's one version never retires: nothing to watch unload
-        HandlerVersions versions = new HandlerVersions(route, options, new UnloadWatch(), new VersionListener() { });
+        // the child's one version never retires, only a spare's warm-up versions do: no collections
+        // forced for them (a full one arms the entry barrier of every compiled method, JDK 21+)
+        HandlerVersions versions = new HandlerVersions(route, options,
+                new UnloadWatch(UnloadWatch.DEFAULT_LEAK_BOUND, 0), new VersionListener() { });
         versions.reload(classpath, options, null,
                 v -> InProcessRoute.open(route, v, className, budgets, executor, log));
         HandlerVersions.Lease lease = versions.acquire();

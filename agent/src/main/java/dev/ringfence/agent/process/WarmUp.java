@@ -36,10 +36,11 @@ import org.objectweb.asm.Opcodes;
  * ({@link WorkerLoop}) over a channel file of its own, whose host side this thread plays:
  * {@value #ROUNDS} requests written to the request ring and their answers read off the response
  * ring, then a {@code STOP}, and the version is dropped; {@value #OPENS} times, with a jar of other
- * content each time (a version of its own). Then it settles ({@link #settle}). The classes, the
+ * content each time (a version of its own). Then it collects the garbage, runs one more round
+ * (see {@link #run}) and waits for the JIT to go quiet ({@link #awaitQuietJit}). The classes, the
  * lambdas, the memory reporter and the JIT's profile of what follows a {@code LOAD} are then warm.
  *
- * <p>Measured (BENCHMARKS.md 7.2): the first request to a route at zero took 36-41 ms at p50 when
+ * <p>Measured (BENCHMARKS.md 7.3): the first request to a route at zero took 36-41 ms at p50 when
  * the warm-up called the route directly on 5 versions (no serving loop, no channel, a class
  * without debug attributes: what a {@code LOAD} touched first was loaded, linked and interpreted
  * then), and about 9 ms with this one.
@@ -78,7 +79,12 @@ final class WarmUp {
             for (int k = 0; k < OPENS; k++) { // a version of its own each time: the open path is warmed too
                 openAndRun(executor, load, dir, policy, k);
             }
-            settle();
+            // the warm-up versions' loaders go now, not in a collection just when a LOAD arrives ...
+            System.gc();
+            // ... and since a full collection arms the entry barrier of every compiled method (JDK 21
+            // and later), one more round passes them, so that the LOAD's path does not
+            openAndRun(executor, load, dir, policy, OPENS);
+            awaitQuietJit();
         } catch (IOException e) {
             throw new UncheckedIOException("the warm-up could not write its handler", e);
         } catch (InterruptedException e) {
@@ -90,14 +96,11 @@ final class WarmUp {
     }
 
     /**
-     * Lets what the warm-up set going finish before the spare says it is warm: a collection, so
-     * the warm-up versions' loaders go now (not in a nudge of the unload watch just when a
-     * {@code LOAD} arrives), then a wait, bounded by {@value #SETTLE_MAX_MILLIS} ms, until the JIT
-     * has compiled nothing for two looks {@value #SETTLE_LOOK_MILLIS} ms apart: its compiler
-     * threads would otherwise take the cores from the first request.
+     * Waits, bounded by {@value #SETTLE_MAX_MILLIS} ms, until the JIT has compiled nothing for two
+     * looks {@value #SETTLE_LOOK_MILLIS} ms apart: its compiler threads would otherwise take the
+     * cores from the first request.
      */
-    private static void settle() throws InterruptedException {
-        System.gc();
+    private static void awaitQuietJit() throws InterruptedException {
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
             return;
