@@ -10,6 +10,8 @@ import dev.ringfence.agent.process.SpareChild;
 import dev.ringfence.api.Outcome;
 import dev.ringfence.api.Request;
 import dev.ringfence.benchmarks.fixtures.Echo;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,6 +48,8 @@ import org.HdrHistogram.Histogram;
  * </ul>
  */
 public final class ProcessPoolLoad {
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
     private ProcessPoolLoad() {
     }
 
@@ -96,6 +100,9 @@ public final class ProcessPoolLoad {
         SpareChild s = routes.runtime().spare();
         Histogram viaSpare = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
         Histogram coldStart = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+        // the CPU time of the calling thread: the host's own work on the way (the child's is not in it)
+        Histogram viaSpareCpu = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+        Histogram coldStartCpu = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
         for (int i = -2; i < samples; i++) { // two rounds of warm-up, not counted
             for (Route r : List.of(spare, cold)) {
                 if (!r.parkIfIdle(Long.MAX_VALUE / 2)) {
@@ -106,20 +113,25 @@ public final class ProcessPoolLoad {
                     Thread.sleep(20);
                 }
                 Thread.sleep(300); // the parked child's exit and the new spare's start settle
+                long cpuStart = THREADS.getCurrentThreadCpuTime();
                 long start = System.nanoTime();
                 InvocationResult res = r.invoke(echo("zero-" + i));
                 long took = System.nanoTime() - start;
+                long cpu = THREADS.getCurrentThreadCpuTime() - cpuStart;
                 if (res.outcome() != Outcome.OK) {
                     throw new IllegalStateException(r.name() + ": " + res.outcome() + " " + res.message());
                 }
                 if (i >= 0) {
                     (r == spare ? viaSpare : coldStart).recordValue(took);
+                    (r == spare ? viaSpareCpu : coldStartCpu).recordValue(Math.max(1, cpu));
                 }
             }
         }
         System.out.printf("first request at zero, via the spare: children from the spare %d%n", spare.children().fromSpare());
         print("via the spare", viaSpare);
         print("cold child start", coldStart);
+        print("  caller's CPU, spare", viaSpareCpu);
+        print("  caller's CPU, cold", coldStartCpu);
     }
 
     private static void kill(RouteTable routes, Path work, Path jar, int kills) throws Exception {
