@@ -34,9 +34,11 @@ public final class ChildRoute implements AutoCloseable {
     private final HandlerVersions versions;
     private final HandlerVersions.Lease lease;
     private final DeferredWork deferred;
+    private final UnloadWatch watch;
 
     private ChildRoute(InProcessRoute handler, HandlerVersions versions, HandlerVersions.Lease lease,
-            DeferredWork deferred) {
+            DeferredWork deferred, UnloadWatch watch) {
+        this.watch = watch;
         this.handler = handler;
         this.versions = versions;
         this.lease = lease;
@@ -63,14 +65,14 @@ public final class ChildRoute implements AutoCloseable {
             throws VersionException {
         // the child's one version never retires, only a spare's warm-up versions do: no collections
         // forced for them (a full one arms the entry barrier of every compiled method, JDK 21+)
-        HandlerVersions versions = new HandlerVersions(route, options,
-                new UnloadWatch(UnloadWatch.DEFAULT_LEAK_BOUND, 0), new VersionListener() { });
+        UnloadWatch watch = new UnloadWatch(UnloadWatch.DEFAULT_LEAK_BOUND, 0);
+        HandlerVersions versions = new HandlerVersions(route, options, watch, new VersionListener() { });
         versions.reload(classpath, options, null,
                 v -> InProcessRoute.open(route, v, className, budgets, executor, log));
         HandlerVersions.Lease lease = versions.acquire();
         DeferredWork deferred = new DeferredWork(route, executor, new EventLog(log), () -> { });
         deferred.configure(defer);
-        return new ChildRoute((InProcessRoute) lease.prepared(), versions, lease, deferred);
+        return new ChildRoute((InProcessRoute) lease.prepared(), versions, lease, deferred, watch);
     }
 
     /** @return the version served */
@@ -119,11 +121,12 @@ public final class ChildRoute implements AutoCloseable {
         return deferred.awaitDrained(deferred.drainBoundNanos());
     }
 
-    /** Releases the version. */
+    /** Releases the version, and stops its unload watch (a spare's warm-up closes eleven). */
     @Override
     public void close() {
         lease.close();
         versions.close();
+        watch.close();
     }
 
     /** One request in the child: its deferred work waits here until {@link #release}. */

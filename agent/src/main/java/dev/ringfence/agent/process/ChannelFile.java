@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -95,7 +96,16 @@ final class ChannelFile {
             c.header.putInt(RESPONSE_CAPACITY_OFFSET, ringCapacity);
             c.header.putIntVolatile(MAGIC_OFFSET, MAGIC);
             return c;
+        } catch (FileAlreadyExistsException e) {
+            throw new UncheckedIOException("cannot create the channel file " + file + ": it exists", e);
         } catch (IOException e) {
+            // CREATE_NEW: the file is this call's. An interrupt (a worker closed while it launched a
+            // child) ends truncate or map with the file created: it goes with the failure.
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
             throw new UncheckedIOException("cannot create the channel file " + file, e);
         }
     }

@@ -1,14 +1,18 @@
 package dev.ringfence.agent.process;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,5 +66,34 @@ class ChannelFileTest {
     @Test
     void shouldRefuseACapacityThatIsNotAPowerOfTwo() {
         assertThrows(IllegalArgumentException.class, () -> ChannelFile.create(dir.resolve("c"), 3000));
+    }
+
+    @Test
+    void shouldLeaveNoFileWhenItsCreationIsInterrupted() throws Exception {
+        Path file = dir.resolve("interrupted.channel");
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        Thread t = new Thread(() -> {
+            Thread.currentThread().interrupt(); // as a worker closed while it launched a child interrupts its supervisor
+            try {
+                ChannelFile.create(file, 1 << 16);
+            } catch (Throwable e) {
+                thrown.set(e);
+            }
+        });
+        t.start();
+        t.join();
+
+        assertInstanceOf(UncheckedIOException.class, thrown.get());
+        assertFalse(Files.exists(file), "the file created before the interrupt is gone");
+    }
+
+    @Test
+    void shouldLeaveAFileItDidNotCreateAlone() throws Exception {
+        Path file = Files.writeString(dir.resolve("someone-elses.channel"), "not ours");
+
+        UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> ChannelFile.create(file, 1 << 16));
+
+        assertTrue(e.getMessage().contains("it exists"), e.getMessage());
+        assertEquals("not ours", Files.readString(file));
     }
 }
