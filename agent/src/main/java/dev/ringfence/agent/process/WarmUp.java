@@ -46,8 +46,13 @@ import org.objectweb.asm.Opcodes;
  * then), and about 9 ms with this one.
  */
 final class WarmUp {
-    /** Versions the warm-up opens, one after the other. */
-    static final int OPENS = 10;
+    /**
+     * Versions the warm-up opens, one after the other. Measured (BENCHMARKS.md 7.3), JDK 25: the
+     * first request at zero took 12-13 ms at p50 after 10, 6-7 ms after 25 and 6-7 ms after 40
+     * (its JIT compiles the open path later than JDK 17's); the spare is warm about 1.4 s, 1.7 s and
+     * 2.1 s after its start, having used 2.5, 2.8 and 3.4 s of CPU.
+     */
+    static final int OPENS = 25;
     /** Requests it runs on each. */
     static final int ROUNDS = 100;
     /** The longest the spare waits for its JIT to go quiet after the warm-up. */
