@@ -43,7 +43,7 @@ import org.objectweb.asm.Opcodes;
  * <p>Measured (BENCHMARKS.md 7.3): the first request to a route at zero took 36-41 ms at p50 when
  * the warm-up called the route directly on 5 versions (no serving loop, no channel, a class
  * without debug attributes: what a {@code LOAD} touched first was loaded, linked and interpreted
- * then), and about 9 ms with this one.
+ * then), and 5-7 ms with this one (with the host's changes of the same day, JDK 17 and 25).
  */
 final class WarmUp {
     /**
