@@ -221,23 +221,11 @@ public final class WorkerProcess implements AutoCloseable {
         return c == null ? "off: not configured" : c.state();
     }
 
-    /**
-     * Starts the first child now, unless one runs or is due; returns at once. A warm spare is
-     * taken on this thread (a {@code LOAD} message written: microseconds, and no hop to the
-     * supervisor thread); any other start is scheduled on the supervisor.
-     */
+    /** Starts the first child now, unless one runs or is due; returns at once. */
     public void start() {
         synchronized (this) {
-            if (closed || child != null || startScheduled) {
-                return;
-            }
-            if (spares == null || !spares.warm()) {
-                scheduleStart();
-                return;
-            }
-            startScheduled = true;
+            scheduleStart();
         }
-        startNow(true, null);
     }
 
     /**
@@ -255,7 +243,7 @@ public final class WorkerProcess implements AutoCloseable {
             }
             startScheduled = true;
         }
-        startNow(true, taken);
+        startNow(taken);
     }
 
     /**
@@ -754,19 +742,23 @@ public final class WorkerProcess implements AutoCloseable {
         // the first replacement starts at once: one crash or kill says little about the next child
         long delay = failures <= 1 ? 0 : Math.min(restartCapNanos, restartBaseNanos << Math.min(failures - 2, 20));
         startScheduled = true;
-        supervisor.schedule(() -> startNow(false, null), delay, TimeUnit.NANOSECONDS);
+        supervisor.schedule(() -> startNow(null), delay, TimeUnit.NANOSECONDS);
     }
 
     /**
      * Starts a child. The launch (a channel file created, a JVM spawned: hundreds of milliseconds
      * on a loaded machine) runs outside this object's monitor, so that callers waiting for a ready
      * child see their deadline pass on time; {@code startScheduled} stays set until the child is
-     * in place, so no second start is scheduled meanwhile. Only the supervisor thread runs this.
+     * in place, so no second start is scheduled meanwhile. The supervisor thread runs this, or
+     * {@link #startWith} with the spare it was handed ({@code pre}).
      */
-    private void startNow(boolean spareOnly, SpareChild.Taken pre) {
+    private void startNow(SpareChild.Taken pre) {
         synchronized (this) {
             if (closed || child != null) {
                 startScheduled = false;
+                if (pre != null) {
+                    pre.discard(); // closed meanwhile
+                }
                 return;
             }
         }
@@ -780,13 +772,6 @@ public final class WorkerProcess implements AutoCloseable {
         boolean warm = false;
         try {
             SpareChild.Taken taken = pre != null ? pre : spares == null ? null : spares.take(spec, concurrency);
-            if (taken == null && spareOnly) {
-                synchronized (this) { // taken by another meanwhile: a cold start, on the supervisor
-                    startScheduled = false;
-                    scheduleStart();
-                }
-                return;
-            }
             if (taken != null) {
                 channel = taken.channel();
                 p = taken.process();
