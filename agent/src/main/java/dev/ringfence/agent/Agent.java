@@ -3,6 +3,7 @@ package dev.ringfence.agent;
 import dev.ringfence.agent.config.AgentConfig;
 import dev.ringfence.agent.gates.Gates;
 import dev.ringfence.agent.log.EventLog;
+import dev.ringfence.agent.process.WorkerLoop;
 import dev.ringfence.agent.serve.ServeConfig;
 import dev.ringfence.agent.serve.ServeRuntime;
 import dev.ringfence.limiter.GateStatus;
@@ -32,6 +33,7 @@ final class Agent {
         Thread primer = new Thread(() -> {
             JvmWideCaches.prime();
             MeteredExecutor.prepare();
+            WorkerLoop.primeChannelMapping(); // a process-tier child maps its channel right after
         }, "ringfence-prime");
         primer.setDaemon(true);
         primer.start();

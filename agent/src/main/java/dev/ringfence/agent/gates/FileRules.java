@@ -169,6 +169,11 @@ final class FileRules {
         }
     }
 
+    /** @return the directories reserved so far (each as given, and its real path where that differs) */
+    static List<Path> reservedDirectories() {
+        return List.copyOf(RESERVED);
+    }
+
     private static boolean reserved(Path p) {
         for (Path r : RESERVED) {
             if (p.startsWith(r)) {

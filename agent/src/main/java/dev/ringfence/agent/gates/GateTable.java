@@ -24,12 +24,15 @@ import static dev.ringfence.agent.gates.GateKind.SEND;
 import static dev.ringfence.agent.gates.GateKind.SOCKET;
 import static dev.ringfence.agent.gates.GateKind.THREADS;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -126,6 +129,22 @@ final class GateTable {
             out.add(moduleOf(owner));
         }
         return out;
+    }
+
+    /**
+     * @param owner a table class
+     * @return its class file in the JDK's image, or null when this JDK has none
+     */
+    static byte[] imageClassFile(String owner) {
+        Optional<Module> m = ModuleLayer.boot().findModule(moduleOf(owner));
+        if (m.isEmpty()) {
+            return null;
+        }
+        try (InputStream in = m.get().getResourceAsStream(owner + ".class")) {
+            return in == null ? null : in.readAllBytes();
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /**

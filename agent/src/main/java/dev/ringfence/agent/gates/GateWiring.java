@@ -105,6 +105,30 @@ final class GateWiring {
         }
     }
 
+    /**
+     * Runs what {@link #wire} runs that needs no instrumentation service, and puts nothing in
+     * force: for the agent-less JVM that records a start-up cache ({@link Gates#rehearseInstall}).
+     * The table classes are not loaded (a child would retransform every one its archive loads at
+     * start); their image class files are passed through a transformer that records nothing and
+     * whose result is dropped.
+     *
+     * @param prewoven classes a host wove, or null
+     */
+    static void rehearse(WovenGates prewoven) {
+        virtualThreadScheduler();
+        warmUp();
+        if (prewoven != null) {
+            Sites.preload(prewoven.sites());
+        }
+        GateTransformer transformer = new GateTransformer(prewoven, null, GateTransformer.OnFailure.RECORD);
+        for (String owner : GateTable.owners()) {
+            byte[] image = GateTable.imageClassFile(owner);
+            if (image != null) {
+                transformer.transform(null, owner, null, null, image);
+            }
+        }
+    }
+
     /** Whether the provider behind {@code java.nio.file} (on Linux and macOS a Unix provider) is a table class. */
     private static boolean gatedProvider() {
         for (Class<?> c = FileSystems.getDefault().provider().getClass(); c != null; c = c.getSuperclass()) {

@@ -1,6 +1,7 @@
 package dev.ringfence.agent.gates;
 
 import dev.ringfence.loader.InstrumentedClassCache;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -37,6 +38,14 @@ public final class Gates {
      * (JNDI, RMI, JFR, logging, beans...) only to weave them spends most of its start on that.
      */
     public static final String LAZY_PROPERTY = "ringfence.gates.lazy";
+    /**
+     * The system property naming directories ({@link File#pathSeparator} between them) that handler
+     * code of this JVM may not touch whatever its policy grants ({@link #reserve}), from before its
+     * first line runs: what a process-tier child's host reserved ({@link #reserveOption}), such as
+     * the start-up cache, whose archives and boot jars the JVM and the gates trust, and the host's
+     * class cache.
+     */
+    public static final String RESERVE_PROPERTY = "ringfence.reserve";
 
     /**
      * The exit code of a process-tier child whose gates could not be woven into a JDK class as it
@@ -127,11 +136,57 @@ public final class Gates {
         } catch (IOException e) {
             throw new IllegalStateException("ringfence: cannot put the gate classes on the boot class path: " + e, e);
         }
+        String reserved = System.getProperty(RESERVE_PROPERTY);
+        if (reserved != null) {
+            for (String dir : reserved.split(File.pathSeparator)) {
+                if (!dir.isEmpty()) {
+                    reserve(Path.of(dir)); // before any handler code runs here
+                }
+            }
+        }
         boolean lazy = Boolean.getBoolean(LAZY_PROPERTY);
-        WovenGates recorder = lazy ? null : WovenGates.recording();
-        GateWiring.wire(inst, lazy, lazy ? prewoven() : null, recorder);
-        woven = recorder;
+        WovenGates prewoven = lazy ? prewoven() : null;
+        String recordTo = lazy ? System.getProperty(WovenGates.RECORD_PROPERTY) : null;
+        WovenGates recorder = !lazy ? WovenGates.recording()
+                : recordTo == null || recordTo.isEmpty() ? null : WovenGates.recordingAfter(prewoven);
+        GateWiring.wire(inst, lazy, prewoven, recorder);
+        if (lazy && recorder != null) {
+            writeRecorded(recorder, Path.of(recordTo));
+        }
+        woven = lazy ? null : recorder;
         installed = true;
+    }
+
+    /**
+     * A child told to record its gates ({@value WovenGates#RECORD_PROPERTY}, the check child of a
+     * start-up cache entry, see {@code StartupArchive}) writes what it was handed and what it wove
+     * itself: a child started from the same archive then finds every class it retransforms there.
+     * A failure is reported on stderr and leaves no file (whoever asked sees none).
+     */
+    private static void writeRecorded(WovenGates recorder, Path file) {
+        try {
+            recorder.addImageClassFiles();
+            recorder.write(file);
+        } catch (IOException | RuntimeException e) {
+            System.err.println("ringfence: cannot record the woven gates in " + file + ": " + e);
+        }
+    }
+
+    /**
+     * Runs, in a JVM without the agent, what {@link #install} runs that needs no instrumentation
+     * service, and puts no gate in force: for the JVM that records a process-tier child's start-up
+     * cache, whose AOT cache (JDK 25 and later) then holds the call sites of a child's installation
+     * linked. Never throws; a step that fails is skipped.
+     *
+     * @param wovenFile the host's file of woven gates ({@link #wovenGatesFile}), or null
+     */
+    public static void rehearseInstall(Path wovenFile) {
+        try {
+            WovenGates prewoven = wovenFile == null ? null : WovenGates.read(wovenFile);
+            GateWiring.rehearse(prewoven);
+        } catch (IOException | RuntimeException e) {
+            // the cache holds less of the installation linked; nothing else depends on it
+        }
     }
 
     /**
@@ -142,6 +197,28 @@ public final class Gates {
      */
     public static void reserve(Path dir) {
         FileRules.reserve(dir);
+    }
+
+    /**
+     * The JVM option that reserves in a child ({@link #RESERVE_PROPERTY}) every directory this JVM
+     * has reserved so far: its class caches, its start-up cache, its children's files. A child's
+     * handler must not reach what the host's trusts, whatever the child's policy grants.
+     *
+     * @return the option, or null when nothing is reserved here
+     */
+    public static String reserveOption() {
+        List<Path> dirs = FileRules.reservedDirectories();
+        if (dirs.isEmpty()) {
+            return null;
+        }
+        StringBuilder b = new StringBuilder("-D").append(RESERVE_PROPERTY).append('=');
+        for (int i = 0; i < dirs.size(); i++) {
+            if (i > 0) {
+                b.append(File.pathSeparatorChar);
+            }
+            b.append(dirs.get(i));
+        }
+        return b.toString();
     }
 
     /**
@@ -198,6 +275,24 @@ public final class Gates {
      */
     public static String wovenGatesOption(Path file) {
         return "-D" + WovenGates.PROPERTY + "=" + file;
+    }
+
+    /**
+     * @param option a JVM option
+     * @return whether it is one {@link #wovenGatesOption} makes
+     */
+    public static boolean isWovenGatesOption(String option) {
+        return option.startsWith("-D" + WovenGates.PROPERTY + "=");
+    }
+
+    /**
+     * @param file where a lazily gated child writes the gated classes it was handed and those it
+     *     wove itself, with its site table, once its gates are in (a file {@link #wovenGatesOption}
+     *     can then name)
+     * @return the JVM option that tells it to
+     */
+    public static String recordWovenGatesOption(Path file) {
+        return "-D" + WovenGates.RECORD_PROPERTY + "=" + file;
     }
 
     /** The classes a host wove, when this JVM was pointed at a usable file of them; else null. */

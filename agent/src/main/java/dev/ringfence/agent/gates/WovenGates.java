@@ -1,12 +1,11 @@
 package dev.ringfence.agent.gates;
 
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -18,10 +17,10 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.security.CodeSource;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.CRC32;
@@ -46,13 +45,31 @@ import java.util.zip.CRC32;
 final class WovenGates {
     /** The system property naming the file a child reads. */
     static final String PROPERTY = "ringfence.gates.woven";
+    /**
+     * The system property naming the file a lazily gated child writes once its gates are in: the
+     * classes it was handed ({@link #PROPERTY}), those it wove itself, and its site table.
+     */
+    static final String RECORD_PROPERTY = "ringfence.gates.record";
 
-    static final int MAGIC = 0x52464757; // "RFGW"
+    /** "RFG2": strings are a length and UTF-8 bytes, which a child decodes without a loop of its own. */
+    static final int MAGIC = 0x52464732;
 
-    /** One woven class: what it was woven from (checksum and length) and the result. */
-    record Entry(long crc, int length, byte[] woven) {
+    /**
+     * One woven class: what it was woven from (checksum and length) and the result, {@code size}
+     * bytes of {@code data} from {@code offset} (a slice of the file a child read, or a whole array).
+     */
+    record Entry(long crc, int length, byte[] data, int offset, int size) {
+        Entry(long crc, int length, byte[] woven) {
+            this(crc, length, woven, 0, woven.length);
+        }
+
         boolean wovenFrom(byte[] original) {
             return original.length == length && checksum(original) == crc;
+        }
+
+        /** @return the woven class file, an array of its own unless it is the whole of {@code data} */
+        byte[] woven() {
+            return offset == 0 && size == data.length ? data : Arrays.copyOfRange(data, offset, offset + size);
         }
     }
 
@@ -69,6 +86,15 @@ final class WovenGates {
     /** @return an empty set that records what the transformer weaves */
     static WovenGates recording() {
         return new WovenGates(fingerprint(), new ConcurrentHashMap<>(), List.of());
+    }
+
+    /**
+     * @param handed the classes this JVM was handed, or null
+     * @return a set holding them that records what the transformer weaves besides
+     */
+    static WovenGates recordingAfter(WovenGates handed) {
+        return new WovenGates(fingerprint(), new ConcurrentHashMap<>(handed == null ? Map.of() : handed.classes),
+                List.of());
     }
 
     /**
@@ -100,18 +126,9 @@ final class WovenGates {
      */
     void addImageClassFiles() {
         for (String owner : GateTable.owners()) {
-            Optional<Module> m = ModuleLayer.boot().findModule(GateTable.moduleOf(owner));
-            if (m.isEmpty()) {
-                continue;
-            }
-            byte[] image;
-            try (InputStream in = m.get().getResourceAsStream(owner + ".class")) {
-                if (in == null) {
-                    continue; // not on this JDK
-                }
-                image = in.readAllBytes();
-            } catch (IOException e) {
-                continue;
+            byte[] image = GateTable.imageClassFile(owner);
+            if (image == null) {
+                continue; // not on this JDK
             }
             if (wovenFor(owner, image) == null) {
                 GateWeaver.Woven w = GateWeaver.weave(owner, image);
@@ -166,24 +183,28 @@ final class WovenGates {
             try (OutputStream o = Files.newOutputStream(tmp);
                     DataOutputStream out = new DataOutputStream(new BufferedOutputStream(o, 1 << 16))) {
                 out.writeInt(MAGIC);
-                out.writeUTF(fingerprint);
+                writeString(out, fingerprint);
                 List<Sites.Site> table = Sites.all();
                 out.writeInt(table.size());
                 for (Sites.Site s : table) {
                     writeSpec(out, s.spec());
-                    out.writeUTF(s.owner());
-                    out.writeUTF(s.method());
-                    out.writeUTF(s.desc());
+                    writeString(out, s.owner());
+                    writeString(out, s.method());
+                    writeString(out, s.desc());
                 }
                 Map<String, List<Entry>> snapshot = new HashMap<>(classes);
-                out.writeInt(size());
+                int count = 0;
+                for (List<Entry> all : snapshot.values()) {
+                    count += all.size();
+                }
+                out.writeInt(count);
                 for (Map.Entry<String, List<Entry>> c : snapshot.entrySet()) {
                     for (Entry e : c.getValue()) {
-                        out.writeUTF(c.getKey());
+                        writeString(out, c.getKey());
                         out.writeLong(e.crc());
                         out.writeInt(e.length());
-                        out.writeInt(e.woven().length);
-                        out.write(e.woven());
+                        out.writeInt(e.size());
+                        out.write(e.data(), e.offset(), e.size());
                     }
                 }
             }
@@ -194,42 +215,51 @@ final class WovenGates {
     }
 
     /**
-     * Reads a file a host wrote.
+     * Reads a file a host wrote: in one read, the woven classes left in place as slices of it and
+     * copied out only when used (a child uses about a third; decoding it field by field from a
+     * stream was 20-25 ms of a JDK 25 child's start, interpreted).
      *
      * @param file the file
      * @return its classes and sites, or null when it was written by another JDK or agent build
      * @throws IOException when it cannot be read or is not such a file
      */
     static WovenGates read(Path file) throws IOException {
-        try (InputStream i = Files.newInputStream(file);
-                DataInputStream in = new DataInputStream(new BufferedInputStream(i, 1 << 16))) {
-            if (in.readInt() != MAGIC) {
+        byte[] all = Files.readAllBytes(file);
+        try {
+            ByteBuffer in = ByteBuffer.wrap(all);
+            if (all.length < 4 || in.getInt() != MAGIC) {
                 throw new IOException(file + " is not a file of woven gates");
             }
-            String written = in.readUTF();
+            String written = readString(in);
             if (!written.equals(fingerprint())) {
                 return null;
             }
-            int n = in.readInt();
+            int n = count(in);
             List<Sites.Site> sites = new ArrayList<>(n);
             for (int id = 0; id < n; id++) {
                 GateSpec spec = readSpec(in);
-                String owner = in.readUTF();
-                String method = in.readUTF();
-                String desc = in.readUTF();
+                String owner = readString(in);
+                String method = readString(in);
+                String desc = readString(in);
                 sites.add(new Sites.Site(id, spec, owner, method, desc, spec.apiFor(method)));
             }
-            int classCount = in.readInt();
+            int classCount = count(in);
             Map<String, List<Entry>> classes = new HashMap<>(classCount * 2);
             for (int c = 0; c < classCount; c++) {
-                String name = in.readUTF();
-                long crc = in.readLong();
-                int length = in.readInt();
-                byte[] woven = new byte[in.readInt()];
-                in.readFully(woven);
-                classes.computeIfAbsent(name, k -> new ArrayList<>(2)).add(new Entry(crc, length, woven));
+                String name = readString(in);
+                long crc = in.getLong();
+                int length = in.getInt();
+                int size = count(in);
+                int offset = in.position();
+                if (size > in.remaining()) {
+                    throw new IOException(file + " is cut short");
+                }
+                in.position(offset + size);
+                classes.computeIfAbsent(name, k -> new ArrayList<>(2)).add(new Entry(crc, length, all, offset, size));
             }
             return new WovenGates(written, Map.copyOf(classes), List.copyOf(sites));
+        } catch (BufferUnderflowException | IllegalArgumentException e) {
+            throw new IOException(file + " is not a whole file of woven gates: " + e, e);
         }
     }
 
@@ -295,17 +325,18 @@ final class WovenGates {
         String[] fields = {spec.capability(), spec.kind().name(), spec.owner(), spec.name(), spec.desc(), spec.a(),
             spec.b(), spec.n(), spec.api()};
         for (String f : fields) {
-            out.writeBoolean(f != null);
-            if (f != null) {
-                out.writeUTF(f);
+            if (f == null) {
+                out.writeInt(-1);
+            } else {
+                writeString(out, f);
             }
         }
     }
 
-    private static GateSpec readSpec(DataInputStream in) throws IOException {
+    private static GateSpec readSpec(ByteBuffer in) throws IOException {
         String[] f = new String[9];
         for (int i = 0; i < f.length; i++) {
-            f[i] = in.readBoolean() ? in.readUTF() : null;
+            f[i] = readNullableString(in);
         }
         GateKind kind;
         try {
@@ -314,6 +345,42 @@ final class WovenGates {
             throw new IOException("not a gate rule: " + f[1], e);
         }
         return new GateSpec(f[0], kind, f[2], f[3], f[4], f[5], f[6], f[7], f[8]);
+    }
+
+    /** Writes a string as its UTF-8 length and bytes. */
+    static void writeString(DataOutputStream out, String s) throws IOException {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(b.length);
+        out.write(b);
+    }
+
+    private static String readString(ByteBuffer in) throws IOException {
+        String s = readNullableString(in);
+        if (s == null) {
+            throw new IOException("a string is missing");
+        }
+        return s;
+    }
+
+    private static String readNullableString(ByteBuffer in) throws IOException {
+        int length = in.getInt();
+        if (length == -1) {
+            return null;
+        }
+        if (length < 0 || length > in.remaining()) {
+            throw new IOException("a string's length is out of bounds: " + length);
+        }
+        String s = new String(in.array(), in.position(), length, StandardCharsets.UTF_8);
+        in.position(in.position() + length);
+        return s;
+    }
+
+    private static int count(ByteBuffer in) throws IOException {
+        int n = in.getInt();
+        if (n < 0 || n > in.remaining()) {
+            throw new IOException("a count is out of bounds: " + n);
+        }
+        return n;
     }
 
     private static long checksum(byte[] bytes) {

@@ -1,5 +1,6 @@
 package dev.ringfence.agent.process;
 
+import dev.ringfence.agent.gates.Gates;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -60,6 +61,9 @@ final class CachedStart {
         List<String> agent = keyParts(spec, java, "");
         this.bootJar = cache.bootJar(StartupCache.key(agent.subList(3, 5)));
         this.state = "off: no archive yet";
+        // no handler here, nor in a child (which reserves what this JVM reserved), may write what
+        // the children's JVMs and gates trust
+        Gates.reserve(cache.directory());
         if (versionId != null) {
             learn(versionId);
         }
@@ -116,10 +120,13 @@ final class CachedStart {
      * @return the options
      */
     List<String> args(Path entry) {
+        List<String> a = new ArrayList<>();
         if (entry != null) {
-            return StartupArchive.useArgs(entry, bootJar);
+            a.addAll(StartupArchive.useArgs(entry, bootJar));
+        } else if (Files.isRegularFile(bootJar)) {
+            a.add("-Xbootclasspath/a:" + bootJar);
         }
-        return Files.isRegularFile(bootJar) ? List.of("-Xbootclasspath/a:" + bootJar) : List.of();
+        return a;
     }
 
     /**

@@ -43,6 +43,19 @@ import org.agrona.ExpandableArrayBuffer;
  * class loading.
  */
 final class StartupArchive {
+    /**
+     * The file of an entry holding the gated JDK classes woven for a child that starts from its
+     * archive ({@link #check}): such a child retransforms classes the archive defined, whose bytes
+     * as the JVM rebuilds them are not the ones the host wove, and would weave them itself.
+     */
+    static final String WOVEN_GATES = "woven-gates.bin";
+    /**
+     * The directory of an entry holding the version's instrumented classes (an instrumented-class
+     * cache, {@code InstrumentedClassCache}), written by the check child: a child that starts from
+     * the entry defines them without instrumenting, unless its spec names a class cache of its own.
+     */
+    static final String CLASSES = "classes";
+
     /** How long a training child may take to be ready, and to stop (an AOT cache is assembled at exit). */
     static final long TRAINING_NANOS = TimeUnit.SECONDS.toNanos(120);
 
@@ -66,6 +79,10 @@ final class StartupArchive {
      */
     static List<String> useArgs(Path entry, Path bootJar) {
         List<String> a = new ArrayList<>();
+        Path woven = entry.resolve(WOVEN_GATES);
+        if (Files.isRegularFile(woven)) {
+            a.add(Gates.wovenGatesOption(woven));
+        }
         a.add("-Xbootclasspath/a:" + bootJar);
         if (aotCache()) {
             // AOTMode=auto (the default) skips a cache it cannot use; -Xshare may not be given with it
@@ -115,15 +132,26 @@ final class StartupArchive {
     static void make(WorkerSpec spec, Path java, String versionId, Path tmp, Path boot)
             throws IOException, InterruptedException {
         Path classes = tmp.resolve("classes.txt");
-        listClasses(spec, java, versionId, boot, classes);
+        runChild(spec, java, versionId, List.of("-Xbootclasspath/a:" + boot, "-XX:DumpLoadedClassList=" + classes),
+                "training", tmp.resolve("training.channel"), pid -> { });
         List<String> record = new ArrayList<>(spec.launcher(java));
         record.add("-Xbootclasspath/a:" + boot);
         record.add((aotCache() ? "-XX:AOTCacheOutput=" : "-XX:ArchiveClassesAtExit=") + tmp.resolve(StartupCache.ARCHIVE));
         record.addAll(quiet());
+        if (aotCache()) {
+            record.add("-Dringfence.allowUngated=true"); // the rehearsal: ringfence's own handler, no gates here
+        }
         record.add("-cp");
         record.add(spec.agentJar().toString());
         record.add(StartupTrainer.class.getName());
         record.add(classes.toString());
+        if (aotCache()) {
+            record.add(StartupTrainer.REHEARSE);
+            Path woven = Gates.wovenGatesFile(spec.workDir());
+            if (woven != null) {
+                record.add(woven.toString());
+            }
+        }
         int code = run(new ProcessBuilder(record), "recording the archive");
         Files.deleteIfExists(classes);
         Path archive = tmp.resolve(StartupCache.ARCHIVE);
@@ -137,16 +165,58 @@ final class StartupArchive {
                 }
             }
         }
+        check(spec, java, versionId, tmp, boot);
     }
 
-    /** Starts a training child that lists the classes it loads, waits until it is ready and stops it. */
-    private static void listClasses(WorkerSpec spec, Path java, String versionId, Path boot, Path classes)
+    /**
+     * Starts a child from the new archive, as a cached child starts, and stops it once ready: the
+     * archive must be mapped (else the JVM rejected it, and every cached child would start plain
+     * or fail), and the child records the gated classes it was handed and those it had to weave
+     * itself in the entry ({@link #WOVEN_GATES}), so that the entry's children weave none, and the
+     * version's classes it instrumented ({@link #CLASSES}). A child that could not record them is
+     * not a failure: the entry's children then weave and instrument what they miss.
+     */
+    private static void check(WorkerSpec spec, Path java, String versionId, Path tmp, Path boot)
             throws IOException, InterruptedException {
-        Path file = classes.resolveSibling("training.channel");
+        Path archive = tmp.resolve(StartupCache.ARCHIVE);
+        List<String> options = new ArrayList<>(useArgs(tmp, boot));
+        options.add(Gates.recordWovenGatesOption(tmp.resolve(WOVEN_GATES)));
+        WorkerSpec checked = spec.cacheDir() == null ? spec.withCacheDir(tmp.resolve(CLASSES)) : spec;
+        runChild(checked, java, versionId, options, "check", tmp.resolve("check.channel"), pid -> {
+            if (Boolean.FALSE.equals(mapped(pid, archive))) {
+                throw new IOException("a child started from the archive did not map it: the JVM rejected it");
+            }
+        });
+    }
+
+    /**
+     * @param spec a child's spec
+     * @param entry the entry it starts from, or null
+     * @return the spec, with the entry's instrumented classes ({@link #CLASSES}) when it has none of its own
+     */
+    static WorkerSpec specFor(WorkerSpec spec, Path entry) {
+        if (entry == null || spec.cacheDir() != null || !Files.isDirectory(entry.resolve(CLASSES))) {
+            return spec;
+        }
+        return spec.withCacheDir(entry.resolve(CLASSES));
+    }
+
+    /** What is checked of a training child while it is ready, before it is stopped. */
+    private interface WhileReady {
+        void check(long pid) throws IOException;
+    }
+
+    /**
+     * Starts a child of the spec with more JVM options, waits until it is ready, checks it and
+     * stops it; it never sees a request.
+     *
+     * @param what the child's name in a failure's message
+     */
+    private static void runChild(WorkerSpec spec, Path java, String versionId, List<String> extra, String what,
+            Path file, WhileReady whileReady) throws IOException, InterruptedException {
         ChannelFile channel = ChannelFile.create(file, 1 << 16);
         Process p = null;
         try {
-            List<String> extra = List.of("-Xbootclasspath/a:" + boot, "-XX:DumpLoadedClassList=" + classes);
             p = new ProcessBuilder(spec.command(java, file, extra)).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .redirectError(ProcessBuilder.Redirect.DISCARD).start();
             long deadline = System.nanoTime() + TRAINING_NANOS;
@@ -154,14 +224,15 @@ final class StartupArchive {
                 Thread.sleep(5);
             }
             if (channel.state() != ChannelFile.STATE_READY) {
-                throw new IOException("the training child did not become ready: " + (channel.state()
+                throw new IOException("the " + what + " child did not become ready: " + (channel.state()
                         == ChannelFile.STATE_FAILED ? channel.stateText() : p.isAlive() ? "timed out" : "it died"));
             }
             if (versionId != null && !versionId.equals(channel.stateText())) {
-                throw new IOException("the training child loaded version " + channel.stateText() + ", not " + versionId);
+                throw new IOException("the " + what + " child loaded version " + channel.stateText() + ", not " + versionId);
             }
+            whileReady.check(p.pid());
             if (!channel.requests().write(Frames.STOP, new ExpandableArrayBuffer(16), 0, 0)) {
-                throw new IOException("cannot send STOP to the training child");
+                throw new IOException("cannot send STOP to the " + what + " child");
             }
             try (OutputStream wake = p.getOutputStream()) {
                 wake.write(1); // it may sleep on its stdin
@@ -169,7 +240,7 @@ final class StartupArchive {
                 // it stopped already
             }
             if (!p.waitFor(TRAINING_NANOS, TimeUnit.NANOSECONDS) || p.exitValue() != 0) {
-                throw new IOException("the training child did not stop cleanly");
+                throw new IOException("the " + what + " child did not stop cleanly");
             }
         } finally {
             if (p != null && p.isAlive()) {

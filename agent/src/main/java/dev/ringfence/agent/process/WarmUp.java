@@ -60,6 +60,8 @@ final class WarmUp {
     /** How far apart it looks at the JIT's compilation time. */
     static final long SETTLE_LOOK_MILLIS = 30;
     private static final String CLASS = "ringfence/warmup/Echo";
+    /** The warm-up handler's binary name. */
+    static final String CLASS_NAME = CLASS.replace('/', '.');
     /** The warm-up channel's rings: room for a request of the warm-up's size, and small to map. */
     private static final int RING_CAPACITY = 1 << 16;
 
@@ -74,6 +76,26 @@ final class WarmUp {
      * @throws IllegalStateException when the warm-up could not run or its requests did not end {@code OK}
      */
     static void run(MeteredExecutor executor, Function<List<String>, SpareLoop.Load> load) {
+        run(executor, load, OPENS, true);
+    }
+
+    /**
+     * The same rounds on fewer versions, without the collection and the wait for the JIT: what the
+     * JVM that records a start-up cache's AOT cache runs ({@link StartupTrainer}), so that the
+     * cache holds the serving path's classes linked, its lambdas and method handles resolved and
+     * its profiles, as a child's first versions and requests use them.
+     *
+     * @param executor an executor of the sandbox
+     * @param load opens a version from its {@code worker} arguments
+     * @param opens how many versions
+     * @throws IllegalStateException when the rounds could not run or did not end {@code OK}
+     */
+    static void rehearse(MeteredExecutor executor, Function<List<String>, SpareLoop.Load> load, int opens) {
+        run(executor, load, opens, false);
+    }
+
+    private static void run(MeteredExecutor executor, Function<List<String>, SpareLoop.Load> load, int opens,
+            boolean settle) {
         Path dir = null;
         try {
             dir = Files.createTempDirectory("ringfence-warmup-");
@@ -81,15 +103,17 @@ final class WarmUp {
             try (OutputStream out = Files.newOutputStream(policy)) { // written as the host writes a route's
                 Policy.DENY_ALL.toProperties().store(out, "the warm-up's");
             }
-            for (int k = 0; k < OPENS; k++) { // a version of its own each time: the open path is warmed too
+            for (int k = 0; k < opens; k++) { // a version of its own each time: the open path is warmed too
                 openAndRun(executor, load, dir, policy, k);
             }
-            // the warm-up versions' loaders go now, not in a collection just when a LOAD arrives ...
-            System.gc();
-            // ... and since a full collection arms the entry barrier of every compiled method (JDK 21
-            // and later), one more round passes them, so that the LOAD's path does not
-            openAndRun(executor, load, dir, policy, OPENS);
-            awaitQuietJit();
+            if (settle) {
+                // the warm-up versions' loaders go now, not in a collection just when a LOAD arrives ...
+                System.gc();
+                // ... and since a full collection arms the entry barrier of every compiled method (JDK 21
+                // and later), one more round passes them, so that the LOAD's path does not
+                openAndRun(executor, load, dir, policy, opens);
+                awaitQuietJit();
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("the warm-up could not write its handler", e);
         } catch (InterruptedException e) {
@@ -133,7 +157,7 @@ final class WarmUp {
             j.closeEntry();
         }
         SpareLoop.Load l = load.apply(new ArrayList<>(List.of("--handler", jar.toString(), "--class",
-                CLASS.replace('/', '.'), "--alloc", Long.toString(1L << 30), "--policy", policy.toString(),
+                CLASS_NAME, "--alloc", Long.toString(1L << 30), "--policy", policy.toString(),
                 "--no-cache")));
         ChannelFile channel = ChannelFile.create(dir.resolve("warm-up-" + k + ".channel"), RING_CAPACITY);
         AtomicReference<Throwable> failed = new AtomicReference<>();
@@ -300,7 +324,7 @@ final class WarmUp {
         return cw.toByteArray();
     }
 
-    private static void deleteTree(Path dir) {
+    static void deleteTree(Path dir) {
         if (dir == null) {
             return;
         }

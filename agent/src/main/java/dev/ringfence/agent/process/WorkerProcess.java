@@ -780,7 +780,8 @@ public final class WorkerProcess implements AutoCloseable {
                 channel = ChannelFile.create(file, spec.ringCapacity());
                 cs = cachedStart();
                 entry = cs == null ? null : cs.entryForNextChild();
-                List<String> command = cs == null ? spec.command(java, file) : spec.command(java, file, cs.args(entry));
+                List<String> command = cs == null ? spec.command(java, file)
+                        : StartupArchive.specFor(spec, entry).command(java, file, cs.args(entry));
                 command.addAll(concurrencyArgs(concurrency));
                 p = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(stderr)
                         .start();

@@ -78,6 +78,15 @@ public record WorkerSpec(Path agentJar, List<Path> handlerPaths, String handlerC
     }
 
     /**
+     * @param newCacheDir the instrumented-class cache, or null for none
+     * @return this spec with another class cache
+     */
+    public WorkerSpec withCacheDir(Path newCacheDir) {
+        return new WorkerSpec(agentJar, handlerPaths, handlerClass, budgets, policyFile, newCacheDir, caps, ringCapacity,
+                workDir, defer, tmpDir, properties);
+    }
+
+    /**
      * @param newCaps the caps
      * @return this spec with other caps
      */
@@ -102,12 +111,16 @@ public record WorkerSpec(Path agentJar, List<Path> handlerPaths, String handlerC
      *
      * @param java the {@code java} launcher
      * @param channel the channel file
-     * @param jvmOptions options put after the caps, before {@code -jar}
+     * @param jvmOptions options put after the caps, before {@code -jar}; when they name a file of
+     *     woven gates ({@link Gates#wovenGatesOption}), it is used instead of the host's
      * @return the command
      */
     List<String> command(Path java, Path channel, List<String> jvmOptions) {
         List<String> cmd = new ArrayList<>(launcher(java));
-        cmd.addAll(wovenGates());
+        if (jvmOptions.stream().noneMatch(Gates::isWovenGatesOption)) {
+            cmd.addAll(wovenGates());
+        }
+        cmd.addAll(reserved());
         cmd.addAll(jvmOptions);
         cmd.addAll(jar());
         cmd.add("--channel");
@@ -148,8 +161,19 @@ public record WorkerSpec(Path agentJar, List<Path> handlerPaths, String handlerC
     private List<String> jvm(Path java) {
         List<String> cmd = new ArrayList<>(launcher(java));
         cmd.addAll(wovenGates());
+        cmd.addAll(reserved());
         cmd.addAll(jar());
         return cmd;
+    }
+
+    /**
+     * Reserves in the child every directory this host reserved ({@link Gates#reserveOption}). Not
+     * part of {@link #launcher}: what is reserved changes with the host, and a start-up cache's key
+     * must not.
+     */
+    private static List<String> reserved() {
+        String option = Gates.reserveOption();
+        return option == null ? List.of() : List.of(option);
     }
 
     /**

@@ -84,11 +84,47 @@ class WovenGatesTest {
         Path file = dir.resolve("other.bin");
         try (OutputStream o = Files.newOutputStream(file); DataOutputStream out = new DataOutputStream(o)) {
             out.writeInt(WovenGates.MAGIC);
-            out.writeUTF("17.0.1+12|/opt/another-jdk|file:/old/ringfence-agent.jar");
+            WovenGates.writeString(out, "17.0.1+12|/opt/another-jdk|file:/old/ringfence-agent.jar");
             out.writeInt(0);
             out.writeInt(0);
         }
         assertNull(WovenGates.read(file));
+    }
+
+    @Test
+    void shouldRecordWhatAChildWasHandedAndWhatItWoveItself() throws Exception {
+        byte[] runtime = JdkClasses.read("java/lang/Runtime");
+        WovenGates handed = WovenGates.recording();
+        handed.record("java/lang/Runtime", runtime, weave("java/lang/Runtime", runtime));
+        Path file = dir.resolve("host.bin");
+        handed.write(file);
+        WovenGates read = WovenGates.read(file);
+
+        WovenGates child = WovenGates.recordingAfter(read);
+        byte[] rebuilt = runtime.clone();
+        rebuilt[rebuilt.length - 1] ^= 1; // stands for a class the JVM rebuilt from an archive
+        child.record("java/lang/Runtime", rebuilt, new byte[] {7});
+        Path entry = dir.resolve("entry.bin");
+        child.write(entry);
+
+        WovenGates again = WovenGates.read(entry);
+        assertArrayEquals(read.wovenFor("java/lang/Runtime", runtime), again.wovenFor("java/lang/Runtime", runtime));
+        assertArrayEquals(new byte[] {7}, again.wovenFor("java/lang/Runtime", rebuilt));
+        assertEquals(1, read.size(), "recording after a set does not change it");
+    }
+
+    @Test
+    void shouldRefuseAFileCutShort() throws Exception {
+        byte[] runtime = JdkClasses.read("java/lang/Runtime");
+        WovenGates recorded = WovenGates.recording();
+        recorded.record("java/lang/Runtime", runtime, weave("java/lang/Runtime", runtime));
+        Path file = dir.resolve("whole.bin");
+        recorded.write(file);
+        byte[] whole = Files.readAllBytes(file);
+        for (int cut : new int[] {whole.length - 1, whole.length / 2, 6}) {
+            Path part = Files.write(dir.resolve("cut-" + cut + ".bin"), java.util.Arrays.copyOf(whole, cut));
+            assertThrows(IOException.class, () -> WovenGates.read(part), "cut at " + cut + " of " + whole.length);
+        }
     }
 
     @Test

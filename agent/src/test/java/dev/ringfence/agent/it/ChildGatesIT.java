@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,7 +54,8 @@ class ChildGatesIT {
         route("writes-child", "handler=fixtures.process.WritesFile\nisolation=process\ntimeout=20s\nretry.max=0\n"
                 + "policy.write=" + tmp + "\n");
         route("writes-here", "handler=fixtures.process.WritesFile\nisolation=in-process\npolicy.write=" + tmp + "\n");
-        serve = ForkedServe.start(dir);
+        // the start-up cache under the temporary directory, which the routes' policy grants
+        serve = ForkedServe.start(dir, Map.of("XDG_CACHE_HOME", scratch.resolve("cache").toString()));
     }
 
     @AfterAll
@@ -103,6 +105,23 @@ class ChildGatesIT {
             assertTrue(files.anyMatch(p -> p.getFileName().toString().equals("woven-gates.bin")),
                     "the server wrote its woven gates for its children");
         }
+    }
+
+    @Test
+    void shouldKeepAChildsPolicyOutOfTheStartUpCache() throws Exception {
+        assertEquals(200, get("/fn/writes-child?path=" + q(scratch.resolve("cached.txt").toString())).statusCode());
+        Path cache = scratch.resolve("cache").resolve("ringfence").resolve("startup");
+        long pid = ForkedServe.number(serve.status("writes-child"), "childPid");
+        List<String> args = List.of(ProcessHandle.of(pid).orElseThrow().info().arguments().orElse(new String[0]));
+        List<String> reserved = args.stream().filter(a -> a.startsWith("-Dringfence.reserve="))
+                .flatMap(a -> Stream.of(a.substring(a.indexOf('=') + 1).split(java.io.File.pathSeparator))).toList();
+        assertTrue(reserved.contains(cache.toString()), "the child reserves what its server reserved: " + args);
+
+        Path planted = cache.resolve("planted.jar");
+        HttpResponse<String> write = get("/fn/writes-child?path=" + q(planted.toString()));
+
+        assertEquals("DENIED", ForkedServe.outcome(write), write.body());
+        assertFalse(Files.exists(planted), "archives and boot jars there are trusted by the next children");
     }
 
     @ParameterizedTest(name = "{0}")

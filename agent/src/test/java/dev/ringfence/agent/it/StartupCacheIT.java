@@ -133,10 +133,19 @@ class StartupCacheIT {
         Path archive = entry().resolve(StartupCache.ARCHIVE);
         assertTrue(Files.size(archive) > 0);
 
+        Path woven = entry().resolve("woven-gates.bin");
+        Path classes = entry().resolve("classes");
+        assertTrue(Files.size(woven) > 0, "the check child recorded the gates it wove from the archive's classes");
+        assertTrue(Files.isDirectory(classes), "and the version's classes it instrumented");
+
         replaceChild("after-kill");
 
         assertEquals("used", worker.startupCache());
         assertTrue(usesArchive(worker.pid()), "the replacement maps " + archive);
+        List<String> args = List.of(ProcessHandle.of(worker.pid()).orElseThrow().info().arguments().orElseThrow());
+        assertTrue(args.contains("-Dringfence.gates.woven=" + woven), "its gates come from the entry: " + args);
+        assertEquals(1, args.stream().filter(a -> a.startsWith("-Dringfence.gates.woven=")).count(), args.toString());
+        assertEquals(classes.toString(), args.get(args.indexOf("--cache") + 1), "its classes too: " + args);
         replaceChild("after-second-kill");
         assertTrue(usesArchive(worker.pid()), "every later child starts from the archive");
         assertEquals(3, worker.childrenStarted());
