@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -24,6 +23,14 @@ import java.util.function.BiConsumer;
  * start and is reported, never thrown: a training that fails leaves the entry missing (reported);
  * a child that does not map the archive, or fails to start with it, has the entry marked bad
  * ({@link StartupCache#markBad}) and this worker's later children start plain.
+ *
+ * <p>A training outlives the worker that started it: it ends in seconds (each of its JVMs is
+ * bounded by {@link StartupArchive#TRAINING_NANOS}) and publishes its entry. A route that scales
+ * to zero between requests closes its worker every time; a training stopped at each close started
+ * again at each wake and never ended, spending a core for nothing ({@code ProcessPoolLoad zero}
+ * once a training took longer than a wake cycle). At the JVM's exit the training thread, a daemon,
+ * goes; its children stop by themselves (a worker child when its parent is gone, the recording JVM
+ * when it has written its archive).
  *
  * <p>Thread-safe: called by the worker's supervisor (starts), its callers (readiness) and the
  * training thread; state is guarded by this object's monitor and no lock is held while training.
@@ -42,7 +49,7 @@ final class CachedStart {
     private String versionId;
     private String key;
     private boolean disabled;
-    private Future<?> training;
+    private boolean trained;
     private String state;
 
     /**
@@ -154,13 +161,14 @@ final class CachedStart {
             }
             return;
         }
-        if (disabled || training != null || cache.isBad(key)) {
+        if (disabled || trained || cache.isBad(key)) {
             return;
         }
         state = "training";
         String k = key;
         String v = versionId;
-        training = TRAINING.submit(() -> train(k, v));
+        trained = true;
+        TRAINING.execute(() -> train(k, v));
     }
 
     /**
@@ -229,13 +237,6 @@ final class CachedStart {
     /** @return {@code used}, {@code training}, {@code ready} (made, for the next child) or {@code off: why} */
     synchronized String state() {
         return state;
-    }
-
-    /** Stops a training in progress (its children are killed). */
-    synchronized void close() {
-        if (training != null) {
-            training.cancel(true);
-        }
     }
 
     private static ThreadPoolExecutor trainingThread() {

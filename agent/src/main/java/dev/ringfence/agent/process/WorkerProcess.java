@@ -945,10 +945,6 @@ public final class WorkerProcess implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        CachedStart cs = cached;
-        if (cs != null) {
-            cs.close();
-        }
         if (c == null) {
             return;
         }

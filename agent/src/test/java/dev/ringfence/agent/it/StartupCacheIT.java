@@ -152,6 +152,31 @@ class StartupCacheIT {
     }
 
     @Test
+    void shouldFinishATrainingItsWorkerClosedDuring() throws Exception {
+        StartupCache cache = new StartupCache(cacheDir, 512L << 20, Duration.ofDays(1));
+        worker = new WorkerProcess(WorkerSpec.of(Cli.AGENT_JAR, List.of(fixtures), Echo.class.getName(), work),
+                ProcessBuilder.Redirect.INHERIT, TimeUnit.MILLISECONDS.toNanos(100), TimeUnit.SECONDS.toNanos(2));
+        worker.useStartupCache(cache, null, (event, message) -> events.add(event + ": " + message));
+        worker.start();
+        assertTrue(worker.awaitReady(READY), "the first child did not become ready");
+        long deadline = System.nanoTime() + LONG;
+        while (!worker.startupCache().equals("training") && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertEquals("training", worker.startupCache());
+
+        worker.close(); // as a route that scales to zero closes it, right after its request
+
+        deadline = System.nanoTime() + TRAINED;
+        while (events.stream().noneMatch(e -> e.startsWith("startup-cache-")) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertTrue(events.stream().anyMatch(e -> e.startsWith("startup-cache-made")),
+                "a route woken and parked again and again would otherwise train for ever: " + events);
+        assertTrue(Files.isRegularFile(entry().resolve(StartupCache.ARCHIVE)));
+    }
+
+    @Test
     void shouldStartPlainAndMarkTheEntryBadWhenTheArchiveIsCorrupt() throws Exception {
         trained();
         Path entry = entry();
