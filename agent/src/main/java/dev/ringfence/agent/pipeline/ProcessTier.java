@@ -59,6 +59,8 @@ final class ProcessTier implements AutoCloseable {
     private static final Map<Policy, byte[]> POLICY_TEXT = Collections.synchronizedMap(new WeakHashMap<>());
 
     private final HandlerVersion version;
+    /** Set by {@link #parking()}. */
+    private volatile boolean parking;
     private final WorkerPool worker;
     /** Read by every child the worker starts (replacements too): deleted with the tier. */
     private final Path policyFile;
@@ -357,10 +359,23 @@ final class ProcessTier implements AutoCloseable {
         return worker.childrenStarted();
     }
 
+    /**
+     * The route parks this version (scale-to-zero, a recycle): when it closes, a start-up cache
+     * training of its children goes on, for the version's next wake.
+     */
+    void parking() {
+        parking = true;
+    }
+
+    /** Stops a start-up cache training of its children that a park left running. */
+    void stopTraining() {
+        worker.stopTraining();
+    }
+
     /** Stops the child. */
     @Override
     public void close() {
-        worker.close();
+        worker.close(parking);
         deleteQuietly(policyFile);
     }
 

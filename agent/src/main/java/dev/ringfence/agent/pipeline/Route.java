@@ -95,6 +95,8 @@ public final class Route implements AutoCloseable {
      * warm spare it sent the version to first, or null.
      */
     private ProcessTier.Prestart waking;
+    /** The children of the version parked last, whose start-up cache training may still run (guarded by this). */
+    private ProcessTier parkedTier;
     private volatile long lastUsedNanos;
     /** Why new requests are refused for memory, or null while they are admitted. */
     private volatile MemoryPause memoryPause;
@@ -685,6 +687,7 @@ public final class Route implements AutoCloseable {
         }
         runtime.versionEvents().retiring(v.info());
         String id = v.shortId();
+        parkingChildren();
         parked = versions.park();
         if (parked) {
             EventLog log = runtime.log();
@@ -692,6 +695,18 @@ public final class Route implements AutoCloseable {
                     .put("idleMs", TimeUnit.NANOSECONDS.toMillis(nowNanos - lastUsedNanos)));
         }
         return parked;
+    }
+
+    /**
+     * Tells the version's children, if it has any, that the route parks it: a start-up cache
+     * training of theirs goes on ({@link ProcessTier#parking()}) until it ends or the route closes.
+     */
+    private void parkingChildren() {
+        ProcessTier tier = children.processTier();
+        if (tier != null) {
+            tier.parking();
+            parkedTier = tier;
+        }
     }
 
     /**
@@ -793,6 +808,7 @@ public final class Route implements AutoCloseable {
         }
         runtime.versionEvents().retiring(v.info());
         String id = v.shortId();
+        parkingChildren();
         parked = versions.park();
         if (!parked) {
             return null;
@@ -963,6 +979,11 @@ public final class Route implements AutoCloseable {
     @Override
     public synchronized void close() {
         deferred.close();
+        ProcessTier p = parkedTier;
+        if (p != null) {
+            p.stopTraining(); // the route is gone: nothing of it goes on
+            parkedTier = null;
+        }
         HandlerVersion v = versions.current();
         if (v != null) {
             runtime.versionEvents().retiring(v.info());

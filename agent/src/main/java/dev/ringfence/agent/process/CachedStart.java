@@ -7,6 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -24,19 +27,27 @@ import java.util.function.BiConsumer;
  * a child that does not map the archive, or fails to start with it, has the entry marked bad
  * ({@link StartupCache#markBad}) and this worker's later children start plain.
  *
- * <p>A training outlives the worker that started it: it ends in seconds (each of its JVMs is
- * bounded by {@link StartupArchive#TRAINING_NANOS}) and publishes its entry. A route that scales
- * to zero between requests closes its worker every time; a training stopped at each close started
- * again at each wake and never ended, spending a core for nothing ({@code ProcessPoolLoad zero}
- * once a training took longer than a wake cycle). At the JVM's exit the training thread, a daemon,
- * goes; its children stop by themselves (a worker child when its parent is gone, the recording JVM
- * when it has written its archive).
+ * <p>A training is stopped ({@link #stopTraining}) when its worker closes for good (the version
+ * replaced, the route removed, the server stopping), and outlives a worker closed because its
+ * route parked (scale-to-zero), so that the next wake finds the entry: a training stopped at each
+ * park started again at each wake and, once it took longer than a wake cycle, never ended and spent
+ * a core for nothing ({@code ProcessPoolLoad zero}, BENCHMARKS.md 7.3). Each of its JVMs is bounded
+ * by {@link StartupArchive#TRAINING_NANOS}; at the JVM's exit the training thread, a daemon, goes,
+ * and its children stop by themselves (a worker child when its parent is gone, the recording JVM
+ * once it has written its archive).
  *
  * <p>Thread-safe: called by the worker's supervisor (starts), its callers (readiness) and the
  * training thread; state is guarded by this object's monitor and no lock is held while training.
  */
 final class CachedStart {
     private static final ThreadPoolExecutor TRAINING = trainingThread();
+    /**
+     * How long after a failed training of a key this JVM tries again: a failure is likely to repeat,
+     * and a route that wakes often would otherwise spend a training's CPU at every wake.
+     */
+    static final long RETRY_AFTER_FAILURE_NANOS = TimeUnit.MINUTES.toNanos(10);
+    /** When each key's last training failed here (System.nanoTime()). */
+    private static final Map<String, Long> FAILED = new ConcurrentHashMap<>();
 
     private final StartupCache cache;
     private final WorkerSpec spec;
@@ -49,7 +60,7 @@ final class CachedStart {
     private String versionId;
     private String key;
     private boolean disabled;
-    private boolean trained;
+    private Future<?> training;
     private String state;
 
     /**
@@ -161,14 +172,26 @@ final class CachedStart {
             }
             return;
         }
-        if (disabled || trained || cache.isBad(key)) {
+        if (disabled || training != null || cache.isBad(key)) {
+            return;
+        }
+        Long failedAt = FAILED.get(key);
+        if (failedAt != null && System.nanoTime() - failedAt < RETRY_AFTER_FAILURE_NANOS) {
+            state = "off: its training failed less than "
+                    + TimeUnit.NANOSECONDS.toMinutes(RETRY_AFTER_FAILURE_NANOS) + " minutes ago";
+            return;
+        }
+        byte[] policy;
+        try { // read now: the route's policy file goes with its worker, a training may outlive it
+            policy = spec.policyFile() == null ? null : Files.readAllBytes(spec.policyFile());
+        } catch (IOException e) {
+            state = "off: cannot read the policy file for the training: " + e.getMessage();
             return;
         }
         state = "training";
         String k = key;
         String v = versionId;
-        trained = true;
-        TRAINING.execute(() -> train(k, v));
+        training = TRAINING.submit(() -> train(k, v, policy));
     }
 
     /**
@@ -192,7 +215,7 @@ final class CachedStart {
         report.accept("startup-cache-bad", why);
     }
 
-    private void train(String k, String v) {
+    private void train(String k, String v, byte[] policy) {
         Path tmp;
         try {
             tmp = cache.begin(k);
@@ -206,18 +229,34 @@ final class CachedStart {
             return;
         }
         long start = System.nanoTime();
+        Path policyCopy = null;
         try {
             StartupArchive.placeBootJar(cache, spec.agentJar(), bootJar);
-            StartupArchive.make(spec, java, v, tmp, bootJar);
+            WorkerSpec trained = spec;
+            if (policy != null) { // beside the entry's directory, which holds only what it keeps
+                policyCopy = tmp.resolveSibling(tmp.getFileName() + ".policy");
+                Files.write(policyCopy, policy);
+                trained = spec.withPolicyFile(policyCopy);
+            }
+            StartupArchive.make(trained, java, v, tmp, bootJar);
             boolean mine = cache.publish(k, tmp);
             finished("ready", mine ? "startup-cache-made" : null, "made in "
                     + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms in " + cache.directory().resolve(k));
         } catch (IOException | RuntimeException e) {
             cache.abandon(k, tmp);
+            FAILED.put(k, System.nanoTime());
             finished("off: training failed: " + e.getMessage(), "startup-cache-failed");
         } catch (InterruptedException e) {
             cache.abandon(k, tmp);
             finished("off: training stopped", null);
+        } finally {
+            if (policyCopy != null) {
+                try {
+                    Files.deleteIfExists(policyCopy);
+                } catch (IOException e) {
+                    // a stale temporary file: the cache's eviction deletes it
+                }
+            }
         }
     }
 
@@ -237,6 +276,13 @@ final class CachedStart {
     /** @return {@code used}, {@code training}, {@code ready} (made, for the next child) or {@code off: why} */
     synchronized String state() {
         return state;
+    }
+
+    /** Stops a training waiting or in progress (its children are killed). */
+    synchronized void stopTraining() {
+        if (training != null) {
+            training.cancel(true);
+        }
     }
 
     private static ThreadPoolExecutor trainingThread() {

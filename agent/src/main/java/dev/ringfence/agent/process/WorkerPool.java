@@ -271,9 +271,30 @@ public final class WorkerPool implements AutoCloseable {
         return live[0].startupCache();
     }
 
+    /** Stops a start-up cache training of any member, closed or not ({@link WorkerProcess#stopTraining()}). */
+    public void stopTraining() {
+        WorkerProcess[] now;
+        synchronized (this) {
+            now = live;
+        }
+        for (WorkerProcess w : now) {
+            w.stopTraining();
+        }
+    }
+
     /** Stops every member's child (see {@link WorkerProcess#close()}), and those removed but not yet closed. */
     @Override
     public void close() {
+        close(false);
+    }
+
+    /**
+     * {@link #close()}; with {@code keepTraining} a start-up cache training a member started goes
+     * on ({@link WorkerProcess#close(boolean)}): the route parks.
+     *
+     * @param keepTraining whether a training goes on
+     */
+    public void close(boolean keepTraining) {
         WorkerProcess[] now;
         synchronized (this) {
             if (closed) {
@@ -284,7 +305,7 @@ public final class WorkerPool implements AutoCloseable {
         }
         retiring.shutdown();
         for (WorkerProcess w : now) {
-            w.close();
+            w.close(keepTraining);
         }
         try {
             if (!retiring.awaitTermination(2, TimeUnit.SECONDS)) {

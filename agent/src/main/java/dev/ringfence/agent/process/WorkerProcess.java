@@ -923,11 +923,34 @@ public final class WorkerProcess implements AutoCloseable {
 
     /**
      * Stops the child (a {@code STOP} message when it is idle, else a kill), kills what it left and
-     * stops the supervisor. A child being launched at that moment is killed and its channel file
-     * removed before this returns. Waits at most a few seconds.
+     * stops the supervisor, and the start-up cache's training this worker started. A child being
+     * launched at that moment is killed and its channel file removed before this returns. Waits at
+     * most a few seconds.
      */
     @Override
     public void close() {
+        close(false);
+    }
+
+    /** Stops the start-up cache's training this worker started, waiting or running, also after {@link #close(boolean)}. */
+    public void stopTraining() {
+        CachedStart cs = cached;
+        if (cs != null) {
+            cs.stopTraining();
+        }
+    }
+
+    /**
+     * {@link #close()}, leaving a start-up cache training this worker started to finish when
+     * {@code keepTraining}: for a worker closed because its route parked, whose next wake wants
+     * the entry.
+     *
+     * @param keepTraining whether the training goes on
+     */
+    public void close(boolean keepTraining) {
+        if (!keepTraining) {
+            stopTraining();
+        }
         Child c;
         synchronized (this) {
             if (closed) {

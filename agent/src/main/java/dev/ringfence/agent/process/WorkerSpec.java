@@ -78,6 +78,15 @@ public record WorkerSpec(Path agentJar, List<Path> handlerPaths, String handlerC
     }
 
     /**
+     * @param newPolicyFile the policy file, or null for deny-all
+     * @return this spec with another policy file
+     */
+    public WorkerSpec withPolicyFile(Path newPolicyFile) {
+        return new WorkerSpec(agentJar, handlerPaths, handlerClass, budgets, newPolicyFile, cacheDir, caps, ringCapacity,
+                workDir, defer, tmpDir, properties);
+    }
+
+    /**
      * @param newCacheDir the instrumented-class cache, or null for none
      * @return this spec with another class cache
      */

@@ -165,7 +165,7 @@ class StartupCacheIT {
         }
         assertEquals("training", worker.startupCache());
 
-        worker.close(); // as a route that scales to zero closes it, right after its request
+        worker.close(true); // as a route that parks closes it, right after its request
 
         deadline = System.nanoTime() + TRAINED;
         while (events.stream().noneMatch(e -> e.startsWith("startup-cache-")) && System.nanoTime() < deadline) {
