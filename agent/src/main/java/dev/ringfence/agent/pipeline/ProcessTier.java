@@ -362,14 +362,13 @@ final class ProcessTier implements AutoCloseable {
     /**
      * The route parks this version (scale-to-zero, a recycle): when it closes, a start-up cache
      * training of its children goes on, for the version's next wake.
+     *
+     * @return what stops that training (it holds the children's pool, not the version)
      */
-    void parking() {
+    Runnable parking() {
         parking = true;
-    }
-
-    /** Stops a start-up cache training of its children that a park left running. */
-    void stopTraining() {
-        worker.stopTraining();
+        WorkerPool pool = worker;
+        return pool::stopTraining;
     }
 
     /** Stops the child. */

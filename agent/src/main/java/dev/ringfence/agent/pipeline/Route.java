@@ -95,8 +95,11 @@ public final class Route implements AutoCloseable {
      * warm spare it sent the version to first, or null.
      */
     private ProcessTier.Prestart waking;
-    /** The children of the version parked last, whose start-up cache training may still run (guarded by this). */
-    private ProcessTier parkedTier;
+    /**
+     * Stops the start-up cache training the children of the version parked last may still run
+     * (guarded by this); it holds their pool, not the version, whose loader must go.
+     */
+    private Runnable parkedTraining;
     private volatile long lastUsedNanos;
     /** Why new requests are refused for memory, or null while they are admitted. */
     private volatile MemoryPause memoryPause;
@@ -704,8 +707,7 @@ public final class Route implements AutoCloseable {
     private void parkingChildren() {
         ProcessTier tier = children.processTier();
         if (tier != null) {
-            tier.parking();
-            parkedTier = tier;
+            parkedTraining = tier.parking();
         }
     }
 
@@ -979,10 +981,10 @@ public final class Route implements AutoCloseable {
     @Override
     public synchronized void close() {
         deferred.close();
-        ProcessTier p = parkedTier;
-        if (p != null) {
-            p.stopTraining(); // the route is gone: nothing of it goes on
-            parkedTier = null;
+        Runnable stop = parkedTraining;
+        if (stop != null) {
+            stop.run(); // the route is gone: nothing of it goes on
+            parkedTraining = null;
         }
         HandlerVersion v = versions.current();
         if (v != null) {

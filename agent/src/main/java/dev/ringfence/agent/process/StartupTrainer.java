@@ -36,8 +36,8 @@ public final class StartupTrainer {
      * with the host's woven gates when their file follows the flag) and the serving path on the
      * spare's built-in warm-up handler ({@link WarmUp#rehearse}) before it exits: JDK 25 and later,
      * where the AOT cache holds what ran (linked call sites, generated method-handle forms,
-     * profiles). Needs
-     * {@code -Dringfence.allowUngated=true}: this JVM has no gates, and runs no code but ringfence's.
+     * profiles). Needs {@code -Dringfence.allowUngated=true}: this JVM has no gates, and runs no
+     * code but ringfence's.
      */
     static final String REHEARSE = "--rehearse";
     /** Versions the rehearsal opens. */
@@ -65,6 +65,7 @@ public final class StartupTrainer {
         if (rehearse) {
             Gates.rehearseInstall(args.length == 3 ? Path.of(args[2]) : null);
             Path classCache = null;
+            String failed = null;
             try {
                 // a class cache of its own, as a child of the entry has one (the entry's instrumented classes)
                 classCache = Files.createTempDirectory("ringfence-rehearsal-");
@@ -72,10 +73,13 @@ public final class StartupTrainer {
                 MeteredExecutor executor = new MeteredExecutor("ringfence-handler", RouteRuntime.GRACE_NANOS, 0);
                 WarmUp.rehearse(executor, a -> warmUpVersion(a, executor, cache), REHEARSALS);
             } catch (IOException | RuntimeException e) {
-                System.err.println("StartupTrainer: the rehearsal failed: " + e);
-                System.exit(3);
+                failed = e.toString();
             } finally {
                 WarmUp.deleteTree(classCache);
+            }
+            if (failed != null) {
+                System.err.println("StartupTrainer: the rehearsal failed: " + failed);
+                System.exit(3);
             }
         }
         System.exit(0); // the JVM writes the archive as it exits

@@ -91,14 +91,19 @@ class WovenGatesTest {
         assertNull(WovenGates.read(file));
     }
 
+    /** Writes a file holding {@code java.lang.Runtime} woven from its image's class file. */
+    private Path writtenRuntime(String name, byte[] runtime) throws IOException {
+        WovenGates recorded = WovenGates.recording();
+        recorded.record("java/lang/Runtime", runtime, weave("java/lang/Runtime", runtime));
+        Path file = dir.resolve(name);
+        recorded.write(file);
+        return file;
+    }
+
     @Test
     void shouldRecordWhatAChildWasHandedAndWhatItWoveItself() throws Exception {
         byte[] runtime = JdkClasses.read("java/lang/Runtime");
-        WovenGates handed = WovenGates.recording();
-        handed.record("java/lang/Runtime", runtime, weave("java/lang/Runtime", runtime));
-        Path file = dir.resolve("host.bin");
-        handed.write(file);
-        WovenGates read = WovenGates.read(file);
+        WovenGates read = WovenGates.read(writtenRuntime("host.bin", runtime));
 
         WovenGates child = WovenGates.recordingAfter(read);
         byte[] rebuilt = runtime.clone();
@@ -115,12 +120,7 @@ class WovenGatesTest {
 
     @Test
     void shouldRefuseAFileCutShort() throws Exception {
-        byte[] runtime = JdkClasses.read("java/lang/Runtime");
-        WovenGates recorded = WovenGates.recording();
-        recorded.record("java/lang/Runtime", runtime, weave("java/lang/Runtime", runtime));
-        Path file = dir.resolve("whole.bin");
-        recorded.write(file);
-        byte[] whole = Files.readAllBytes(file);
+        byte[] whole = Files.readAllBytes(writtenRuntime("whole.bin", JdkClasses.read("java/lang/Runtime")));
         for (int cut : new int[] {whole.length - 1, whole.length / 2, 6}) {
             Path part = Files.write(dir.resolve("cut-" + cut + ".bin"), java.util.Arrays.copyOf(whole, cut));
             assertThrows(IOException.class, () -> WovenGates.read(part), "cut at " + cut + " of " + whole.length);

@@ -74,14 +74,20 @@ class StartupCacheIT {
         }
     }
 
-    /** Starts a worker on the cache, waits for its first (plain) child and for the training it starts. */
-    private StartupCache trained() throws Exception {
+    /** Starts a worker on the cache and waits for its first child. */
+    private StartupCache firstChild() throws Exception {
         StartupCache cache = new StartupCache(cacheDir, 512L << 20, Duration.ofDays(1));
         worker = new WorkerProcess(WorkerSpec.of(Cli.AGENT_JAR, List.of(fixtures), Echo.class.getName(), work),
                 ProcessBuilder.Redirect.INHERIT, TimeUnit.MILLISECONDS.toNanos(100), TimeUnit.SECONDS.toNanos(2));
         worker.useStartupCache(cache, null, (event, message) -> events.add(event + ": " + message));
         worker.start();
         assertTrue(worker.awaitReady(READY), "the first child did not become ready");
+        return cache;
+    }
+
+    /** Starts a worker on the cache, waits for its first (plain) child and for the training it starts. */
+    private StartupCache trained() throws Exception {
+        StartupCache cache = firstChild();
         assertFalse(usesArchive(worker.pid()), "the first child of a version starts plain");
         long deadline = System.nanoTime() + TRAINED;
         while (worker.startupCache().equals("training") && System.nanoTime() < deadline) {
@@ -153,12 +159,7 @@ class StartupCacheIT {
 
     @Test
     void shouldFinishATrainingItsWorkerClosedDuring() throws Exception {
-        StartupCache cache = new StartupCache(cacheDir, 512L << 20, Duration.ofDays(1));
-        worker = new WorkerProcess(WorkerSpec.of(Cli.AGENT_JAR, List.of(fixtures), Echo.class.getName(), work),
-                ProcessBuilder.Redirect.INHERIT, TimeUnit.MILLISECONDS.toNanos(100), TimeUnit.SECONDS.toNanos(2));
-        worker.useStartupCache(cache, null, (event, message) -> events.add(event + ": " + message));
-        worker.start();
-        assertTrue(worker.awaitReady(READY), "the first child did not become ready");
+        firstChild();
         long deadline = System.nanoTime() + LONG;
         while (!worker.startupCache().equals("training") && System.nanoTime() < deadline) {
             Thread.sleep(5);
