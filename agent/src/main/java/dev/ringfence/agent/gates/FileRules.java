@@ -146,12 +146,21 @@ final class FileRules {
     }
 
     /**
-     * Keeps handlers out of a directory from now on.
+     * Keeps handlers out of a directory from now on. A directory below one reserved already adds
+     * nothing, and one above replaces those below it: the list stays as short as it can, since every
+     * file a handler names is checked against it and a child is handed it whole
+     * ({@link Gates#reserveOption}), where each route's workers directory came on top of the
+     * server's, which holds them all.
      *
      * @param dir the directory (absolute after normalisation)
      */
-    static void reserve(Path dir) {
-        RESERVED.addAllAbsent(lexicalAndReal(dir));
+    static synchronized void reserve(Path dir) {
+        for (Path p : lexicalAndReal(dir)) {
+            if (!reserved(p)) {
+                RESERVED.removeIf(r -> r.startsWith(p));
+                RESERVED.add(p);
+            }
+        }
     }
 
     /**

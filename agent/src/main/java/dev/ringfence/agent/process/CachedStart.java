@@ -244,7 +244,9 @@ final class CachedStart {
                     + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms in " + cache.directory().resolve(k));
         } catch (IOException | RuntimeException e) {
             cache.abandon(k, tmp);
-            FAILED.put(k, System.nanoTime());
+            long now = System.nanoTime();
+            FAILED.values().removeIf(t -> now - t >= RETRY_AFTER_FAILURE_NANOS); // only the recent ones count
+            FAILED.put(k, now);
             finished("off: training failed: " + e.getMessage(), "startup-cache-failed");
         } catch (InterruptedException e) {
             cache.abandon(k, tmp);
