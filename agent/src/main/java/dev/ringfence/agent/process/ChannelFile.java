@@ -2,7 +2,7 @@ package dev.ringfence.agent.process;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.MappedByteBuffer;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -63,29 +63,22 @@ final class ChannelFile {
     private final OneToOneRingBuffer requests;
     private final OneToOneRingBuffer responses;
 
-    private ChannelFile(Path file, MappedByteBuffer mapped, int requestCapacity, int responseCapacity) {
+    private ChannelFile(Path file, MappedFiles.Mapped mapped, int requestCapacity, int responseCapacity) {
         this.file = file;
         int requestBytes = requestCapacity + RingBufferDescriptor.TRAILER_LENGTH;
         int responseBytes = responseCapacity + RingBufferDescriptor.TRAILER_LENGTH;
-        this.header = new UnsafeBuffer(mapped, 0, HEADER_BYTES);
-        this.requests = new OneToOneRingBuffer(new UnsafeBuffer(mapped, HEADER_BYTES, requestBytes));
-        this.responses = new OneToOneRingBuffer(new UnsafeBuffer(mapped, HEADER_BYTES + requestBytes, responseBytes));
+        // each buffer holds the mapping (MappedFiles): it lasts while any of them is reachable
+        this.header = mapped.slice(0, HEADER_BYTES);
+        this.requests = new OneToOneRingBuffer(mapped.slice(HEADER_BYTES, requestBytes));
+        this.responses = new OneToOneRingBuffer(mapped.slice(HEADER_BYTES + requestBytes, responseBytes));
     }
 
     /**
-     * Builds now what the JDK builds at its first mapping of a file: the reflective constructor of
-     * its mapped buffers, whose method handles are spun and interpreted the first time (16 ms of
-     * a cached child's main thread on JDK 25, with async-profiler; an AOT cache does not keep
-     * them). Maps no memory and creates no file (a mapping of zero bytes of {@code /dev/zero});
-     * never throws: where it cannot, the first real mapping pays.
+     * Does now what the first mapping of a file costs this JVM ({@link MappedFiles#prime}), so
+     * that a child maps its channel without that cost. Never throws.
      */
     static void primeMapping() {
-        try (FileChannel c = FileChannel.open(Path.of("/dev/zero"), StandardOpenOption.READ,
-                StandardOpenOption.WRITE)) {
-            c.map(FileChannel.MapMode.READ_WRITE, 0, 0);
-        } catch (IOException | RuntimeException e) {
-            // no /dev/zero here
-        }
+        MappedFiles.prime();
     }
 
     /**
@@ -105,8 +98,7 @@ final class ChannelFile {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                 StandardOpenOption.WRITE)) {
             ch.truncate(length); // a sparse file of zeros: both rings start empty
-            MappedByteBuffer mapped = ch.map(FileChannel.MapMode.READ_WRITE, 0, length);
-            ChannelFile c = new ChannelFile(file, mapped, ringCapacity, ringCapacity);
+            ChannelFile c = new ChannelFile(file, MappedFiles.map(ch, length), ringCapacity, ringCapacity);
             c.header.putInt(LAYOUT_OFFSET, LAYOUT_VERSION);
             c.header.putInt(REQUEST_CAPACITY_OFFSET, ringCapacity);
             c.header.putInt(RESPONSE_CAPACITY_OFFSET, ringCapacity);
@@ -139,8 +131,11 @@ final class ChannelFile {
             if (size < HEADER_BYTES) {
                 throw new IllegalArgumentException("not a ringfence channel file (too short): " + file);
             }
-            MappedByteBuffer first = ch.map(FileChannel.MapMode.READ_WRITE, 0, HEADER_BYTES);
-            UnsafeBuffer h = new UnsafeBuffer(first);
+            ByteBuffer first = ByteBuffer.allocate(RESPONSE_CAPACITY_OFFSET + 4); // read, not mapped: one mapping
+            while (first.hasRemaining() && ch.read(first, first.position()) >= 0) {
+                // a short read of a regular file only at its end, which the size check rules out
+            }
+            UnsafeBuffer h = new UnsafeBuffer(first.array());
             if (h.getIntVolatile(MAGIC_OFFSET) != MAGIC || h.getInt(LAYOUT_OFFSET) != LAYOUT_VERSION) {
                 throw new IllegalArgumentException("not a ringfence channel file of layout " + LAYOUT_VERSION + ": " + file);
             }
@@ -150,8 +145,7 @@ final class ChannelFile {
                 throw new IllegalArgumentException("channel file " + file + " has " + size + " bytes, its header says "
                         + length(requestCapacity, responseCapacity));
             }
-            MappedByteBuffer mapped = ch.map(FileChannel.MapMode.READ_WRITE, 0, size);
-            return new ChannelFile(file, mapped, requestCapacity, responseCapacity);
+            return new ChannelFile(file, MappedFiles.map(ch, size), requestCapacity, responseCapacity);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot map the channel file " + file, e);
         }
