@@ -51,8 +51,12 @@ final class WovenGates {
      */
     static final String RECORD_PROPERTY = "ringfence.gates.record";
 
-    /** "RFG2": strings are a length and UTF-8 bytes, which a child decodes without a loop of its own. */
-    static final int MAGIC = 0x52464732;
+    /**
+     * "RFG3": strings are a length and UTF-8 bytes, which a child decodes without a loop of its
+     * own; a site names its gate table row by its number (the fingerprint pins the table), or
+     * spells out a rule that is not in it.
+     */
+    static final int MAGIC = 0x52464733;
 
     /**
      * One woven class: what it was woven from (checksum and length) and the result, {@code size}
@@ -185,9 +189,10 @@ final class WovenGates {
                 out.writeInt(MAGIC);
                 writeString(out, fingerprint);
                 List<Sites.Site> table = Sites.all();
+                Map<GateSpec, Integer> rows = rowNumbers();
                 out.writeInt(table.size());
                 for (Sites.Site s : table) {
-                    writeSpec(out, s.spec());
+                    writeSpec(out, s.spec(), rows.get(s.spec()));
                     writeString(out, s.owner());
                     writeString(out, s.method());
                     writeString(out, s.desc());
@@ -265,7 +270,8 @@ final class WovenGates {
 
     /**
      * What a file must have been written under to be used: the JDK (its version and home) and this
-     * agent build (where its classes come from, with the jar's size and time) and the gate table.
+     * agent build (where its classes come from, with the jar's size and time) and, where they come
+     * from a directory (a build's classes, in tests), the gate table.
      */
     static String fingerprint() {
         StringBuilder b = new StringBuilder();
@@ -276,6 +282,11 @@ final class WovenGates {
             try {
                 Path p = Path.of(cs.getLocation().toURI());
                 b.append('|').append(Files.size(p)).append('@').append(Files.getLastModifiedTime(p).toMillis());
+                if (Files.isRegularFile(p)) {
+                    // the agent jar, whose size and time name its build and so its gate table (the
+                    // table's checksum below was 3-4 ms of a child's start, interpreted)
+                    return b.toString();
+                }
             } catch (Exception e) {
                 b.append("|?");
             }
@@ -321,7 +332,26 @@ final class WovenGates {
         return null;
     }
 
-    private static void writeSpec(DataOutputStream out, GateSpec spec) throws IOException {
+    /** @return each row of the gate table and its number (rows are compared as values) */
+    private static Map<GateSpec, Integer> rowNumbers() {
+        List<GateSpec> rows = GateTable.rows();
+        Map<GateSpec, Integer> out = new HashMap<>(rows.size() * 2);
+        for (int i = rows.size() - 1; i >= 0; i--) {
+            out.put(rows.get(i), i); // the first of equal rows, as the weaver matches them
+        }
+        return out;
+    }
+
+    /**
+     * Writes a site's rule as its number in the gate table or, for a rule not in the table (made
+     * elsewhere, as tests make theirs), -1 and its nine fields.
+     */
+    private static void writeSpec(DataOutputStream out, GateSpec spec, Integer row) throws IOException {
+        if (row != null) {
+            out.writeInt(row);
+            return;
+        }
+        out.writeInt(-1);
         String[] fields = {spec.capability(), spec.kind().name(), spec.owner(), spec.name(), spec.desc(), spec.a(),
             spec.b(), spec.n(), spec.api()};
         for (String f : fields) {
@@ -333,7 +363,20 @@ final class WovenGates {
         }
     }
 
+    /**
+     * A site's rule: its number in the gate table, which is this build's (the file's fingerprint
+     * matched), or -1 and its fields. Decoding the nine fields of every rule was half of reading the
+     * file in a child.
+     */
     private static GateSpec readSpec(ByteBuffer in) throws IOException {
+        int row = in.getInt();
+        List<GateSpec> rows = GateTable.rows();
+        if (row >= 0 && row < rows.size()) {
+            return rows.get(row);
+        }
+        if (row != -1) {
+            throw new IOException("no gate rule " + row + " in a table of " + rows.size());
+        }
         String[] f = new String[9];
         for (int i = 0; i < f.length; i++) {
             f[i] = readNullableString(in);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -50,6 +51,10 @@ class WovenGatesTest {
             assertEquals(Sites.get(i).owner() + Sites.get(i).method() + Sites.get(i).desc(),
                     sites.get(i).owner() + sites.get(i).method() + sites.get(i).desc(), "numbered as the server numbered it");
             assertEquals(Sites.get(i).spec(), sites.get(i).spec());
+            int row = GateTable.rows().indexOf(Sites.get(i).spec());
+            if (row >= 0) {
+                assertSame(GateTable.rows().get(row), sites.get(i).spec(), "a rule of the table is read as its row");
+            }
         }
         assertTrue(sites.stream().anyMatch(s -> s.owner().equals("java/lang/Runtime")));
     }
