@@ -30,11 +30,7 @@ final class Agent {
         AgentConfig config = AgentConfig.parse(args);
         // the JVM-wide caches and the thread clock fill beside the gates' weaving (a child's start
         // is mostly this); both are done before the sandbox is marked ready
-        Thread primer = new Thread(() -> {
-            JvmWideCaches.prime();
-            MeteredExecutor.prepare();
-            WorkerLoop.primeChannelMapping(); // a process-tier child maps its channel right after
-        }, "ringfence-prime");
+        Thread primer = new Thread(new Primer(), "ringfence-prime");
         primer.setDaemon(true);
         primer.start();
         try {
@@ -51,6 +47,28 @@ final class Agent {
         if (config.serveDir() != null) {
             startServing(config);
         }
+    }
+
+    /**
+     * What the start-up thread runs. A class, not a lambda: a process-tier child's start-up cache
+     * holds the classes a child loads, but a lambda proxy only where the recording JVM ran its call
+     * site, and that JVM runs no agent ({@link #rehearsePrimer}).
+     */
+    private static final class Primer implements Runnable {
+        @Override
+        public void run() {
+            JvmWideCaches.prime();
+            MeteredExecutor.prepare();
+            WorkerLoop.primeChannelMapping(); // a process-tier child maps its channel right after
+        }
+    }
+
+    /**
+     * Runs, in the agent-less JVM that records a process-tier child's start-up cache, what the
+     * start-up thread runs: the cache then holds its classes linked and its lambdas resolved.
+     */
+    static void rehearsePrimer() {
+        new Primer().run();
     }
 
     private static void joinUninterruptibly(Thread t) {

@@ -36,6 +36,19 @@ public final class AgentEntry {
         start(args, inst);
     }
 
+    /**
+     * For the agent-less JVM that records a process-tier child's start-up cache
+     * ({@code StartupTrainer}): runs what the agent's start-up thread runs beside the gates, none
+     * of which needs the instrumentation service or puts anything in force. Never throws.
+     */
+    public static void rehearseStart() {
+        try {
+            Agent.rehearsePrimer();
+        } catch (RuntimeException | LinkageError e) {
+            // the cache holds less of the start linked; nothing else depends on it
+        }
+    }
+
     private static void start(String args, Instrumentation inst) {
         try {
             Agent.start(args, inst);

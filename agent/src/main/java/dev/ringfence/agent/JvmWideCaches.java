@@ -6,7 +6,9 @@ package dev.ringfence.agent;
  * themselves, the first use could come from a sandbox thread, whose context loader is a handler's:
  * the handler's provider would then serve the whole JVM, its host threads included, ungated and
  * unmetered. (JDK 18 and later choose the name-service resolver that way; {@code java.time}
- * registers chronologies that way.)
+ * registers chronologies that way.) The security providers, whose list is read from the JDK's
+ * configuration at first use, are loaded here too: the class cache's digests need them on a
+ * process-tier child's way to its first request (5-9 ms there on JDK 25).
  *
  * <p>Nothing here may throw into the host: each cache is primed on its own, and a failure only
  * leaves that cache to fill itself later.
@@ -22,6 +24,7 @@ final class JvmWideCaches {
             Thread.currentThread().setContextClassLoader(ClassLoader.getSystemClassLoader());
             run(() -> java.net.InetAddress.getByName("localhost")); // selects the resolver (JDK 18+)
             run(java.time.chrono.Chronology::getAvailableChronologies);
+            run(() -> java.security.MessageDigest.getInstance("SHA-256")); // the security providers
         } finally {
             Thread.currentThread().setContextClassLoader(was);
         }

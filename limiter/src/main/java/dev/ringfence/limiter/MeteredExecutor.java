@@ -71,6 +71,27 @@ public final class MeteredExecutor {
     }
 
     /**
+     * Readies now, on the calling host thread, what the first {@link #runHere} of this executor
+     * would otherwise build on the invocation's own path: its watchdog (thread, lambdas), the
+     * classes that watch and stash a host thread, and the reflective accessors of the thread's
+     * fields, whose method handles the JDK spins and interprets the first time (three, in a JDK
+     * 25 child here, while its first request ran). Runs no task; never throws.
+     *
+     * <p>A process-tier child calls it beside opening its version; the JVM that records a start-up
+     * cache calls it too, where no agent opened {@code java.lang} and runHere falls back to
+     * {@link #run}, so that the cache holds the watchdog's classes and lambdas.
+     */
+    public void prepareHandOff() {
+        try {
+            watchdog();
+            Class.forName(Watchdog.Watched.class.getName(), false, MeteredExecutor.class.getClassLoader());
+            ThreadReset.prime();
+        } catch (ClassNotFoundException | RuntimeException | LinkageError e) {
+            // the first runHere builds what is missing
+        }
+    }
+
+    /**
      * Threads for a host's own pool (an HTTP front's, say) on which {@link #runHere} runs
      * invocations without handing them to a worker: daemon {@link SandboxThread}s that run host
      * code ungated and unmetered between invocations.

@@ -26,6 +26,26 @@ final class ThreadReset {
         }
     }
 
+    /**
+     * Reads and writes both fields once on a thread that never runs (its own, unchanged), so that
+     * their reflective accessors are built before a worker needs them; loads {@link HostState}.
+     * Nothing without {@link #supported()}.
+     */
+    static void prime() {
+        if (!supported()) {
+            HostState.class.getName(); // loads it
+            return;
+        }
+        Thread probe = new Thread("ringfence-thread-reset-probe"); // never started
+        try {
+            THREAD_LOCALS.set(probe, THREAD_LOCALS.get(probe));
+            INHERITABLE.set(probe, INHERITABLE.get(probe));
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+        HostState.class.getName();
+    }
+
     /** @return true when workers can be reused */
     static boolean supported() {
         return THREAD_LOCALS != null && INHERITABLE != null;

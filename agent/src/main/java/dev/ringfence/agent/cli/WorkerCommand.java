@@ -19,6 +19,8 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * {@code worker --channel FILE} (or {@code --pipe}: stdin and stdout, the benchmarks' baseline;
@@ -52,7 +54,7 @@ final class WorkerCommand {
             RouteSettings.Defer defer = defer(rest);
             InvokeOptions o = InvokeOptions.parse(rest);
             MeteredExecutor executor = new MeteredExecutor("ringfence-handler", GRACE_NANOS, 0);
-            return WorkerLoop.servePipes(o.budgets(), executor, () -> open(o, defer, executor, err), err);
+            return WorkerLoop.servePipes(o.budgets(), executor, new Opener(o, defer, executor, err), err);
         }
         boolean spare = rest.remove("--spare");
         int at = rest.indexOf("--channel");
@@ -63,7 +65,10 @@ final class WorkerCommand {
         rest.subList(at, at + 2).clear();
         // this child's channel and the server's other children's: off limits to the handler here too
         Gates.reserve(channel.toAbsolutePath().getParent());
-        ProcessHandle.current().parent().ifPresent(server -> Gates.reserve(RouteRuntime.workersDir(server.pid())));
+        Optional<ProcessHandle> server = ProcessHandle.current().parent();
+        if (server.isPresent()) {
+            Gates.reserve(RouteRuntime.workersDir(server.get().pid()));
+        }
         MeteredExecutor executor = new MeteredExecutor("ringfence-handler", GRACE_NANOS, 0);
         if (spare) {
             // warm, no handler: the version's own flags come later in a LOAD message
@@ -76,13 +81,13 @@ final class WorkerCommand {
                 int n = concurrency(loaded);
                 RouteSettings.Defer defer = defer(loaded);
                 InvokeOptions lo = InvokeOptions.parse(loaded);
-                return new SpareLoop.Load(lo.budgets(), () -> open(lo, defer, executor, err), n);
+                return new SpareLoop.Load(lo.budgets(), new Opener(lo, defer, executor, err), n);
             }, err);
         }
         int concurrency = concurrency(rest);
         RouteSettings.Defer defer = defer(rest);
         InvokeOptions o = InvokeOptions.parse(rest);
-        return WorkerLoop.serve(channel, o.budgets(), executor, () -> open(o, defer, executor, err), err, concurrency);
+        return WorkerLoop.serve(channel, o.budgets(), executor, new Opener(o, defer, executor, err), err, concurrency);
     }
 
     /**
@@ -127,6 +132,31 @@ final class WorkerCommand {
         }
         args.subList(at, at + 2).clear();
         return n;
+    }
+
+    /**
+     * Opens the route when the serving loop asks. A class, not a lambda: a child's start-up cache
+     * holds the classes a child loads on its way to ready, but a lambda's proxy only where the JVM
+     * that recorded it ran the call site, which it does not run here; else the proxy is spun at
+     * every start.
+     */
+    private static final class Opener implements Supplier<ChildRoute> {
+        private final InvokeOptions o;
+        private final RouteSettings.Defer defer;
+        private final MeteredExecutor executor;
+        private final PrintStream err;
+
+        Opener(InvokeOptions o, RouteSettings.Defer defer, MeteredExecutor executor, PrintStream err) {
+            this.o = o;
+            this.defer = defer;
+            this.executor = executor;
+            this.err = err;
+        }
+
+        @Override
+        public ChildRoute get() {
+            return open(o, defer, executor, err);
+        }
     }
 
     private static ChildRoute open(InvokeOptions o, RouteSettings.Defer defer, MeteredExecutor executor,

@@ -95,6 +95,25 @@ final class Callers {
     private Callers() {
     }
 
+    /**
+     * Runs every walk once from the calling host thread, on a stack deeper than a walk's first
+     * batch of frames: the JDK spins the method handles that fill and grow a batch the first time
+     * (two, in a JDK 25 child here, while its first request ran). What the walks find is dropped.
+     *
+     * @param depth frames still to add before walking
+     */
+    static void prime(int depth) {
+        if (depth > 0) {
+            prime(depth - 1);
+            return;
+        }
+        handlerOnStack();
+        linkingConstant();
+        immediateCaller();
+        originCaller();
+        handlerAsked();
+    }
+
     /** @return true when a frame of handler code is anywhere on the current thread's stack */
     static boolean handlerOnStack() {
         return ALL_FRAMES.walk(HANDLER_ON_STACK);

@@ -157,7 +157,13 @@ final class FileRules {
     static synchronized void reserve(Path dir) {
         for (Path p : lexicalAndReal(dir)) {
             if (!reserved(p)) {
-                RESERVED.removeIf(r -> r.startsWith(p));
+                // a snapshot, so removing is safe; a loop, not a lambda: a child runs this at start, and
+                // its start-up cache holds no lambda proxy its recording JVM did not link
+                for (Path r : RESERVED) {
+                    if (r.startsWith(p)) {
+                        RESERVED.remove(r);
+                    }
+                }
                 RESERVED.add(p);
             }
         }

@@ -190,6 +190,18 @@ public final class Gates {
     }
 
     /**
+     * Readies, on the calling host thread, what the gates' caller checks build the first time they
+     * walk a stack, so that a handler's first request does not. Never throws.
+     */
+    public static void primeCallerChecks() {
+        try {
+            Callers.prime(48);
+        } catch (RuntimeException | LinkageError e) {
+            // the first check builds it
+        }
+    }
+
+    /**
      * Makes a directory of ringfence's own (channel files, woven gates, a start-up cache) off
      * limits to handler code in this JVM, whatever a policy grants.
      *

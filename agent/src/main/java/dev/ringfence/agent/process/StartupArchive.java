@@ -59,6 +59,17 @@ final class StartupArchive {
     /** How long a training child may take to be ready, and to stop (an AOT cache is assembled at exit). */
     static final long TRAINING_NANOS = TimeUnit.SECONDS.toNanos(120);
 
+    /**
+     * The recording JVM keeps no method profiles in the AOT cache (JEP 515). What it runs is a
+     * rehearsal, not a route's traffic: its profiles are of the JDK's class-file and method-handle
+     * code spinning what a child finds in the cache ready made, and a child replaying them compiled
+     * that at start, beside its own work. Without them a cached child on JDK 25.0.3 here used 50 ms
+     * less CPU and answered its first request 14-18 ms sooner (p50 of 30 starts interleaved in one
+     * run, BENCHMARKS.md 7.1). A JDK without these diagnostic options fails the recording, and the
+     * route's children start plain, as after any failure to make a cache.
+     */
+    static final List<String> NO_TRAINING_DATA = List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:-AOTRecordTraining");
+
     private StartupArchive() {
     }
 
@@ -138,6 +149,9 @@ final class StartupArchive {
         record.add("-Xbootclasspath/a:" + boot);
         record.add((aotCache() ? "-XX:AOTCacheOutput=" : "-XX:ArchiveClassesAtExit=") + tmp.resolve(StartupCache.ARCHIVE));
         record.addAll(quiet());
+        if (aotCache()) {
+            record.addAll(NO_TRAINING_DATA);
+        }
         if (aotCache()) {
             record.add("-Dringfence.allowUngated=true"); // the rehearsal: ringfence's own handler, no gates here
         }

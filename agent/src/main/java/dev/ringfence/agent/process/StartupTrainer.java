@@ -1,5 +1,6 @@
 package dev.ringfence.agent.process;
 
+import dev.ringfence.agent.AgentEntry;
 import dev.ringfence.agent.gates.Gates;
 import dev.ringfence.agent.pipeline.ChildRoute;
 import dev.ringfence.agent.pipeline.RouteRuntime;
@@ -63,6 +64,8 @@ public final class StartupTrainer {
             System.exit(2);
         }
         if (rehearse) {
+            AgentEntry.rehearseStart(); // what the agent's start-up thread runs beside the gates
+            ProcessHandle.current().parent(); // as the worker command asks (the JDK's lambdas on the way)
             Gates.rehearseInstall(args.length == 3 ? Path.of(args[2]) : null);
             Path classCache = null;
             String failed = null;

@@ -91,6 +91,7 @@ final class WarmUp {
      * @throws IllegalStateException when the rounds could not run or did not end {@code OK}
      */
     static void rehearse(MeteredExecutor executor, Function<List<String>, SpareLoop.Load> load, int opens) {
+        executor.prepareHandOff(); // what a child readies beside its first version (see WorkerLoop.serve)
         run(executor, load, opens, false);
     }
 

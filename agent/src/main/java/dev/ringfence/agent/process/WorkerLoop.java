@@ -1,5 +1,6 @@
 package dev.ringfence.agent.process;
 
+import dev.ringfence.agent.gates.Gates;
 import dev.ringfence.agent.pipeline.ChildRoute;
 import dev.ringfence.agent.pipeline.DeferredWork;
 import dev.ringfence.agent.pipeline.InvocationResult;
@@ -140,9 +141,32 @@ public final class WorkerLoop {
      */
     public static int serve(Path channelFile, Budgets budgets, MeteredExecutor executor,
             Supplier<ChildRoute> open, PrintStream err, int concurrency) {
+        Thread primer = new Thread(new FirstRequestPrimer(executor), "ringfence-prime-serving");
+        primer.setDaemon(true);
+        primer.start(); // beside the channel's mapping and the version's opening
         ChannelFile channel = ChannelFile.open(channelFile);
         watchParent(err);
         return serveOpen(channel, budgets, executor, open, err, concurrency);
+    }
+
+    /**
+     * Readies what a child's first request would otherwise build on its own path: the executor's
+     * hand-off to the serving thread and the gates' caller checks. A class, not a lambda: the
+     * start-up cache's archive holds the classes a child loads on its way to ready, and a lambda
+     * proxy only where the recording JVM ran the call site.
+     */
+    private static final class FirstRequestPrimer implements Runnable {
+        private final MeteredExecutor executor;
+
+        FirstRequestPrimer(MeteredExecutor executor) {
+            this.executor = executor;
+        }
+
+        @Override
+        public void run() {
+            executor.prepareHandOff();
+            Gates.primeCallerChecks();
+        }
     }
 
     /** {@link #serve} on a channel mapped already, its parent watched (a spare's, see {@link SpareLoop}). */
@@ -277,8 +301,23 @@ public final class WorkerLoop {
     }
 
     static void watchParent(PrintStream err) {
-        Optional<ProcessHandle> parent = ProcessHandle.current().parent();
-        Thread t = new Thread(() -> {
+        Thread t = new Thread(new ParentWatch(ProcessHandle.current().parent(), err), "ringfence-worker-parent-watch");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Halts this child once its parent is gone. A class, not a lambda: see {@link FirstRequestPrimer}. */
+    private static final class ParentWatch implements Runnable {
+        private final Optional<ProcessHandle> parent;
+        private final PrintStream err;
+
+        ParentWatch(Optional<ProcessHandle> parent, PrintStream err) {
+            this.parent = parent;
+            this.err = err;
+        }
+
+        @Override
+        public void run() {
             while (parent.isPresent() && parent.get().isAlive()) {
                 try {
                     Thread.sleep(PARENT_CHECK_MILLIS);
@@ -290,9 +329,7 @@ public final class WorkerLoop {
             err.flush();
             // halt, not exit: a handler thread stuck in a lock must not hold the JVM up
             Runtime.getRuntime().halt(EXIT_PARENT_GONE);
-        }, "ringfence-worker-parent-watch");
-        t.setDaemon(true);
-        t.start();
+        }
     }
 
     private void run() {
