@@ -42,12 +42,15 @@ final class GateWiring {
      *
      * @param inst the instrumentation service
      * @param lazy whether to leave the table classes not loaded yet to the transformer
-     * @param prewoven classes a host wove, with its site numbers, or null
-     * @param recorder where to record the classes woven here, or null
+     * @param read the classes a host wove, with its site numbers, being read (taken after the
+     *     module edits), or null
+     * @param recordAfter with {@code lazy}, whether to record what this JVM was handed and what it
+     *     weaves itself ({@link WovenGates#recordingAfter}); eagerly, everything woven is recorded
+     * @return where the classes woven here were recorded, or null
      * @throws IllegalStateException when a class cannot be woven or, eagerly, a capability has no
      *     gate here
      */
-    static void wire(Instrumentation inst, boolean lazy, WovenGates prewoven, WovenGates recorder) {
+    static WovenGates wire(Instrumentation inst, boolean lazy, Gates.PrewovenRead read, boolean recordAfter) {
         if (Gate.class.getClassLoader() != null) {
             throw new IllegalStateException("ringfence: dev.ringfence.boot.Gate was loaded from "
                     + Gate.class.getClassLoader() + " before the agent put it on the boot class path");
@@ -65,6 +68,8 @@ final class GateWiring {
         GateKeeper keeper = new GateKeeper(virtualThreadScheduler());
         warmUp();
         List<Class<?>> table = lazy ? List.of() : tableClasses(); // loaded before the transformer: woven once
+        WovenGates prewoven = read == null ? null : read.get();
+        WovenGates recorder = !lazy ? WovenGates.recording() : recordAfter ? WovenGates.recordingAfter(prewoven) : null;
         if (prewoven != null) {
             Sites.preload(prewoven.sites());
         }
@@ -111,6 +116,7 @@ final class GateWiring {
         if (!failures.isEmpty()) {
             throw new IllegalStateException("ringfence: the gates are incomplete: " + String.join("; ", failures));
         }
+        return recorder;
     }
 
     /**

@@ -145,11 +145,9 @@ public final class Gates {
             }
         }
         boolean lazy = Boolean.getBoolean(LAZY_PROPERTY);
-        WovenGates prewoven = lazy ? prewoven() : null;
+        PrewovenRead prewoven = lazy ? PrewovenRead.start() : null;
         String recordTo = lazy ? System.getProperty(WovenGates.RECORD_PROPERTY) : null;
-        WovenGates recorder = !lazy ? WovenGates.recording()
-                : recordTo == null || recordTo.isEmpty() ? null : WovenGates.recordingAfter(prewoven);
-        GateWiring.wire(inst, lazy, prewoven, recorder);
+        WovenGates recorder = GateWiring.wire(inst, lazy, prewoven, recordTo != null && !recordTo.isEmpty());
         if (lazy && recorder != null) {
             writeRecorded(recorder, Path.of(recordTo));
         }
@@ -305,6 +303,49 @@ public final class Gates {
      */
     public static String recordWovenGatesOption(Path file) {
         return "-D" + WovenGates.RECORD_PROPERTY + "=" + file;
+    }
+
+    /**
+     * The classes a host wove ({@link #prewoven}), read on a thread of their own while the
+     * installation edits the modules (each a few milliseconds of a child's start). A class, not a
+     * lambda: see {@code GateWiring.Retransform}.
+     */
+    static final class PrewovenRead implements Runnable {
+        private final Thread thread = new Thread(this, "ringfence-woven-gates");
+        private volatile WovenGates read;
+
+        /** @return a read under way, or null when this JVM was pointed at no file of them */
+        static PrewovenRead start() {
+            String file = System.getProperty(WovenGates.PROPERTY);
+            if (file == null || file.isEmpty()) {
+                return null;
+            }
+            PrewovenRead r = new PrewovenRead();
+            r.thread.setDaemon(true);
+            r.thread.start();
+            return r;
+        }
+
+        @Override
+        public void run() {
+            read = prewoven();
+        }
+
+        /** @return what was read, or null when the file was unusable (reported on stderr) */
+        WovenGates get() {
+            boolean interrupted = false;
+            while (thread.isAlive()) {
+                try {
+                    thread.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            return read;
+        }
     }
 
     /** The classes a host wove, when this JVM was pointed at a usable file of them; else null. */

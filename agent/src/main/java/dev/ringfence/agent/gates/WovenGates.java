@@ -1,29 +1,32 @@
 package dev.ringfence.agent.gates;
 
+import dev.ringfence.agent.process.MappedFiles;
 import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.BufferUnderflowException;
-import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.security.CodeSource;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.CRC32;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * The gated JDK classes as a host wove them, handed to its process-tier children so that a child
@@ -60,20 +63,27 @@ final class WovenGates {
 
     /**
      * One woven class: what it was woven from (checksum and length) and the result, {@code size}
-     * bytes of {@code data} from {@code offset} (a slice of the file a child read, or a whole array).
+     * bytes of {@code data} from {@code offset}: a whole array (recorded here) or a part of the
+     * mapped file a child read, copied out when used.
      */
-    record Entry(long crc, int length, byte[] data, int offset, int size) {
+    record Entry(long crc, int length, DirectBuffer data, int offset, int size) {
         Entry(long crc, int length, byte[] woven) {
-            this(crc, length, woven, 0, woven.length);
+            this(crc, length, new UnsafeBuffer(woven), 0, woven.length);
         }
 
         boolean wovenFrom(byte[] original) {
             return original.length == length && checksum(original) == crc;
         }
 
-        /** @return the woven class file, an array of its own unless it is the whole of {@code data} */
+        /** @return the woven class file, an array of its own unless it is the whole of a recorded array */
         byte[] woven() {
-            return offset == 0 && size == data.length ? data : Arrays.copyOfRange(data, offset, offset + size);
+            byte[] whole = data.byteArray();
+            if (whole != null && offset == 0 && size == whole.length) {
+                return whole;
+            }
+            byte[] out = new byte[size];
+            data.getBytes(offset, out);
+            return out;
         }
     }
 
@@ -209,7 +219,7 @@ final class WovenGates {
                         out.writeLong(e.crc());
                         out.writeInt(e.length());
                         out.writeInt(e.size());
-                        out.write(e.data(), e.offset(), e.size());
+                        out.write(e.woven());
                     }
                 }
             }
@@ -220,19 +230,28 @@ final class WovenGates {
     }
 
     /**
-     * Reads a file a host wrote: in one read, the woven classes left in place as slices of it and
-     * copied out only when used (a child uses about a third; decoding it field by field from a
-     * stream was 20-25 ms of a JDK 25 child's start, interpreted).
+     * Reads a file a host wrote, mapped to be read only: the woven classes are left in place and
+     * copied out only when used (a child uses about a third). Decoding it field by field from a
+     * stream was 20-25 ms of a JDK 25 child's start, interpreted; reading it whole into an array
+     * then put 2.7 MB on a child's small heap (a collection at start, and a page fault for each
+     * page of it, about 9 µs each on this machine), where a mapping touches the pages read. The
+     * file is only ever replaced whole (see {@link #write}), never changed in place, so the mapping
+     * stays what was read.
      *
      * @param file the file
      * @return its classes and sites, or null when it was written by another JDK or agent build
      * @throws IOException when it cannot be read or is not such a file
      */
     static WovenGates read(Path file) throws IOException {
-        byte[] all = Files.readAllBytes(file);
+        DirectBuffer all;
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            all = MappedFiles.mapToRead(channel, channel.size());
+        } catch (IllegalArgumentException e) {
+            throw new IOException(file + " is too large for a file of woven gates", e);
+        }
         try {
-            ByteBuffer in = ByteBuffer.wrap(all);
-            if (all.length < 4 || in.getInt() != MAGIC) {
+            In in = new In(all);
+            if (all.capacity() < 4 || in.getInt() != MAGIC) {
                 throw new IOException(file + " is not a file of woven gates");
             }
             String written = readString(in);
@@ -259,11 +278,11 @@ final class WovenGates {
                 if (size > in.remaining()) {
                     throw new IOException(file + " is cut short");
                 }
-                in.position(offset + size);
+                in.skip(size);
                 classes.computeIfAbsent(name, k -> new ArrayList<>(2)).add(new Entry(crc, length, all, offset, size));
             }
             return new WovenGates(written, Map.copyOf(classes), List.copyOf(sites));
-        } catch (BufferUnderflowException | IllegalArgumentException e) {
+        } catch (IndexOutOfBoundsException | IllegalArgumentException e) {
             throw new IOException(file + " is not a whole file of woven gates: " + e, e);
         }
     }
@@ -368,7 +387,7 @@ final class WovenGates {
      * matched), or -1 and its fields. Decoding the nine fields of every rule was half of reading the
      * file in a child.
      */
-    private static GateSpec readSpec(ByteBuffer in) throws IOException {
+    private static GateSpec readSpec(In in) throws IOException {
         int row = in.getInt();
         List<GateSpec> rows = GateTable.rows();
         if (row >= 0 && row < rows.size()) {
@@ -397,7 +416,7 @@ final class WovenGates {
         out.write(b);
     }
 
-    private static String readString(ByteBuffer in) throws IOException {
+    private static String readString(In in) throws IOException {
         String s = readNullableString(in);
         if (s == null) {
             throw new IOException("a string is missing");
@@ -405,7 +424,7 @@ final class WovenGates {
         return s;
     }
 
-    private static String readNullableString(ByteBuffer in) throws IOException {
+    private static String readNullableString(In in) throws IOException {
         int length = in.getInt();
         if (length == -1) {
             return null;
@@ -413,17 +432,56 @@ final class WovenGates {
         if (length < 0 || length > in.remaining()) {
             throw new IOException("a string's length is out of bounds: " + length);
         }
-        String s = new String(in.array(), in.position(), length, StandardCharsets.UTF_8);
-        in.position(in.position() + length);
-        return s;
+        return in.getString(length);
     }
 
-    private static int count(ByteBuffer in) throws IOException {
+    private static int count(In in) throws IOException {
         int n = in.getInt();
         if (n < 0 || n > in.remaining()) {
             throw new IOException("a count is out of bounds: " + n);
         }
         return n;
+    }
+
+    /** A big-endian reader over a buffer (DataOutputStream's order), with bounds checked by the buffer. */
+    private static final class In {
+        private final DirectBuffer buffer;
+        private int position;
+
+        In(DirectBuffer buffer) {
+            this.buffer = buffer;
+        }
+
+        int getInt() {
+            int v = buffer.getInt(position, ByteOrder.BIG_ENDIAN);
+            position += 4;
+            return v;
+        }
+
+        long getLong() {
+            long v = buffer.getLong(position, ByteOrder.BIG_ENDIAN);
+            position += 8;
+            return v;
+        }
+
+        String getString(int length) {
+            byte[] b = new byte[length];
+            buffer.getBytes(position, b);
+            position += length;
+            return new String(b, StandardCharsets.UTF_8);
+        }
+
+        void skip(int length) {
+            position += length;
+        }
+
+        int position() {
+            return position;
+        }
+
+        int remaining() {
+            return buffer.capacity() - position;
+        }
     }
 
     private static long checksum(byte[] bytes) {

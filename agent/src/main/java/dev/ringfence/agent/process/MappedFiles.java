@@ -29,16 +29,17 @@ import org.agrona.concurrent.UnsafeBuffer;
  * <p>A mapping lasts while a buffer over it is reachable, as a {@code MappedByteBuffer} does: each
  * buffer made here holds the mapping (the segment or the buffer).
  */
-final class MappedFiles {
+public final class MappedFiles {
     /** The foreign mapping's entry point, implemented by the class assembled in {@link Foreign}. */
     public interface Mapper {
         /**
-         * @param channel an open channel, readable and writable
+         * @param channel an open channel, readable (and writable for {@code READ_WRITE})
+         * @param mode how
          * @param size bytes from the start of the file
          * @return the mapped segment, held to keep the mapping alive
          * @throws IOException when the channel cannot be mapped
          */
-        Object map(FileChannel channel, long size) throws IOException;
+        Object map(FileChannel channel, FileChannel.MapMode mode, long size) throws IOException;
 
         /**
          * @param segment what {@link #map} returned
@@ -48,20 +49,19 @@ final class MappedFiles {
     }
 
     /** What {@link #assemble} returns, in Base64 (the class {@link Foreign} defines). */
-    static final String ASSEMBLED = "yv66vgAAAD0AMQEANWRldi9yaW5nZmVuY2UvYWdlbnQvcHJvY2Vzcy9NYXBwZWRGaWxlcyRGb3JlaWduTWFwcGVyBwABAQAQ"
+    static final String ASSEMBLED = "yv66vgAAAD0AKwEANWRldi9yaW5nZmVuY2UvYWdlbnQvcHJvY2Vzcy9NYXBwZWRGaWxlcyRGb3JlaWduTWFwcGVyBwABAQAQ"
             + "amF2YS9sYW5nL09iamVjdAcAAwEALmRldi9yaW5nZmVuY2UvYWdlbnQvcHJvY2Vzcy9NYXBwZWRGaWxlcyRNYXBwZXIHAAUB"
             + "AAY8aW5pdD4BAAMoKVYMAAcACAoABAAJAQAIPGNsaW5pdD4KAAIACQEAJ2Rldi9yaW5nZmVuY2UvYWdlbnQvcHJvY2Vzcy9N"
             + "YXBwZWRGaWxlcwcADQEACHJlZ2lzdGVyAQAzKExkZXYvcmluZ2ZlbmNlL2FnZW50L3Byb2Nlc3MvTWFwcGVkRmlsZXMkTWFw"
-            + "cGVyOylWDAAPABAKAA4AEQEAA21hcAEANChMamF2YS9uaW8vY2hhbm5lbHMvRmlsZUNoYW5uZWw7SilMamF2YS9sYW5nL09i"
-            + "amVjdDsBABNqYXZhL2lvL0lPRXhjZXB0aW9uBwAVAQAlamF2YS9uaW8vY2hhbm5lbHMvRmlsZUNoYW5uZWwkTWFwTW9kZQcA"
-            + "FwEAClJFQURfV1JJVEUBACdMamF2YS9uaW8vY2hhbm5lbHMvRmlsZUNoYW5uZWwkTWFwTW9kZTsMABkAGgkAGAAbAQAXamF2"
-            + "YS9sYW5nL2ZvcmVpZ24vQXJlbmEHAB0BAAZvZkF1dG8BABsoKUxqYXZhL2xhbmcvZm9yZWlnbi9BcmVuYTsMAB8AIAsAHgAh"
-            + "AQAdamF2YS9uaW8vY2hhbm5lbHMvRmlsZUNoYW5uZWwHACMBAGUoTGphdmEvbmlvL2NoYW5uZWxzL0ZpbGVDaGFubmVsJE1h"
-            + "cE1vZGU7SkpMamF2YS9sYW5nL2ZvcmVpZ24vQXJlbmE7KUxqYXZhL2xhbmcvZm9yZWlnbi9NZW1vcnlTZWdtZW50OwwAEwAl"
-            + "CgAkACYBAAdhZGRyZXNzAQAVKExqYXZhL2xhbmcvT2JqZWN0OylKAQAfamF2YS9sYW5nL2ZvcmVpZ24vTWVtb3J5U2VnbWVu"
-            + "dAcAKgEAAygpSgwAKAAsCwArAC0BAARDb2RlAQAKRXhjZXB0aW9ucwAwAAIABAABAAYAAAAEAAEABwAIAAEALwAAABEAAQAB"
-            + "AAAABSq3AAqxAAAAAAAIAAsACAABAC8AAAAXAAIAAAAAAAu7AAJZtwAMuAASsQAAAAAAAQATABQAAgAvAAAAGQAHAAQAAAAN"
-            + "K7IAHAkguAAitgAnsAAAAAAAMAAAAAQAAQAWAAEAKAApAAEALwAAABYAAgACAAAACivAACu5AC4BAK0AAAAAAAA=";
+            + "cGVyOylWDAAPABAKAA4AEQEAA21hcAEAWyhMamF2YS9uaW8vY2hhbm5lbHMvRmlsZUNoYW5uZWw7TGphdmEvbmlvL2NoYW5u"
+            + "ZWxzL0ZpbGVDaGFubmVsJE1hcE1vZGU7SilMamF2YS9sYW5nL09iamVjdDsBABNqYXZhL2lvL0lPRXhjZXB0aW9uBwAVAQAX"
+            + "amF2YS9sYW5nL2ZvcmVpZ24vQXJlbmEHABcBAAZvZkF1dG8BABsoKUxqYXZhL2xhbmcvZm9yZWlnbi9BcmVuYTsMABkAGgsA"
+            + "GAAbAQAdamF2YS9uaW8vY2hhbm5lbHMvRmlsZUNoYW5uZWwHAB0BAGUoTGphdmEvbmlvL2NoYW5uZWxzL0ZpbGVDaGFubmVs"
+            + "JE1hcE1vZGU7SkpMamF2YS9sYW5nL2ZvcmVpZ24vQXJlbmE7KUxqYXZhL2xhbmcvZm9yZWlnbi9NZW1vcnlTZWdtZW50OwwA"
+            + "EwAfCgAeACABAAdhZGRyZXNzAQAVKExqYXZhL2xhbmcvT2JqZWN0OylKAQAfamF2YS9sYW5nL2ZvcmVpZ24vTWVtb3J5U2Vn"
+            + "bWVudAcAJAEAAygpSgwAIgAmCwAlACcBAARDb2RlAQAKRXhjZXB0aW9ucwAwAAIABAABAAYAAAAEAAEABwAIAAEAKQAAABEA"
+            + "AQABAAAABSq3AAqxAAAAAAAIAAsACAABACkAAAAXAAIAAAAAAAu7AAJZtwAMuAASsQAAAAAAAQATABQAAgApAAAAFwAHAAUA"
+            + "AAALKywJIbgAHLYAIbAAAAAAACoAAAAEAAEAFgABACIAIwABACkAAAAWAAIAAgAAAAorwAAluQAoAQCtAAAAAAAA";
 
     /** The mapper the assembled class registered from its static initialiser. */
     private static volatile Mapper registered;
@@ -81,7 +81,7 @@ final class MappedFiles {
     }
 
     /**
-     * Maps the first {@code size} bytes of the channel's file.
+     * Maps the first {@code size} bytes of the channel's file, readable and writable.
      *
      * @param channel an open channel, readable and writable
      * @param size how many bytes, at most {@link Integer#MAX_VALUE}
@@ -89,15 +89,32 @@ final class MappedFiles {
      * @throws IOException when the file cannot be mapped
      */
     static Mapped map(FileChannel channel, long size) throws IOException {
+        return map(channel, FileChannel.MapMode.READ_WRITE, size);
+    }
+
+    /**
+     * Maps the first {@code size} bytes of the channel's file, to be read only: a write through
+     * the buffer faults.
+     *
+     * @param channel an open channel, readable
+     * @param size how many bytes, at most {@link Integer#MAX_VALUE}
+     * @return a buffer over them; the mapping lasts while it (or a {@link #slice}) is reachable
+     * @throws IOException when the file cannot be mapped
+     */
+    public static Mapped mapToRead(FileChannel channel, long size) throws IOException {
+        return map(channel, FileChannel.MapMode.READ_ONLY, size);
+    }
+
+    private static Mapped map(FileChannel channel, FileChannel.MapMode mode, long size) throws IOException {
         if (size < 0 || size > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("cannot map " + size + " bytes into one buffer");
         }
         Mapper foreign = Foreign.MAPPER;
         if (foreign != null) {
-            Object segment = foreign.map(channel, size);
+            Object segment = foreign.map(channel, mode, size);
             return new Mapped(foreign.address(segment), (int) size, segment);
         }
-        MappedByteBuffer buffer = channel.map(FileChannel.MapMode.READ_WRITE, 0, size);
+        MappedByteBuffer buffer = channel.map(mode, 0, size);
         return new Mapped(BufferUtil.address(buffer), (int) size, buffer);
     }
 
@@ -116,7 +133,7 @@ final class MappedFiles {
         try (FileChannel c = FileChannel.open(Path.of("/dev/zero"), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             Mapper foreign = Foreign.MAPPER;
             if (foreign != null) {
-                foreign.address(foreign.map(c, 0));
+                foreign.address(foreign.map(c, FileChannel.MapMode.READ_WRITE, 0));
             } else {
                 c.map(FileChannel.MapMode.READ_WRITE, 0, 0);
             }
@@ -126,7 +143,7 @@ final class MappedFiles {
     }
 
     /** A buffer over mapped memory that holds what keeps the mapping alive. */
-    static final class Mapped extends UnsafeBuffer {
+    public static final class Mapped extends UnsafeBuffer {
         private final Object mapping;
 
         Mapped(long address, int length, Object mapping) {
@@ -153,8 +170,8 @@ final class MappedFiles {
      *     static {
      *         MappedFiles.register(new ForeignMapper()); // no reflective constructor
      *     }
-     *     public Object map(FileChannel c, long size) throws IOException {
-     *         return c.map(FileChannel.MapMode.READ_WRITE, 0L, size, Arena.ofAuto());
+     *     public Object map(FileChannel c, FileChannel.MapMode mode, long size) throws IOException {
+     *         return c.map(mode, 0L, size, Arena.ofAuto());
      *     }
      *     public long address(Object segment) {
      *         return ((MemorySegment) segment).address();
@@ -194,13 +211,13 @@ final class MappedFiles {
         clinit.visitInsn(Opcodes.RETURN);
         clinit.visitMaxs(0, 0);
         clinit.visitEnd();
-        MethodVisitor map = cw.visitMethod(Opcodes.ACC_PUBLIC, "map", "(L" + channel + ";J)Ljava/lang/Object;", null,
-                new String[] {"java/io/IOException"});
+        MethodVisitor map = cw.visitMethod(Opcodes.ACC_PUBLIC, "map", "(L" + channel + ";L" + mode + ";J)Ljava/lang/Object;",
+                null, new String[] {"java/io/IOException"});
         map.visitCode();
         map.visitVarInsn(Opcodes.ALOAD, 1);
-        map.visitFieldInsn(Opcodes.GETSTATIC, mode, "READ_WRITE", "L" + mode + ";");
+        map.visitVarInsn(Opcodes.ALOAD, 2);
         map.visitInsn(Opcodes.LCONST_0);
-        map.visitVarInsn(Opcodes.LLOAD, 2);
+        map.visitVarInsn(Opcodes.LLOAD, 3);
         map.visitMethodInsn(Opcodes.INVOKESTATIC, arena, "ofAuto", "()L" + arena + ";", true);
         map.visitMethodInsn(Opcodes.INVOKEVIRTUAL, channel, "map", "(L" + mode + ";JJL" + arena + ";)L" + segment + ";",
                 false);

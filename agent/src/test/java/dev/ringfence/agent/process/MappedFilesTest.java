@@ -48,6 +48,19 @@ class MappedFilesTest {
     }
 
     @Test
+    void shouldMapAFileToReadThroughAChannelOpenedToRead() throws IOException {
+        Path file = dir.resolve("r");
+        byte[] content = new byte[10_000];
+        content[9_999] = 42;
+        Files.write(file, content);
+        try (FileChannel c = FileChannel.open(file, StandardOpenOption.READ)) {
+            MappedFiles.Mapped m = MappedFiles.mapToRead(c, c.size());
+            assertEquals(10_000, m.capacity());
+            assertEquals(42, m.getByte(9_999));
+        }
+    }
+
+    @Test
     void shouldRefuseASliceOutsideTheMapping() throws IOException {
         Path file = dir.resolve("s");
         Files.write(file, new byte[4096]);
