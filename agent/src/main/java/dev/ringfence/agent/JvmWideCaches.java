@@ -5,8 +5,9 @@ package dev.ringfence.agent;
  * through the current thread's context class loader the first time they are used. Left to fill
  * themselves, the first use could come from a sandbox thread, whose context loader is a handler's:
  * the handler's provider would then serve the whole JVM, its host threads included, ungated and
- * unmetered. (JDK 18 and later choose the name-service resolver that way; {@code java.time}
- * registers chronologies that way.) The security providers, whose list is read from the JDK's
+ * unmetered. (JDK 18 and later choose the name-service resolver that way.) {@code java.time}
+ * registers its chronologies, once for the JVM, the first time one is asked for, on whatever
+ * thread asks: here, not under a handler's gates and budgets. The security providers, whose list is read from the JDK's
  * configuration at first use, are loaded here too: the class cache's digests need them on a
  * process-tier child's way to its first request (5-9 ms there on JDK 25).
  *
@@ -23,7 +24,9 @@ final class JvmWideCaches {
         try {
             Thread.currentThread().setContextClassLoader(ClassLoader.getSystemClassLoader());
             run(() -> java.net.InetAddress.getByName("localhost")); // selects the resolver (JDK 18+)
-            run(java.time.chrono.Chronology::getAvailableChronologies);
+            // registers them (what a context loader offers later is looked up, never kept); listing
+            // them all also ran a context-loader lookup, a third of the cost, for nothing kept
+            run(() -> java.time.chrono.Chronology.of("ISO"));
             run(() -> java.security.MessageDigest.getInstance("SHA-256")); // the security providers
         } finally {
             Thread.currentThread().setContextClassLoader(was);

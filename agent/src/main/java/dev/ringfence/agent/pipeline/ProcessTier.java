@@ -430,8 +430,8 @@ final class ProcessTier implements AutoCloseable {
     private static WorkerSpec spec(Path agentJar, List<Path> classpath, Path work, Path policy, String route,
             RouteSettings s) {
         RouteSettings.Isolation i = s.isolation();
-        WorkerSpec.Caps caps = new WorkerSpec.Caps(i.heapBytes(), Math.min(16L << 20, i.heapBytes()), i.nativeBytes(),
-                i.metaspaceBytes(), WorkerSpec.Caps.DEFAULT.threadStackBytes());
+        WorkerSpec.Caps caps = new WorkerSpec.Caps(i.heapBytes(), Math.min(WorkerSpec.Caps.INITIAL_HEAP_BYTES, i.heapBytes()),
+                i.nativeBytes(), i.metaspaceBytes(), WorkerSpec.Caps.DEFAULT.threadStackBytes());
         // no instrumented-class cache in children: measured, a spare opening a version through it
         // took 76 ms at p50 against 40 ms without (its first use of the cache's hashing and files)
         return new WorkerSpec(agentJar, classpath, s.handler(), s.budgets(), policy, null, caps,

@@ -311,8 +311,16 @@ public record WorkerSpec(Path agentJar, List<Path> handlerPaths, String handlerC
      */
     public record Caps(long heapBytes, long initialHeapBytes, long directBytes, long metaspaceBytes,
             long threadStackBytes) {
-        /** 256 MiB heap starting at 16 MiB, 64 MiB direct, 128 MiB Metaspace, 1 MiB stacks. */
-        public static final Caps DEFAULT = new Caps(256L << 20, 16L << 20, 64L << 20, 128L << 20, 1L << 20);
+        /**
+         * A child's initial heap (capped by its maximum): 32 MiB. At 16 MiB (a young generation of
+         * about 5 MiB with the serial collector) a JDK 25 child collected once before its first
+         * answer, 3-4 ms, copying what its start had just allocated; at 32 MiB it did not, and its
+         * first answer came about 5 ms sooner at p50 (30 starts interleaved in one run, twice). Its
+         * pages are touched only as they are used, so the start touches no more of them.
+         */
+        public static final long INITIAL_HEAP_BYTES = 32L << 20;
+        /** 256 MiB heap starting at {@link #INITIAL_HEAP_BYTES}, 64 MiB direct, 128 MiB Metaspace, 1 MiB stacks. */
+        public static final Caps DEFAULT = new Caps(256L << 20, INITIAL_HEAP_BYTES, 64L << 20, 128L << 20, 1L << 20);
 
         /** Checks the sizes. */
         public Caps {
