@@ -38,7 +38,7 @@ final class Agent {
                 Gates.install(inst);
             }
         } finally {
-            joinUninterruptibly(primer);
+            Gates.joinUninterruptibly(primer);
         }
         if (config.gatesOn()) {
             GateStatus.markInstalled();
@@ -69,20 +69,6 @@ final class Agent {
      */
     static void rehearsePrimer() {
         new Primer().run();
-    }
-
-    private static void joinUninterruptibly(Thread t) {
-        boolean interrupted = false;
-        while (t.isAlive()) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     private static void startServing(AgentConfig config) {

@@ -143,17 +143,7 @@ final class GateWiring {
         } catch (Throwable t) {
             mine = t;
         }
-        boolean interrupted = false;
-        while (helper.isAlive()) {
-            try {
-                helper.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        Gates.joinUninterruptibly(helper);
         if (mine != null) {
             throw mine;
         }

@@ -333,18 +333,28 @@ public final class Gates {
 
         /** @return what was read, or null when the file was unusable (reported on stderr) */
         WovenGates get() {
-            boolean interrupted = false;
-            while (thread.isAlive()) {
-                try {
-                    thread.join();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            joinUninterruptibly(thread);
             return read;
+        }
+    }
+
+    /**
+     * Waits until a thread of the installation has ended, an interrupt meanwhile kept for later:
+     * the installation does not stop half done.
+     *
+     * @param t the thread
+     */
+    public static void joinUninterruptibly(Thread t) {
+        boolean interrupted = false;
+        while (t.isAlive()) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -132,8 +132,10 @@ final class ChannelFile {
                 throw new IllegalArgumentException("not a ringfence channel file (too short): " + file);
             }
             ByteBuffer first = ByteBuffer.allocate(RESPONSE_CAPACITY_OFFSET + 4); // read, not mapped: one mapping
-            while (first.hasRemaining() && ch.read(first, first.position()) >= 0) {
-                // a short read of a regular file only at its end, which the size check rules out
+            while (first.hasRemaining()) {
+                if (ch.read(first, first.position()) <= 0) {
+                    break; // at the file's end, which the size check rules out: the checks below refuse it
+                }
             }
             UnsafeBuffer h = new UnsafeBuffer(first.array());
             if (h.getIntVolatile(MAGIC_OFFSET) != MAGIC || h.getInt(LAYOUT_OFFSET) != LAYOUT_VERSION) {
