@@ -1,8 +1,5 @@
 package dev.ringfence.agent.process;
 
-import org.objectweb.asm.ClassWriter;
-import org.objectweb.asm.MethodVisitor;
-import org.objectweb.asm.Opcodes;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.nio.MappedByteBuffer;
@@ -12,9 +9,13 @@ import java.nio.file.StandardOpenOption;
 import java.util.Base64;
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
 
 /**
- * Maps a region of a file read-write into buffers that keep the mapping alive.
+ * Maps the start of a file, to read and write or to read only, into buffers that keep the mapping
+ * alive.
  *
  * <p>On JDK 22 and later the mapping goes through {@code java.lang.foreign}: {@code FileChannel.map}
  * with an automatic arena, then the segment's address. The older {@code FileChannel.map} that
@@ -23,8 +24,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * here, with an AOT cache or without one (an AOT cache does not keep them), against 3-4 ms for the
  * foreign mapping with one (a small program, side by side). Every process-tier child maps its
  * channel at start, so that was a tenth of a cached child's start. ringfence is compiled for Java
- * 17, so the few instructions that name {@code java.lang.foreign} are assembled here, once, with
- * ASM; where that cannot be done the older mapping serves, and nothing else changes.
+ * 17, so the few instructions that name {@code java.lang.foreign} are a small class file held here
+ * ({@link #ASSEMBLED}, which a test checks against what {@link #assemble} makes with ASM: ASM itself
+ * is too slow to load in a child); where it cannot be defined the older mapping serves, and nothing
+ * else changes.
  *
  * <p>A mapping lasts while a buffer over it is reachable, as a {@code MappedByteBuffer} does: each
  * buffer made here holds the mapping (the segment or the buffer).
