@@ -3,7 +3,7 @@ package dev.ringfence.agent;
 import dev.ringfence.agent.config.AgentConfig;
 import dev.ringfence.agent.gates.Gates;
 import dev.ringfence.agent.log.EventLog;
-import dev.ringfence.agent.process.WorkerLoop;
+import dev.ringfence.agent.process.MappedFiles;
 import dev.ringfence.agent.serve.ServeConfig;
 import dev.ringfence.agent.serve.ServeRuntime;
 import dev.ringfence.limiter.GateStatus;
@@ -59,7 +59,7 @@ final class Agent {
         public void run() {
             JvmWideCaches.prime();
             MeteredExecutor.prepare();
-            WorkerLoop.primeChannelMapping(); // a process-tier child maps its channel right after
+            MappedFiles.prime(); // a process-tier child maps its channel and its woven gates right after
         }
     }
 

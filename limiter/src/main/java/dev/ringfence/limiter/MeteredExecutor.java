@@ -84,9 +84,9 @@ public final class MeteredExecutor {
     public void prepareHandOff() {
         try {
             watchdog();
-            Class.forName(Watchdog.Watched.class.getName(), false, MeteredExecutor.class.getClassLoader());
+            Watchdog.Watched.class.getName(); // loads it
             ThreadReset.prime();
-        } catch (ClassNotFoundException | RuntimeException | LinkageError e) {
+        } catch (RuntimeException | LinkageError e) {
             // the first runHere builds what is missing
         }
     }

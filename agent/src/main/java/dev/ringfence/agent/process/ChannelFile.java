@@ -74,14 +74,6 @@ final class ChannelFile {
     }
 
     /**
-     * Does now what the first mapping of a file costs this JVM ({@link MappedFiles#prime}), so
-     * that a child maps its channel without that cost. Never throws.
-     */
-    static void primeMapping() {
-        MappedFiles.prime();
-    }
-
-    /**
      * Creates and maps a new channel file (the host's side); it must not exist yet.
      *
      * @param file where

@@ -127,12 +127,12 @@ public final class MappedFiles {
     }
 
     /**
-     * Does now, off the caller's path, what the first mapping in this JVM costs: assembling the
+     * Does now, off the caller's path, what the first mapping in this JVM costs: defining the
      * foreign mapper and initialising what it uses or, without it, the reflective constructor of
      * mapped buffers. Maps no memory and creates no file (zero bytes of {@code /dev/zero}); never
      * throws: where it cannot, the first real mapping pays.
      */
-    static void prime() {
+    public static void prime() {
         try (FileChannel c = FileChannel.open(Path.of("/dev/zero"), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             Mapper foreign = Foreign.MAPPER;
             if (foreign != null) {

@@ -176,15 +176,6 @@ public final class WorkerLoop {
     }
 
     /**
-     * Prepares, off the caller's path, what mapping the channel file first costs the JDK
-     * ({@link ChannelFile#primeMapping}): the agent calls it on its start-up thread beside the
-     * gates' weaving, so that a child maps its channel without that cost. Never throws.
-     */
-    public static void primeChannelMapping() {
-        ChannelFile.primeMapping();
-    }
-
-    /**
      * A spare's warm-up round ({@link WarmUp}): {@link #serveOpen} on a channel whose other end is
      * in this JVM, one request at a time, never asleep on stdin (nobody would wake it); after the
      * {@code STOP} the route is closed and the memory reports stop.

@@ -136,14 +136,7 @@ public record WorkerSpec(Path agentJar, List<Path> handlerPaths, String handlerC
      * @return the command
      */
     List<String> command(Path java, Path channel, List<String> jvmOptions) {
-        List<String> cmd = new ArrayList<>(launcher(java));
-        cmd.add(ROUTE_CHILD_COMPILE_THRESHOLDS);
-        if (jvmOptions.stream().noneMatch(Gates::isWovenGatesOption)) {
-            cmd.addAll(wovenGates());
-        }
-        cmd.addAll(reserved());
-        cmd.addAll(jvmOptions);
-        cmd.addAll(jar());
+        List<String> cmd = jvm(java, true, jvmOptions);
         cmd.add("--channel");
         cmd.add(channel.toString());
         cmd.addAll(handlerArgs());
@@ -157,11 +150,7 @@ public record WorkerSpec(Path agentJar, List<Path> handlerPaths, String handlerC
      * @return the command
      */
     List<String> pipeCommand(Path java) {
-        List<String> cmd = new ArrayList<>(launcher(java));
-        cmd.add(ROUTE_CHILD_COMPILE_THRESHOLDS);
-        cmd.addAll(wovenGates());
-        cmd.addAll(reserved());
-        cmd.addAll(jar());
+        List<String> cmd = jvm(java, true, List.of());
         cmd.add("--pipe");
         cmd.addAll(handlerArgs());
         return cmd;
@@ -176,17 +165,28 @@ public record WorkerSpec(Path agentJar, List<Path> handlerPaths, String handlerC
      * @return the command
      */
     List<String> spareCommand(Path java, Path channel) {
-        List<String> cmd = new ArrayList<>(jvm(java));
+        List<String> cmd = jvm(java, false, List.of());
         cmd.add("--spare");
         cmd.add("--channel");
         cmd.add(channel.toString());
         return cmd;
     }
 
-    private List<String> jvm(Path java) {
+    /**
+     * A child's command up to its {@code worker} verb: the launcher and caps, a route's child's JIT
+     * thresholds, the woven gates (the host's, unless {@code jvmOptions} name others), the reserved
+     * directories, the options, the agent jar.
+     */
+    private List<String> jvm(Path java, boolean routeChild, List<String> jvmOptions) {
         List<String> cmd = new ArrayList<>(launcher(java));
-        cmd.addAll(wovenGates());
+        if (routeChild) {
+            cmd.add(ROUTE_CHILD_COMPILE_THRESHOLDS);
+        }
+        if (jvmOptions.stream().noneMatch(Gates::isWovenGatesOption)) {
+            cmd.addAll(wovenGates());
+        }
         cmd.addAll(reserved());
+        cmd.addAll(jvmOptions);
         cmd.addAll(jar());
         return cmd;
     }
