@@ -3,7 +3,10 @@ package dev.ringfence.agent.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.List;
@@ -46,6 +49,49 @@ class AgentJarIT {
             assertEquals("true", a.getValue("Can-Redefine-Classes"));
             assertEquals("true", a.getValue("Can-Retransform-Classes"));
         }
+    }
+
+    /**
+     * The JVM's start-up archives (AppCDS, the JDK 25 AOT cache) hold no class file older than
+     * Java 6; ASM's, compiled for Java 5, are rewritten by the build (src/build/UpgradeClassVersions.java).
+     */
+    @Test
+    void shouldHoldNoClassFileOlderThanJava6() throws IOException {
+        List<String> old = new ArrayList<>();
+        int asm = 0;
+        try (JarFile jar = new JarFile(Cli.AGENT_JAR.toFile())) {
+            Enumeration<JarEntry> e = jar.entries();
+            while (e.hasMoreElements()) {
+                JarEntry entry = e.nextElement();
+                if (!entry.getName().endsWith(".class")) {
+                    continue;
+                }
+                byte[] head;
+                try (InputStream in = jar.getInputStream(entry)) {
+                    head = in.readNBytes(8);
+                }
+                int major = ((head[6] & 0xff) << 8) | (head[7] & 0xff);
+                if (major < 50) {
+                    old.add(entry.getName() + " (" + major + ")");
+                }
+                if (entry.getName().startsWith("dev/ringfence/shaded/asm/")) {
+                    asm++;
+                }
+            }
+        }
+        assertTrue(asm > 50, "ASM is in the jar: " + asm);
+        assertEquals(List.of(), old);
+    }
+
+    /** The rewritten classes' frames are right: a JVM verifies each as it links it. */
+    @Test
+    void shouldVerifyEveryRewrittenClass() {
+        String cp = Cli.AGENT_JAR + File.pathSeparator + Path.of("target", "test-classes").toAbsolutePath();
+        Cli.Run r = Cli.exec(List.of(Cli.JAVA, "-cp", cp, LinkJarClasses.class.getName(), Cli.AGENT_JAR.toString(),
+                "dev/ringfence/shaded/asm/"), 120);
+        assertEquals(0, r.exit(), r.toString());
+        int linked = Integer.parseInt(r.out().get(0).substring("linked ".length()));
+        assertTrue(linked > 50, r.toString());
     }
 
     @Test
