@@ -1,5 +1,6 @@
 package dev.ringfence.agent.process;
 
+import dev.ringfence.agent.gates.Gates;
 import dev.ringfence.agent.pipeline.InvocationResult;
 import dev.ringfence.api.Outcome;
 import dev.ringfence.api.Request;
@@ -91,7 +92,10 @@ final class WarmUp {
      * @throws IllegalStateException when the rounds could not run or did not end {@code OK}
      */
     static void rehearse(MeteredExecutor executor, Function<List<String>, SpareLoop.Load> load, int opens) {
-        executor.prepareHandOff(); // what a child readies beside its first version (see WorkerLoop.serve)
+        // what a child readies beside its first version (see WorkerLoop.serve); this JVM has no
+        // gates, so its requests never walk a stack for them
+        executor.prepareHandOff();
+        Gates.primeCallerChecks();
         run(executor, load, opens, false);
     }
 
