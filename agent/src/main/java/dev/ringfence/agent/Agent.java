@@ -11,6 +11,7 @@ import dev.ringfence.limiter.MeteredExecutor;
 import java.lang.instrument.Instrumentation;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.zip.CRC32C;
 
 /**
  * Starts the sandbox runtime in this JVM: installs the gates, marks the sandbox ready and, with
@@ -60,6 +61,8 @@ final class Agent {
             JvmWideCaches.prime();
             MeteredExecutor.prepare();
             MappedFiles.prime(); // a process-tier child maps its channel and its woven gates right after
+            // the class cache checks its records with it as a version opens: its tables take 2-3 ms to fill
+            new CRC32C();
         }
     }
 
