@@ -21,13 +21,9 @@ class AgentJarIT {
         List<String> outside = new ArrayList<>();
         int classes = 0;
         try (JarFile jar = new JarFile(Cli.AGENT_JAR.toFile())) {
-            Enumeration<JarEntry> e = jar.entries();
-            while (e.hasMoreElements()) {
-                String name = e.nextElement().getName();
-                if (!name.endsWith(".class")) {
-                    continue;
-                }
+            for (JarEntry entry : classFiles(jar)) {
                 classes++;
+                String name = entry.getName();
                 // multi-release entries count too: META-INF/versions/N/<class path>
                 String path = name.startsWith("META-INF/versions/") ? name.replaceFirst("META-INF/versions/\\d+/", "") : name;
                 if (!path.startsWith("dev/ringfence/")) {
@@ -60,12 +56,7 @@ class AgentJarIT {
         List<String> old = new ArrayList<>();
         int asm = 0;
         try (JarFile jar = new JarFile(Cli.AGENT_JAR.toFile())) {
-            Enumeration<JarEntry> e = jar.entries();
-            while (e.hasMoreElements()) {
-                JarEntry entry = e.nextElement();
-                if (!entry.getName().endsWith(".class")) {
-                    continue;
-                }
+            for (JarEntry entry : classFiles(jar)) {
                 byte[] head;
                 try (InputStream in = jar.getInputStream(entry)) {
                     head = in.readNBytes(8);
@@ -107,5 +98,17 @@ class AgentJarIT {
             assertTrue(jar.getEntry("dev/ringfence/shaded/agrona/concurrent/ringbuffer/OneToOneRingBuffer.class") != null);
             assertTrue(jar.getEntry("org/agrona/concurrent/ringbuffer/OneToOneRingBuffer.class") == null);
         }
+    }
+
+    private static List<JarEntry> classFiles(JarFile jar) {
+        List<JarEntry> out = new ArrayList<>();
+        Enumeration<JarEntry> e = jar.entries();
+        while (e.hasMoreElements()) {
+            JarEntry entry = e.nextElement();
+            if (entry.getName().endsWith(".class")) {
+                out.add(entry);
+            }
+        }
+        return out;
     }
 }
