@@ -7,9 +7,9 @@ package dev.ringfence.agent;
  * the handler's provider would then serve the whole JVM, its host threads included, ungated and
  * unmetered. (JDK 18 and later choose the name-service resolver that way.) {@code java.time}
  * registers its chronologies, once for the JVM, the first time one is asked for, on whatever
- * thread asks: here, not under a handler's gates and budgets. The security providers, whose list is read from the JDK's
- * configuration at first use, are loaded here too: the class cache's digests need them on a
- * process-tier child's way to its first request (5-9 ms there on JDK 25).
+ * thread asks: here, not under a handler's gates and budgets. The security providers, whose list
+ * is read from the JDK's configuration at first use, are loaded here too: the class cache's
+ * digests need them on a process-tier child's way to its first request (5-9 ms there on JDK 25).
  *
  * <p>Nothing here may throw into the host: each cache is primed on its own, and a failure only
  * leaves that cache to fill itself later.

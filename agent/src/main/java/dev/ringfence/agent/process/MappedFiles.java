@@ -25,9 +25,9 @@ import org.objectweb.asm.Opcodes;
  * foreign mapping with one (a small program, side by side). Every process-tier child maps its
  * channel at start, so that was a tenth of a cached child's start. ringfence is compiled for Java
  * 17, so the few instructions that name {@code java.lang.foreign} are a small class file held here
- * ({@link #ASSEMBLED}, which a test checks against what {@link #assemble} makes with ASM: ASM itself
- * is too slow to load in a child); where it cannot be defined the older mapping serves, and nothing
- * else changes.
+ * ({@link #ASSEMBLED}, which a test checks against what {@link #assemble} makes with ASM: a child
+ * runs no ASM on its way to ready, and would otherwise run it interpreted at every start); where it
+ * cannot be defined the older mapping serves, and nothing else changes.
  *
  * <p>A mapping lasts while a buffer over it is reachable, as a {@code MappedByteBuffer} does: each
  * buffer made here holds the mapping (the segment or the buffer).
@@ -181,9 +181,9 @@ public final class MappedFiles {
      *     }
      * }
      * </pre>
-     * Run by a test, which checks that {@link #ASSEMBLED} holds what it returns: at run time ASM's
-     * classes, which no class-data-sharing archive can hold (they are Java 5 class files), took
-     * 19 ms to load and run here.
+     * Run by a test, which checks that {@link #ASSEMBLED} holds what it returns: at run time,
+     * loading ASM's classes and running them interpreted took 19 ms of a child here (before the
+     * build made them Java 8 class files, which the start-up archives hold).
      *
      * @return the class file
      */
