@@ -32,8 +32,8 @@ final class ThreadReset {
      * Nothing without {@link #supported()}.
      */
     static void prime() {
+        HostState.class.getName(); // loads it
         if (!supported()) {
-            HostState.class.getName(); // loads it
             return;
         }
         Thread probe = new Thread("ringfence-thread-reset-probe"); // never started
@@ -43,7 +43,6 @@ final class ThreadReset {
         } catch (IllegalAccessException e) {
             throw new IllegalStateException(e);
         }
-        HostState.class.getName();
     }
 
     /** @return true when workers can be reused */

@@ -151,8 +151,6 @@ final class StartupArchive {
         record.addAll(quiet());
         if (aotCache()) {
             record.addAll(NO_TRAINING_DATA);
-        }
-        if (aotCache()) {
             record.add("-Dringfence.allowUngated=true"); // the rehearsal: ringfence's own handler, no gates here
         }
         record.add("-cp");
