@@ -207,8 +207,10 @@ public final class WorkerLoop {
                 t.start();
             }
         }
-        serving.start();
+        // announced before the serving thread starts: a request a spare found behind its LOAD
+        // message is answered only after the host can see which version answers it
         channel.markReady(route.version().shortId());
+        serving.start();
         MemoryReporter.reportTo(loop::offerReport);
         try {
             serving.join();
