@@ -289,11 +289,18 @@ final class ForkedServe implements AutoCloseable {
         return server.exitValue();
     }
 
-    /** Kills the server and every process it started (if still alive), and deletes its output files. */
+    /**
+     * Stops the server if still alive (SIGTERM first, so that its shutdown hooks remove what it
+     * keeps in the temporary directory, such as a flight recording's repository; SIGKILL after
+     * 10 s), kills every process it started, and deletes its output files.
+     */
     @Override
     public void close() throws Exception {
         List<ProcessHandle> left = server.descendants().toList();
-        server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        server.destroy();
+        if (!server.waitFor(10, TimeUnit.SECONDS)) {
+            server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
         left.forEach(ProcessHandle::destroyForcibly);
         Files.deleteIfExists(out);
         Files.deleteIfExists(err);
