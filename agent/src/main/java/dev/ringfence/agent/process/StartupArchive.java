@@ -70,6 +70,17 @@ final class StartupArchive {
      */
     static final List<String> NO_TRAINING_DATA = List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:-AOTRecordTraining");
 
+    /**
+     * A child started from such a cache replays no training data either. JDK 25 turns the replay
+     * on whenever it maps an AOT cache, with data in it or not; its thread is woken as each class
+     * initialises, and in a cached child here those wake-ups cost 4-5 ms of CPU (async-profiler)
+     * for nothing. Without it a cached child answered 5-6 ms sooner at p50 (three runs of 30
+     * starts, each variant in the same run, BENCHMARKS.md 7.1). The check child starts with these
+     * options too ({@link #check}), so a JDK that does not know them fails the entry, not a route's
+     * child.
+     */
+    static final List<String> NO_TRAINING_REPLAY = List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:-AOTReplayTraining");
+
     private StartupArchive() {
     }
 
@@ -98,6 +109,7 @@ final class StartupArchive {
         if (aotCache()) {
             // AOTMode=auto (the default) skips a cache it cannot use; -Xshare may not be given with it
             a.add("-XX:AOTCache=" + entry.resolve(StartupCache.ARCHIVE));
+            a.addAll(NO_TRAINING_REPLAY);
         } else {
             a.add("-Xshare:auto");
             a.add("-XX:SharedArchiveFile=" + entry.resolve(StartupCache.ARCHIVE));
