@@ -1,5 +1,6 @@
 package dev.ringfence.limiter;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -8,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * What a handler may do beyond pure computation. The default denies everything: no files, no
@@ -187,10 +189,60 @@ public final class Policy {
         return p;
     }
 
+    /**
+     * The text of a properties file holding {@link #toProperties}, which
+     * {@link Properties#load(java.io.InputStream)} reads back: a comment line and one line per key,
+     * sorted. Unlike {@link Properties#store} it writes no timestamp, whose formatting loads the
+     * JDK's locale and time-zone data (about a hundred classes: in the JVM that records a
+     * process-tier child's start-up cache, it put them all in the cache, where every cached child
+     * loaded them at start). Every character but a letter, a digit and {@code . , / _ -} is
+     * written as a Unicode escape (a backslash, {@code u} and four hex digits), which the reader
+     * decodes in keys and values alike.
+     *
+     * @param comment the first line's comment (escaped likewise)
+     * @return the file's bytes (ASCII)
+     */
+    public byte[] toPropertiesFile(String comment) {
+        StringBuilder b = new StringBuilder("#");
+        escapeTo(b, comment);
+        b.append('\n');
+        Properties p = toProperties();
+        for (String key : new TreeSet<>(p.stringPropertyNames())) {
+            escapeTo(b, key);
+            b.append('=');
+            escapeTo(b, p.getProperty(key));
+            b.append('\n');
+        }
+        return b.toString().getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static void escapeTo(StringBuilder b, String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == ','
+                    || c == '/' || c == '_' || c == '-') {
+                b.append(c);
+            } else {
+                b.append("\\u");
+                String hex = Integer.toHexString(c);
+                for (int pad = hex.length(); pad < 4; pad++) {
+                    b.append('0');
+                }
+                b.append(hex);
+            }
+        }
+    }
+
+    /**
+     * The directories as {@link #fromProperties} reads them back into the same paths: each with a
+     * trailing separator, so that a last name ending in white space ({@code policy.read=/srv/ /}
+     * reads as the directory named by a space) keeps it through the reader's trimming instead of
+     * widening to its parent in a child JVM.
+     */
     private static String join(List<Path> dirs) {
         List<String> out = new ArrayList<>();
         for (Path d : dirs) {
-            out.add(d.toString());
+            out.add(d.getNameCount() == 0 ? d.toString() : d + d.getFileSystem().getSeparator());
         }
         return String.join(",", out);
     }

@@ -15,7 +15,6 @@ import dev.ringfence.loader.HandlerVersion;
 import dev.ringfence.limiter.Policy;
 import dev.ringfence.loader.InstrumentedClassCache;
 import dev.ringfence.loader.VersionException;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
@@ -24,11 +23,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.CodeSource;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
-import java.util.WeakHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicLong;
@@ -55,8 +50,6 @@ final class ProcessTier implements AutoCloseable {
     static final long MAX_BODY_BYTES = WorkerSpec.DEFAULT_RING_CAPACITY / 8 - 8 - (16 << 10);
 
     private static final AtomicLong POLICY_FILES = new AtomicLong();
-    /** The text of each policy's file, by identity, as long as the policy lives. */
-    private static final Map<Policy, byte[]> POLICY_TEXT = Collections.synchronizedMap(new WeakHashMap<>());
 
     private final HandlerVersion version;
     /** Set by {@link #parking()}. */
@@ -402,22 +395,10 @@ final class ProcessTier implements AutoCloseable {
         return p;
     }
 
-    /**
-     * Writes the policy file a route's children read. The text is made once per policy (a route's
-     * settings keep theirs): {@link Properties#store} formats a timestamp, slow while cold, and a
-     * parked route writes its file again on each wake.
-     */
+    /** Writes the policy file a route's children read (a parked route writes its file again on each wake). */
     private static Path writePolicy(Path work, RouteSettings s) {
         Path policy = work.resolve("policy-" + POLICY_FILES.incrementAndGet() + ".properties");
-        byte[] text = POLICY_TEXT.computeIfAbsent(s.policy(), p -> {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            try {
-                p.toProperties().store(out, "a route's policy, for its worker processes");
-            } catch (IOException e) {
-                throw new UncheckedIOException(e); // not from a byte array
-            }
-            return out.toByteArray();
-        });
+        byte[] text = s.policy().toPropertiesFile("a route's policy, for its worker processes");
         try {
             Files.write(policy, text, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         } catch (IOException e) {

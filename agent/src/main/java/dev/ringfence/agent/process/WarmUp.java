@@ -7,7 +7,6 @@ import dev.ringfence.api.Request;
 import dev.ringfence.limiter.MeteredExecutor;
 import dev.ringfence.limiter.Policy;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
@@ -105,9 +104,7 @@ final class WarmUp {
         try {
             dir = Files.createTempDirectory("ringfence-warmup-");
             Path policy = dir.resolve("policy.properties");
-            try (OutputStream out = Files.newOutputStream(policy)) { // written as the host writes a route's
-                Policy.DENY_ALL.toProperties().store(out, "the warm-up's");
-            }
+            Files.write(policy, Policy.DENY_ALL.toPropertiesFile("the warm-up's")); // as the host writes a route's
             for (int k = 0; k < opens; k++) { // a version of its own each time: the open path is warmed too
                 openAndRun(executor, load, dir, policy, k);
             }
