@@ -87,8 +87,9 @@ public final class Policy {
         List<String> out = new ArrayList<>();
         if (v != null) {
             for (String s : v.split(",")) {
-                if (!s.isBlank()) {
-                    out.add(s.trim());
+                String t = s.trim(); // what trim keeps, not what isBlank judges: they disagree on control characters
+                if (!t.isEmpty()) {
+                    out.add(t);
                 }
             }
         }
