@@ -14,7 +14,6 @@ import dev.ringfence.loader.HandlerVersion;
 import dev.ringfence.loader.InstrumentMode;
 import dev.ringfence.loader.InstrumentedClassCache;
 import dev.ringfence.loader.LoadOptions;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -51,7 +50,7 @@ public final class ColdLoad {
         }
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 400;
         int warmup = rounds / 2;
-        Path dir = Files.createTempDirectory("ringfence-coldload");
+        Path dir = TempDirs.create("ringfence-coldload");
         Path jar = HandlerJars.write(dir, "tiny.jar", "v1", TinyHandler.class);
         String handler = TinyHandler.class.getName();
         InstrumentMode mode = InstrumentMode.ON_DEMAND;
@@ -110,7 +109,7 @@ public final class ColdLoad {
      * {@code n} child JVMs per mode, alternating, and prints the medians.
      */
     private static void fresh(int n) throws Exception {
-        Path dir = Files.createTempDirectory("ringfence-coldload");
+        Path dir = TempDirs.create("ringfence-coldload");
         Path jar = HandlerJars.write(dir, "tiny.jar", "v1", TinyHandler.class);
         Path cacheDir = dir.resolve("cache");
         child(jar, cacheDir); // fills the cache

@@ -50,7 +50,7 @@ public final class DeferLoad {
         int rounds = Integer.parseInt(opts.getOrDefault("rounds", "3"));
         long warmup = Long.parseLong(opts.getOrDefault("warmupMs", "2000"));
         long measure = Long.parseLong(opts.getOrDefault("measureMs", "5000"));
-        Path work = Files.createTempDirectory("ringfence-defer-load");
+        Path work = TempDirs.create("ringfence-defer-load");
         Path jar = HandlerJars.write(Files.createDirectories(work.resolve("jar")), "tally.jar", "tally", Tally.class);
         Path routes = Files.createDirectories(work.resolve("routes"));
         for (String m : MODES) {

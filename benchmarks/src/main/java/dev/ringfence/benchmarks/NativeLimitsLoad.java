@@ -49,7 +49,7 @@ public final class NativeLimitsLoad {
     public static void main(String[] args) throws Exception {
         int stuck = Integer.parseInt(opt(args, "stuck", "100"));
         Path agent = Path.of(opt(args, "agent", "agent/target/ringfence-agent.jar")).toAbsolutePath();
-        Path work = Files.createTempDirectory("ringfence-native-load");
+        Path work = TempDirs.create("ringfence-native-load");
         Path routes = Files.createDirectories(work.resolve("routes"));
         route(routes, "hog-process", DirectHog.class, "isolation=process\nnative=64m\nheap=64m\ntimeout=120s\n");
         route(routes, "hog", DirectHog.class, "native=64m\ntimeout=120s\n");

@@ -59,7 +59,7 @@ public final class ProcessPoolLoad {
      */
     public static void main(String[] args) throws Exception {
         String mode = args.length == 0 ? "zero" : args[0];
-        Path work = Files.createTempDirectory("ringfence-pool-load");
+        Path work = TempDirs.create("ringfence-pool-load");
         Path jar = HandlerJars.write(work, "echo.jar", "echo", Echo.class);
         RouteTable routes = new RouteTable(RouteRuntime.standard(EventLog.NONE));
         System.out.printf("JDK %s, %d cores%n", Runtime.version(), Runtime.getRuntime().availableProcessors());

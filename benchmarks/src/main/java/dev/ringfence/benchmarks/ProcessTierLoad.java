@@ -9,7 +9,6 @@ import dev.ringfence.agent.process.WorkerSpec;
 import dev.ringfence.api.Outcome;
 import dev.ringfence.api.Request;
 import dev.ringfence.benchmarks.fixtures.Echo;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -59,7 +58,7 @@ public final class ProcessTierLoad {
         int trips = Integer.parseInt(opt(args, "trips", "100000"));
         Duration idle = Duration.parse("PT" + opt(args, "idle", "10s").toUpperCase(Locale.ROOT));
         Path agent = Path.of(opt(args, "agent", "agent/target/ringfence-agent.jar")).toAbsolutePath();
-        Path work = Files.createTempDirectory("ringfence-process-load");
+        Path work = TempDirs.create("ringfence-process-load");
         Path jar = HandlerJars.write(work, "echo.jar", "echo", Echo.class);
         WorkerSpec spec = WorkerSpec.of(agent, List.of(jar), Echo.class.getName(), work.resolve("channels"));
         byte[] body = new byte[1024];
@@ -98,7 +97,7 @@ public final class ProcessTierLoad {
     private static void startup(String[] args) throws Exception {
         int starts = Integer.parseInt(opt(args, "starts", "20"));
         Path agent = Path.of(opt(args, "agent", "agent/target/ringfence-agent.jar")).toAbsolutePath();
-        Path work = Files.createTempDirectory("ringfence-startup-load");
+        Path work = TempDirs.create("ringfence-startup-load");
         Path cacheDir = Path.of(opt(args, "cache", work.resolve("startup-cache").toString()));
         Path jar = HandlerJars.write(work, "echo.jar", "echo", Echo.class);
         WorkerSpec spec = WorkerSpec.of(agent, List.of(jar), Echo.class.getName(), work.resolve("channels"));

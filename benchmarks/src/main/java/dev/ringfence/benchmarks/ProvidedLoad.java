@@ -47,7 +47,7 @@ public final class ProvidedLoad {
         long measure = Long.parseLong(opts.getOrDefault("seconds", "10")) * 1000;
         Path agent = Path.of(opts.getOrDefault("agent", "agent/target/ringfence-agent.jar"));
         Path samples = Path.of(opts.getOrDefault("samples", "samples/target/routes"));
-        Path work = Files.createTempDirectory("ringfence-provided-load");
+        Path work = TempDirs.create("ringfence-provided-load");
         Path routes = Files.createDirectories(work.resolve("routes"));
         String pool = "maxInflight=" + Math.max(conns, 2) + "\npool.min=" + conns + "\npool.max=" + Math.max(conns, 2)
                 + "\nidle=0\ntimeout=10s\n";

@@ -18,7 +18,6 @@ import dev.ringfence.loader.VersionInfo;
 import dev.ringfence.loader.VersionListener;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -45,7 +44,7 @@ public final class ReloadCycles {
     public static void main(String[] args) throws Exception {
         int cycles = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
         Metering metering = args.length > 1 && args[1].equals("counting") ? Metering.COUNT : Metering.GUARD;
-        Path dir = Files.createTempDirectory("ringfence-reload");
+        Path dir = TempDirs.create("ringfence-reload");
         List<Path> a = List.of(HandlerJars.write(dir, "a.jar", "a", TinyHandler.class));
         List<Path> b = List.of(HandlerJars.write(dir, "b.jar", "b", TinyHandler.class));
         AtomicLong unloaded = new AtomicLong();

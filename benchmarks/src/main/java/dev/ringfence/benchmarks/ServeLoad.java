@@ -82,7 +82,7 @@ public final class ServeLoad {
             }
             opts.put(args[i].substring(2), args[++i]);
         }
-        Path work = Files.createTempDirectory("ringfence-serve-load");
+        Path work = TempDirs.create("ringfence-serve-load");
         ServeLoad load = new ServeLoad(opts, work);
         System.out.printf(Locale.ROOT, "ServeLoad %s, %s, java %s (%s), %d CPUs, load average %s, servers with"
                 + " -Dsun.net.httpserver.nodelay=%s, work dir %s%n%n", args[0], Instant.now(), System.getProperty("java.runtime.version"), System.getProperty("java.home"),

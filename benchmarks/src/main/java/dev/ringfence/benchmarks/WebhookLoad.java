@@ -47,7 +47,7 @@ public final class WebhookLoad {
         int clients = Integer.parseInt(opts.getOrDefault("clients", "8"));
         long seconds = Long.parseLong(opts.getOrDefault("seconds", "60"));
         long warmup = Long.parseLong(opts.getOrDefault("warmupSeconds", "10"));
-        Path work = Files.createTempDirectory("ringfence-webhook-load");
+        Path work = TempDirs.create("ringfence-webhook-load");
         Path routes = copyRoute(Path.of(opts.getOrDefault("routes", "samples/target/routes")).resolve("webhook"),
                 work.resolve("routes"));
         Path agent = Path.of(opts.getOrDefault("agent", "agent/target/ringfence-agent.jar"));
