@@ -188,8 +188,9 @@ final class Fixtures {
      * @return entry name → class file bytes
      */
     static Map<String, byte[]> compile(Map<String, String> sources, List<Path> classpath) {
+        Path dir = null;
         try {
-            Path dir = Files.createTempDirectory("ringfence-fixtures");
+            dir = Files.createTempDirectory("ringfence-fixtures");
             Path srcDir = dir.resolve("src");
             Path outDir = dir.resolve("classes");
             Files.createDirectories(outDir);
@@ -211,6 +212,22 @@ final class Fixtures {
                 throw new IllegalStateException("fixtures do not compile:\n" + err.toString(UTF_8));
             }
             return readTree(outDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    /** Deletes a directory and all it holds, if there. */
+    static void deleteTree(Path dir) {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

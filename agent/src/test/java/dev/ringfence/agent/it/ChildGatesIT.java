@@ -19,6 +19,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -33,6 +34,9 @@ class ChildGatesIT {
     private static final String D = "dev.ringfence.samples.deny.";
 
     private static Path dir;
+    /** Where the fixtures jar is written; JUnit deletes it after the class. */
+    @TempDir
+    static Path fixturesDir;
     private static Path fixtures;
     private static Path tmp;
     private static Path scratch;
@@ -45,7 +49,7 @@ class ChildGatesIT {
     @BeforeAll
     static void startServer() throws Exception {
         dir = Files.createTempDirectory("ringfence-child-gates-it");
-        fixtures = TestJars.jar(Files.createTempDirectory("ringfence-fixtures").resolve("fixtures.jar"), "child-gates",
+        fixtures = TestJars.jar(fixturesDir.resolve("fixtures.jar"), "child-gates",
                 RunsNamedHandler.class, WritesFile.class);
         tmp = Path.of(System.getProperty("java.io.tmpdir")).toRealPath();
         scratch = Files.createTempDirectory("ringfence-child-gates-files").toRealPath();

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Memory outside the heap and native libraries under {@code serve}, with the real agent jar and
@@ -26,6 +27,9 @@ class NativeMemoryIT {
 
     private static Path dir;
     private static ForkedServe serve;
+    /** Where the fixtures jar is written; JUnit deletes it after the class. */
+    @TempDir
+    static Path fixturesDir;
     private static Path fixtures;
     private static Path maps;
 
@@ -36,7 +40,7 @@ class NativeMemoryIT {
     @BeforeAll
     static void startServer() throws Exception {
         dir = Files.createTempDirectory("ringfence-native-it");
-        fixtures = TestJars.jar(Files.createTempDirectory("ringfence-fixtures").resolve("fixtures.jar"), "native-it",
+        fixtures = TestJars.jar(fixturesDir.resolve("fixtures.jar"), "native-it",
                 NativeHoard.class, LoadsLibrary.class);
         route("hoard", HOARD + "native=8m\nisolation=in-process\n");
         route("hoard-arena", HOARD + "native=8m\nisolation=in-process\n");

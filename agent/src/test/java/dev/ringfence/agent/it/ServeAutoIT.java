@@ -18,6 +18,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
@@ -33,6 +34,9 @@ class ServeAutoIT {
 
     private static Path dir;
     private static ForkedServe serve;
+    /** Where the fixtures jar is written; JUnit deletes it after the class. */
+    @TempDir
+    static Path fixturesDir;
     private static Path fixtures;
 
     private static void route(String name, String settings) throws IOException {
@@ -42,7 +46,7 @@ class ServeAutoIT {
     @BeforeAll
     static void startServer() throws Exception {
         dir = Files.createTempDirectory("ringfence-serve-auto-it");
-        fixtures = TestJars.jar(Files.createTempDirectory("ringfence-fixtures").resolve("fixtures.jar"), "auto-it",
+        fixtures = TestJars.jar(fixturesDir.resolve("fixtures.jar"), "auto-it",
                 Uninterruptible.class, LoadsLibrary.class, NativeHoard.class);
         route("stuck", "handler=fixtures.serve.Uninterruptible\ntimeout=1s\nretry.max=0\nbreaker.failures=1000\n");
         route("library", "handler=fixtures.process.LoadsLibrary\ntimeout=60s\npolicy.native=true\npolicy.read="

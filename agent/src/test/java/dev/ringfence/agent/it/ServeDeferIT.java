@@ -23,6 +23,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
@@ -38,6 +39,9 @@ class ServeDeferIT {
     private static Path dir;
     private static ForkedServe serve;
     private static Path marks;
+    /** Where the fixtures jar is written; JUnit deletes it after the class. */
+    @TempDir
+    static Path fixturesDir;
     private static Path fixtures;
 
     private static void route(String name, String settings) throws IOException {
@@ -48,7 +52,7 @@ class ServeDeferIT {
     static void startServer() throws Exception {
         dir = Files.createTempDirectory("ringfence-serve-defer-it");
         marks = Files.createTempDirectory("ringfence-defer-marks").toRealPath();
-        fixtures = TestJars.jar(Files.createTempDirectory("ringfence-fixtures").resolve("fixtures.jar"), "defer-it",
+        fixtures = TestJars.jar(fixturesDir.resolve("fixtures.jar"), "defer-it",
                 DefersWork.class, BatchesItems.class);
         route("defer", "handler=fixtures.defer.DefersWork\nisolation=in-process\nretry.max=0\n");
         route("batch", "handler=fixtures.defer.BatchesItems\nisolation=in-process\ndefer.batch.size=5\n"

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
@@ -42,6 +43,9 @@ class ServePoolIT {
     private static Path dir;
     private static ForkedServe serve;
     private static Path marks;
+    /** Where the fixtures jar is written; JUnit deletes it after the class. */
+    @TempDir
+    static Path fixturesDir;
     private static Path fixtures;
 
     private static void route(String name, String settings) throws IOException {
@@ -52,7 +56,7 @@ class ServePoolIT {
     static void startServer() throws Exception {
         dir = Files.createTempDirectory("ringfence-serve-pool-it");
         marks = Files.createTempDirectory("ringfence-pool-marks").toRealPath();
-        fixtures = TestJars.jar(Files.createTempDirectory("ringfence-fixtures").resolve("fixtures.jar"), "pool-it",
+        fixtures = TestJars.jar(fixturesDir.resolve("fixtures.jar"), "pool-it",
                 Echo.class, MarksThenWaits.class, Rendezvous.class);
         route("pair", "handler=fixtures.process.MarksThenWaits\nisolation=process\npool.min=2\npool.max=2\n"
                 + "timeout=60s\nretry.max=0\nbreaker.failures=1000\nidle=0\npolicy.write=" + marks + "\n");

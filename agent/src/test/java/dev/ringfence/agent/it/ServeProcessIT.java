@@ -25,6 +25,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
@@ -38,6 +39,9 @@ class ServeProcessIT {
     private static Path dir;
     private static ForkedServe serve;
     private static Path marks;
+    /** Where the fixtures jar is written; JUnit deletes it after the class. */
+    @TempDir
+    static Path fixturesDir;
     private static Path fixtures;
     private static Path startupCache;
 
@@ -49,7 +53,7 @@ class ServeProcessIT {
     static void startServer() throws Exception {
         dir = Files.createTempDirectory("ringfence-serve-process-it");
         marks = Files.createTempDirectory("ringfence-marks").toRealPath();
-        fixtures = TestJars.jar(Files.createTempDirectory("ringfence-fixtures").resolve("fixtures.jar"), "process-it",
+        fixtures = TestJars.jar(fixturesDir.resolve("fixtures.jar"), "process-it",
                 Echo.class, Uninterruptible.class, MarksThenWaits.class);
         route("echo", "handler=fixtures.process.Echo\nisolation=process\nheap=64m\n");
         route("stuck", "handler=fixtures.serve.Uninterruptible\nisolation=process\ntimeout=300ms\nretry.max=0\n"
