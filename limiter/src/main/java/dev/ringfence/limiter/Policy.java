@@ -194,7 +194,7 @@ public final class Policy {
      * The text of a properties file holding {@link #toProperties}, which
      * {@link Properties#load(java.io.InputStream)} reads back: a comment line and one line per key,
      * sorted. Unlike {@link Properties#store} it writes no timestamp, whose formatting loads the
-     * JDK's locale and time-zone data (about a hundred classes: in the JVM that records a
+     * JDK's locale and time-zone data (about 90 classes: in the JVM that records a
      * process-tier child's start-up cache, it put them all in the cache, where every cached child
      * loaded them at start). Every character but a letter, a digit and {@code . , / _ -} is
      * written as a Unicode escape (a backslash, {@code u} and four hex digits), which the reader
