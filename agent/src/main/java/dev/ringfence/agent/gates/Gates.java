@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.lang.instrument.Instrumentation;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
@@ -21,7 +22,7 @@ import java.util.jar.JarOutputStream;
  *
  * <p>Installation: the two classes gated JDK methods call ({@code dev.ringfence.boot.Gate} and
  * its hook interface) are copied into a temporary jar appended to the boot class path, before
- * anything loads them; the modules of the gated classes are made to read the boot loader's unnamed
+ * anything loads them (a process-tier child appends the one its server wrote, {@link #childBootJar}); the modules of the gated classes are made to read the boot loader's unnamed
  * module, and {@code java.lang} is opened to ringfence (so that pooled workers' thread locals can
  * be cleared); then the gate table's classes are retransformed. This class itself never touches
  * the boot classes, so that nothing loads them from the application class path first.
@@ -58,6 +59,7 @@ public final class Gates {
     /** What this JVM wove at installation (eagerly), for its children; null until then or when lazy. */
     private static WovenGates woven;
     private static Path wovenFile;
+    private static Path childBootJar;
 
     /**
      * Whether a policy that allows native libraries is honoured in this JVM: only in a child of
@@ -130,7 +132,8 @@ public final class Gates {
         }
         try {
             if (!onBootClassPath()) {
-                Path jar = bootJar();
+                Path given = givenBootJar();
+                Path jar = given != null ? given : bootJar();
                 inst.appendToBootstrapClassLoaderSearch(new JarFile(jar.toFile()));
             }
         } catch (IOException e) {
@@ -267,15 +270,78 @@ public final class Gates {
         return file;
     }
 
-    /** Deletes the file {@link #wovenGatesFile} wrote, when the server stops its children. */
-    public static synchronized void deleteWovenGatesFile() {
-        if (wovenFile != null) {
-            try {
-                Files.deleteIfExists(wovenFile);
-            } catch (IOException e) {
-                // left in the temporary directory
+    /**
+     * The jar of the boot classes this JVM's children append to their boot class path
+     * ({@link #bootJarOption}) instead of each writing one of its own: written once, here, into
+     * the directory of this JVM's children, so that a child killed with SIGKILL (a deadline, a
+     * memory limit, a crash) leaves no file behind in the temporary directory. Only a JVM whose
+     * gates are installed writes it: it is the one that deletes it again ({@link #deleteChildFiles}).
+     *
+     * @param dir a directory of this JVM's children
+     * @return the jar, or null when this JVM has no gates or it cannot be written (each child then writes its own)
+     */
+    public static synchronized Path childBootJar(Path dir) {
+        if (!installed) {
+            return null;
+        }
+        if (childBootJar != null && Files.isRegularFile(childBootJar)) {
+            return childBootJar;
+        }
+        Path file = dir.resolve("boot.jar");
+        reserve(dir); // what children put on their boot class path: no handler of this JVM reads or writes it
+        Path tmp = null;
+        try {
+            // written here, always (a file found there is not trusted), into a directory no other user can change
+            InstrumentedClassCache.createPrivateDirectories(dir);
+            if (WovenGates.othersCanWrite(dir) != null) {
+                return null;
             }
-            wovenFile = null;
+            tmp = writeBootJar(Files.createTempFile(dir, "boot-", ".tmp"), List.of(BOOT_CLASSES));
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            deleteQuietly(tmp);
+            return null;
+        }
+        childBootJar = file;
+        return file;
+    }
+
+    /**
+     * @param jar what {@link #childBootJar} returned
+     * @return the JVM option that points a child at it
+     */
+    public static String bootJarOption(Path jar) {
+        return "-D" + BOOT_JAR_PROPERTY + "=" + jar;
+    }
+
+    /** The jar a child was pointed at ({@link #bootJarOption}), or null when none or it is not there. */
+    private static Path givenBootJar() {
+        String name = System.getProperty(BOOT_JAR_PROPERTY);
+        if (name == null || name.isEmpty()) {
+            return null;
+        }
+        Path jar = Path.of(name);
+        return Files.isRegularFile(jar) ? jar : null;
+    }
+
+    /**
+     * Deletes the files {@link #wovenGatesFile} and {@link #childBootJar} wrote, when the server
+     * stops its children.
+     */
+    public static synchronized void deleteChildFiles() {
+        deleteQuietly(wovenFile);
+        wovenFile = null;
+        deleteQuietly(childBootJar);
+        childBootJar = null;
+    }
+
+    private static void deleteQuietly(Path file) {
+        if (file != null) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                // left in the children's directory, which the next server's sweep removes
+            }
         }
     }
 
@@ -393,6 +459,11 @@ public final class Gates {
      * of the route's data.
      */
     public static final String SYSTEM_TMPDIR_PROPERTY = "ringfence.systemTmpdir";
+    /**
+     * The system property naming the jar of boot classes a process-tier child appends to its boot
+     * class path ({@link #childBootJar}); a child without it, or whose file is gone, writes its own.
+     */
+    public static final String BOOT_JAR_PROPERTY = "ringfence.bootJar";
 
     /** Copies the boot classes out of this agent's own jar (or classes directory) into a new jar. */
     static Path bootJar() throws IOException {
@@ -412,6 +483,10 @@ public final class Gates {
         Path jar = system == null ? Files.createTempFile("ringfence-boot-", ".jar")
                 : Files.createTempFile(Path.of(system), "ringfence-boot-", ".jar");
         jar.toFile().deleteOnExit();
+        return writeBootJar(jar, classFiles);
+    }
+
+    private static Path writeBootJar(Path jar, List<String> classFiles) throws IOException {
         ClassLoader own = Gates.class.getClassLoader();
         try (OutputStream out = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(out)) {
             for (String name : classFiles) {

@@ -130,7 +130,7 @@ public final class RouteTable {
         for (Route r : closed) {
             r.deferred().awaitDrained(r.deferred().drainBoundNanos());
         }
-        Gates.deleteWovenGatesFile();
+        Gates.deleteChildFiles();
         WorkersDirectories.release(RouteRuntime.workersDir());
         removeEmptyDirectories(RouteRuntime.workersDir());
     }

@@ -69,12 +69,15 @@ public final class StartupTrainer {
             Gates.rehearseInstall(args.length == 3 ? Path.of(args[2]) : null);
             Path classCache = null;
             String failed = null;
+            // its files go beside the class list, in the entry's temporary directory: the cache
+            // deletes that, whatever this JVM leaves, if it is killed
+            Path scratch = Path.of(args[0]).toAbsolutePath().getParent();
             try {
                 // a class cache of its own, as a child of the entry has one (the entry's instrumented classes)
-                classCache = Files.createTempDirectory("ringfence-rehearsal-");
+                classCache = Files.createTempDirectory(scratch, "rehearsal-");
                 InstrumentedClassCache cache = new InstrumentedClassCache(classCache, 16L << 20);
                 MeteredExecutor executor = new MeteredExecutor("ringfence-handler", RouteRuntime.GRACE_NANOS, 0);
-                WarmUp.rehearse(executor, a -> warmUpVersion(a, executor, cache), REHEARSALS);
+                WarmUp.rehearse(executor, a -> warmUpVersion(a, executor, cache), REHEARSALS, scratch);
             } catch (IOException | RuntimeException e) {
                 failed = e.toString();
             } finally {

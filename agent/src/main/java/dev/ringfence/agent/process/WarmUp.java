@@ -73,10 +73,12 @@ final class WarmUp {
      *
      * @param executor the child's sandbox executor (the one its real version will run on)
      * @param load opens a version from its {@code worker} arguments, as a {@code LOAD} message's
+     * @param scratch where its files go (a directory of its own, deleted at the end): the host's
+     *     directory of its children, which the next server sweeps if this child is killed meanwhile
      * @throws IllegalStateException when the warm-up could not run or its requests did not end {@code OK}
      */
-    static void run(MeteredExecutor executor, Function<List<String>, SpareLoop.Load> load) {
-        run(executor, load, OPENS, true);
+    static void run(MeteredExecutor executor, Function<List<String>, SpareLoop.Load> load, Path scratch) {
+        run(executor, load, OPENS, true, scratch);
     }
 
     /**
@@ -88,21 +90,23 @@ final class WarmUp {
      * @param executor an executor of the sandbox
      * @param load opens a version from its {@code worker} arguments
      * @param opens how many versions
+     * @param scratch where its files go, as {@link #run}'s
      * @throws IllegalStateException when the rounds could not run or did not end {@code OK}
      */
-    static void rehearse(MeteredExecutor executor, Function<List<String>, SpareLoop.Load> load, int opens) {
+    static void rehearse(MeteredExecutor executor, Function<List<String>, SpareLoop.Load> load, int opens,
+            Path scratch) {
         // what a child readies beside its first version (see WorkerLoop.serve); this JVM has no
         // gates, so its requests never walk a stack for them
         executor.prepareHandOff();
         Gates.primeCallerChecks();
-        run(executor, load, opens, false);
+        run(executor, load, opens, false, scratch);
     }
 
     private static void run(MeteredExecutor executor, Function<List<String>, SpareLoop.Load> load, int opens,
-            boolean settle) {
+            boolean settle, Path scratch) {
         Path dir = null;
         try {
-            dir = Files.createTempDirectory("ringfence-warmup-");
+            dir = Files.createTempDirectory(scratch, "warmup-");
             Path policy = dir.resolve("policy.properties");
             Files.write(policy, Policy.DENY_ALL.toPropertiesFile("the warm-up's")); // as the host writes a route's
             for (int k = 0; k < opens; k++) { // a version of its own each time: the open path is warmed too

@@ -185,6 +185,7 @@ public record WorkerSpec(Path agentJar, List<Path> handlerPaths, String handlerC
         if (jvmOptions.stream().noneMatch(Gates::isWovenGatesOption)) {
             cmd.addAll(wovenGates());
         }
+        cmd.addAll(bootJar());
         cmd.addAll(reserved());
         cmd.addAll(jvmOptions);
         cmd.addAll(jar());
@@ -209,6 +210,17 @@ public record WorkerSpec(Path agentJar, List<Path> handlerPaths, String handlerC
     private List<String> wovenGates() {
         Path file = Gates.wovenGatesFile(workDir);
         return file == null ? List.of() : List.of(Gates.wovenGatesOption(file));
+    }
+
+    /**
+     * Points the child at the jar of boot classes this host wrote ({@link Gates#childBootJar}) in
+     * the work directory, so that it writes none of its own (a child started from a start-up cache
+     * has the entry's on its boot class path already, and ignores it). Not part of
+     * {@link #launcher}, for the same reason as {@link #wovenGates}.
+     */
+    private List<String> bootJar() {
+        Path jar = Gates.childBootJar(workDir);
+        return jar == null ? List.of() : List.of(Gates.bootJarOption(jar));
     }
 
     /**

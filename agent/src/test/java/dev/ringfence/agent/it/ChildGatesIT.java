@@ -15,6 +15,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -108,6 +110,23 @@ class ChildGatesIT {
         try (Stream<Path> files = Files.walk(workersDir())) {
             assertTrue(files.anyMatch(p -> p.getFileName().toString().equals("woven-gates.bin")),
                     "the server wrote its woven gates for its children");
+        }
+        // the boot classes too: a child writes no jar of its own, which a SIGKILL would leave behind
+        Matcher given = Pattern.compile("-Dringfence\\.bootJar=(\\S+)").matcher(command);
+        assertTrue(given.find(), command);
+        Path bootJar = Path.of(given.group(1));
+        assertTrue(bootJar.startsWith(workersDir()) && Files.isRegularFile(bootJar), bootJar.toString());
+        List<String> mapped = mappedJars(pid);
+        assertTrue(mapped.stream().noneMatch(j -> j.contains("ringfence-boot-")), mapped.toString());
+        // a child started from the start-up cache has the entry's boot jar on its boot class path instead
+        assertTrue(mapped.contains(bootJar.toString()) || command.contains("-Xbootclasspath/a:"), mapped.toString());
+    }
+
+    /** @return the jars a process has mapped (Linux: /proc/PID/maps), each once */
+    private static List<String> mappedJars(long pid) throws IOException {
+        try (Stream<String> lines = Files.lines(Path.of("/proc/" + pid + "/maps"))) {
+            return lines.map(l -> l.substring(l.indexOf('/') < 0 ? l.length() : l.indexOf('/')))
+                    .filter(f -> f.endsWith(".jar")).distinct().toList();
         }
     }
 

@@ -77,6 +77,25 @@ class SpareChildIT {
     }
 
     @Test
+    void shouldWarmUpInTheDirectoryOfItsChannelAndDeleteWhatItWrote() throws Exception {
+        spare = new SpareChild(work, ProcessBuilder.Redirect.INHERIT);
+        spare.prime(WorkerSpec.of(Cli.AGENT_JAR, List.of(fixtures), Echo.class.getName(), work));
+        long until = System.nanoTime() + WARM;
+        boolean seen = false;
+        while (!spare.warm()) { // the warm-up takes more than a second: its directory is seen meanwhile
+            assertTrue(System.nanoTime() < until, "the spare did not warm up");
+            try (var files = Files.list(work)) {
+                seen |= files.anyMatch(f -> f.getFileName().toString().startsWith("warmup-") && Files.isDirectory(f));
+            }
+            Thread.sleep(2);
+        }
+        // the host's directory of its children, which the next server sweeps when the host dies,
+        // not the system's temporary directory, where a spare killed during its warm-up left it
+        assertTrue(seen, "the spare's warm-up wrote its versions beside its channel file");
+        // the directory is gone once it is warm: nothingLeftBehind checks
+    }
+
+    @Test
     void shouldAnswerTheRequestSentBehindTheLoadMessage() throws Exception {
         WorkerSpec spec = WorkerSpec.of(Cli.AGENT_JAR, List.of(fixtures), Echo.class.getName(), work);
         SpareChild.Taken taken = warmSpareTakenFor(spec);
