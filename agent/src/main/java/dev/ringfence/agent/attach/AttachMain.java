@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.jar.JarFile;
 
 /**
  * The attach and detach steps inside the target JVM, in the attach class loader
@@ -63,8 +62,7 @@ public final class AttachMain {
         try {
             Class.forName("dev.ringfence.boot.BudgetProbes", false, null);
         } catch (ClassNotFoundException e) {
-            Path jar = Gates.bootJar(BOOT_CLASSES);
-            inst.appendToBootstrapClassLoaderSearch(new JarFile(jar.toFile()));
+            Gates.appendToBootClassPath(inst, BOOT_CLASSES);
         }
     }
 }

@@ -60,6 +60,7 @@ public final class Gates {
     private static WovenGates woven;
     private static Path wovenFile;
     private static Path childBootJar;
+    private static Path childBootJarSource;
 
     /**
      * Whether a policy that allows native libraries is honoured in this JVM: only in a child of
@@ -74,14 +75,6 @@ public final class Gates {
      * seeing it ({@link dev.ringfence.agent.pipeline.AutoTier}).
      */
     public static final String NATIVE_ONLY_IN_A_CHILD = "native libraries load only in the process tier";
-
-    /**
-     * @return the class files that must be defined by the boot loader, as paths inside the agent
-     *     jar (what the process tier puts on a cached child's {@code -Xbootclasspath/a:})
-     */
-    public static List<String> bootClassFiles() {
-        return List.of(BOOT_CLASSES);
-    }
 
     private Gates() {
     }
@@ -133,8 +126,13 @@ public final class Gates {
         try {
             if (!onBootClassPath()) {
                 Path given = givenBootJar();
-                Path jar = given != null ? given : bootJar();
-                inst.appendToBootstrapClassLoaderSearch(new JarFile(jar.toFile()));
+                if (given != null) {
+                    try (JarFile j = new JarFile(given.toFile())) { // the JVM opens the file itself, by its name
+                        inst.appendToBootstrapClassLoaderSearch(j);
+                    }
+                } else {
+                    appendToBootClassPath(inst, List.of(BOOT_CLASSES));
+                }
             }
         } catch (IOException e) {
             throw new IllegalStateException("ringfence: cannot put the gate classes on the boot class path: " + e, e);
@@ -278,13 +276,14 @@ public final class Gates {
      * gates are installed writes it: it is the one that deletes it again ({@link #deleteChildFiles}).
      *
      * @param dir a directory of this JVM's children
+     * @param agentJar the children's agent jar, whose boot classes it holds
      * @return the jar, or null when this JVM has no gates or it cannot be written (each child then writes its own)
      */
-    public static synchronized Path childBootJar(Path dir) {
+    public static synchronized Path childBootJar(Path dir, Path agentJar) {
         if (!installed) {
             return null;
         }
-        if (childBootJar != null && Files.isRegularFile(childBootJar)) {
+        if (childBootJar != null && agentJar.equals(childBootJarSource) && Files.isRegularFile(childBootJar)) {
             return childBootJar;
         }
         Path file = dir.resolve("boot.jar");
@@ -296,13 +295,15 @@ public final class Gates {
             if (WovenGates.othersCanWrite(dir) != null) {
                 return null;
             }
-            tmp = writeBootJar(Files.createTempFile(dir, "boot-", ".tmp"), List.of(BOOT_CLASSES));
+            tmp = Files.createTempFile(dir, "boot-", ".tmp");
+            copyBootClasses(agentJar, tmp);
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException | RuntimeException e) {
             deleteQuietly(tmp);
             return null;
         }
         childBootJar = file;
+        childBootJarSource = agentJar;
         return file;
     }
 
@@ -465,28 +466,70 @@ public final class Gates {
      */
     public static final String BOOT_JAR_PROPERTY = "ringfence.bootJar";
 
-    /** Copies the boot classes out of this agent's own jar (or classes directory) into a new jar. */
-    static Path bootJar() throws IOException {
-        return bootJar(List.of(BOOT_CLASSES));
-    }
-
     /**
      * Copies class files out of this agent's own jar (or classes directory) into a new temporary
-     * jar, for {@link Instrumentation#appendToBootstrapClassLoaderSearch}.
+     * jar, appends it to the boot class path, has the boot loader define each of them (not
+     * initialised), then deletes the jar: the classes are in, and the JVM keeps what it opened. So
+     * no file is left behind however this JVM ends (SIGKILL runs no {@code deleteOnExit}); where
+     * an open file cannot be deleted, it goes when the JVM exits.
      *
+     * @param inst the instrumentation service
      * @param classFiles the class files, as paths inside the agent jar
-     * @return the new jar, deleted when the JVM exits
-     * @throws IOException when one is missing or the jar cannot be written
+     * @throws IOException when one is missing, the jar cannot be written, or the boot loader does not find a class in it
      */
-    public static Path bootJar(List<String> classFiles) throws IOException {
+    public static void appendToBootClassPath(Instrumentation inst, List<String> classFiles) throws IOException {
         String system = System.getProperty(SYSTEM_TMPDIR_PROPERTY);
         Path jar = system == null ? Files.createTempFile("ringfence-boot-", ".jar")
                 : Files.createTempFile(Path.of(system), "ringfence-boot-", ".jar");
-        jar.toFile().deleteOnExit();
-        return writeBootJar(jar, classFiles);
+        try {
+            writeBootJar(jar, classFiles);
+            try (JarFile j = new JarFile(jar.toFile())) { // the JVM opens the file itself, by its name
+                inst.appendToBootstrapClassLoaderSearch(j);
+            }
+            for (String file : classFiles) {
+                String name = file.substring(0, file.length() - ".class".length()).replace('/', '.');
+                try {
+                    Class.forName(name, false, null);
+                } catch (ClassNotFoundException e) {
+                    throw new IOException(name + " is not on the boot class path after appending " + jar, e);
+                }
+            }
+        } finally {
+            try {
+                Files.deleteIfExists(jar);
+            } catch (IOException e) {
+                jar.toFile().deleteOnExit();
+            }
+        }
     }
 
-    private static Path writeBootJar(Path jar, List<String> classFiles) throws IOException {
+    /**
+     * Copies the boot classes out of an agent jar (a child's, which may not be this JVM's own) into
+     * a new jar.
+     *
+     * @param agentJar the agent jar
+     * @param jar the jar to write
+     * @throws IOException when one is missing or a jar cannot be read or written
+     */
+    public static void copyBootClasses(Path agentJar, Path jar) throws IOException {
+        try (JarFile in = new JarFile(agentJar.toFile()); OutputStream out = Files.newOutputStream(jar);
+                JarOutputStream j = new JarOutputStream(out)) {
+            for (String name : BOOT_CLASSES) {
+                JarEntry e = in.getJarEntry(name);
+                if (e == null) {
+                    throw new IOException(name + " is missing from " + agentJar);
+                }
+                try (InputStream s = in.getInputStream(e)) {
+                    j.putNextEntry(new JarEntry(name));
+                    s.transferTo(j);
+                    j.closeEntry();
+                }
+            }
+        }
+    }
+
+    /** Writes the class files out of this agent's own jar (or classes directory) into {@code jar}. */
+    static Path writeBootJar(Path jar, List<String> classFiles) throws IOException {
         ClassLoader own = Gates.class.getClassLoader();
         try (OutputStream out = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(out)) {
             for (String name : classFiles) {

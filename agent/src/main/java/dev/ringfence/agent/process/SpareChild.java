@@ -42,6 +42,8 @@ public final class SpareChild implements AutoCloseable {
      * the next spare starting at once.)
      */
     static final long NEXT_SPARE_DELAY_MILLIS = 1000;
+    /** How long a kill waits for the spare to be gone before it deletes the spare's files. */
+    private static final long EXIT_WAIT_MILLIS = 2000;
 
     private final ScheduledThreadPoolExecutor starter = new ScheduledThreadPoolExecutor(1, r -> {
         Thread t = new Thread(r, "ringfence-spare-starter");
@@ -66,8 +68,7 @@ public final class SpareChild implements AutoCloseable {
     public record Taken(Process process, ChannelFile channel) {
         /** Kills a spare taken and never handed to a worker, and deletes its channel file. */
         public void discard() {
-            kill(process);
-            channel.deleteFile();
+            killAndDelete(process, channel);
         }
     }
 
@@ -190,22 +191,25 @@ public final class SpareChild implements AutoCloseable {
             if (p == null) {
                 return; // the next take or prime tries again
             }
-            if (closed || template == null) { // closed or stopped meanwhile
-                kill(p);
-                c.deleteFile();
+            if (!closed && template != null) {
+                process = p;
+                channel = c;
+                started++;
+                ChannelFile mine = c;
+                p.onExit().thenRun(() -> exited(mine));
                 return;
             }
-            process = p;
-            channel = c;
-            started++;
-            ChannelFile mine = c;
-            p.onExit().thenRun(() -> exited(mine));
         }
+        killAndDelete(p, c); // closed or stopped meanwhile, outside the monitor: it waits for the exit
     }
 
-    /** A spare died (killed, or it failed its warm-up): forget it; the next take or prime starts another. */
+    /**
+     * A spare died (killed, or it failed its warm-up): its files go (a spare killed during its
+     * warm-up leaves the warm-up's versions), and it is forgotten; the next take or prime starts another.
+     */
     private void exited(ChannelFile c) {
         c.deleteFile();
+        WarmUp.deleteTree(WarmUp.dirOf(c.file()));
         synchronized (this) {
             if (channel == c) {
                 process = null;
@@ -248,8 +252,7 @@ public final class SpareChild implements AutoCloseable {
             template = null;
         }
         if (p != null) {
-            kill(p);
-            c.deleteFile();
+            killAndDelete(p, c);
         }
     }
 
@@ -265,6 +268,25 @@ public final class SpareChild implements AutoCloseable {
             starter.awaitTermination(5, TimeUnit.SECONDS); // a spare starting now is killed before this returns
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Kills a spare and deletes its files once it is gone (waiting at most {@value #EXIT_WAIT_MILLIS}
+     * ms; a spare not gone by then leaves its warm-up's files to {@link #exited}, or to the next
+     * server's sweep), before this returns: a server that stops removes its directory of children
+     * right after.
+     */
+    private static void killAndDelete(Process p, ChannelFile c) {
+        kill(p);
+        try {
+            p.waitFor(EXIT_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        c.deleteFile();
+        if (!p.isAlive()) {
+            WarmUp.deleteTree(WarmUp.dirOf(c.file()));
         }
     }
 

@@ -43,7 +43,7 @@ public final class SpareLoop {
         ChannelFile channel = ChannelFile.open(channelFile);
         WorkerLoop.watchParent(err);
         try {
-            WarmUp.run(executor, load, channelFile.toAbsolutePath().getParent());
+            WarmUp.run(executor, load, WarmUp.dirOf(channelFile));
         } catch (RuntimeException e) {
             return failed(channel, "the spare's warm-up failed: " + e, err);
         }

@@ -2,16 +2,12 @@ package dev.ringfence.agent.process;
 
 import dev.ringfence.agent.gates.Gates;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.jar.JarEntry;
-import java.util.jar.JarFile;
-import java.util.jar.JarOutputStream;
 import org.agrona.ExpandableArrayBuffer;
 
 /**
@@ -306,25 +302,7 @@ final class StartupArchive {
         }
         cache.create();
         Path tmp = boot.resolveSibling(boot.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
-        writeBootJar(agentJar, tmp);
+        Gates.copyBootClasses(agentJar, tmp);
         cache.place(tmp, boot);
-    }
-
-    /** Copies the gate classes out of the child's agent jar into the jar a cached child puts on its boot class path. */
-    static void writeBootJar(Path agentJar, Path jar) throws IOException {
-        try (JarFile in = new JarFile(agentJar.toFile()); OutputStream out = Files.newOutputStream(jar);
-                JarOutputStream j = new JarOutputStream(out)) {
-            for (String name : Gates.bootClassFiles()) {
-                JarEntry e = in.getJarEntry(name);
-                if (e == null) {
-                    throw new IOException(name + " is missing from " + agentJar);
-                }
-                try (InputStream s = in.getInputStream(e)) {
-                    j.putNextEntry(new JarEntry(name));
-                    s.transferTo(j);
-                    j.closeEntry();
-                }
-            }
-        }
     }
 }

@@ -77,7 +77,7 @@ public final class StartupTrainer {
                 classCache = Files.createTempDirectory(scratch, "rehearsal-");
                 InstrumentedClassCache cache = new InstrumentedClassCache(classCache, 16L << 20);
                 MeteredExecutor executor = new MeteredExecutor("ringfence-handler", RouteRuntime.GRACE_NANOS, 0);
-                WarmUp.rehearse(executor, a -> warmUpVersion(a, executor, cache), REHEARSALS, scratch);
+                WarmUp.rehearse(executor, a -> warmUpVersion(a, executor, cache), REHEARSALS, scratch.resolve("warm-up"));
             } catch (IOException | RuntimeException e) {
                 failed = e.toString();
             } finally {

@@ -12,6 +12,7 @@ import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -73,12 +74,20 @@ final class WarmUp {
      *
      * @param executor the child's sandbox executor (the one its real version will run on)
      * @param load opens a version from its {@code worker} arguments, as a {@code LOAD} message's
-     * @param scratch where its files go (a directory of its own, deleted at the end): the host's
-     *     directory of its children, which the next server sweeps if this child is killed meanwhile
+     * @param dir the directory its files go in, made now and deleted at the end ({@link #dirOf}:
+     *     the host deletes it when it finds the spare dead, so a spare killed meanwhile leaves nothing)
      * @throws IllegalStateException when the warm-up could not run or its requests did not end {@code OK}
      */
-    static void run(MeteredExecutor executor, Function<List<String>, SpareLoop.Load> load, Path scratch) {
-        run(executor, load, OPENS, true, scratch);
+    static void run(MeteredExecutor executor, Function<List<String>, SpareLoop.Load> load, Path dir) {
+        run(executor, load, OPENS, true, dir);
+    }
+
+    /**
+     * @param channelFile a spare's channel file
+     * @return the directory of its warm-up's files: beside the channel file, in the host's directory of its children
+     */
+    static Path dirOf(Path channelFile) {
+        return channelFile.resolveSibling(channelFile.getFileName() + ".warm-up");
     }
 
     /**
@@ -90,23 +99,22 @@ final class WarmUp {
      * @param executor an executor of the sandbox
      * @param load opens a version from its {@code worker} arguments
      * @param opens how many versions
-     * @param scratch where its files go, as {@link #run}'s
+     * @param dir the directory its files go in, as {@link #run}'s
      * @throws IllegalStateException when the rounds could not run or did not end {@code OK}
      */
     static void rehearse(MeteredExecutor executor, Function<List<String>, SpareLoop.Load> load, int opens,
-            Path scratch) {
+            Path dir) {
         // what a child readies beside its first version (see WorkerLoop.serve); this JVM has no
         // gates, so its requests never walk a stack for them
         executor.prepareHandOff();
         Gates.primeCallerChecks();
-        run(executor, load, opens, false, scratch);
+        run(executor, load, opens, false, dir);
     }
 
     private static void run(MeteredExecutor executor, Function<List<String>, SpareLoop.Load> load, int opens,
-            boolean settle, Path scratch) {
-        Path dir = null;
+            boolean settle, Path dir) {
         try {
-            dir = Files.createTempDirectory(scratch, "warmup-");
+            Files.createDirectories(dir);
             Path policy = dir.resolve("policy.properties");
             Files.write(policy, Policy.DENY_ALL.toPropertiesFile("the warm-up's")); // as the host writes a route's
             for (int k = 0; k < opens; k++) { // a version of its own each time: the open path is warmed too
@@ -331,7 +339,7 @@ final class WarmUp {
     }
 
     static void deleteTree(Path dir) {
-        if (dir == null) {
+        if (dir == null || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         try (Stream<Path> all = Files.walk(dir)) {

@@ -219,7 +219,7 @@ public record WorkerSpec(Path agentJar, List<Path> handlerPaths, String handlerC
      * {@link #launcher}, for the same reason as {@link #wovenGates}.
      */
     private List<String> bootJar() {
-        Path jar = Gates.childBootJar(workDir);
+        Path jar = Gates.childBootJar(workDir, agentJar);
         return jar == null ? List.of() : List.of(Gates.bootJarOption(jar));
     }
 

@@ -1,9 +1,13 @@
 package dev.ringfence.agent.gates;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,22 +16,68 @@ import java.util.List;
 import java.util.TreeSet;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
+import java.util.jar.JarOutputStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.objectweb.asm.ClassReader;
 
 /** The jar of classes put on the boot class path. */
 class BootClassesTest {
     @Test
-    void shouldPackExactlyTheGateAndItsHook() throws IOException {
-        Path jar = Gates.bootJar();
+    void shouldPackExactlyTheGateAndItsHook(@TempDir Path dir) throws IOException {
+        Path jar = Gates.writeBootJar(dir.resolve("boot.jar"), List.of(Gates.BOOT_CLASSES));
+
+        assertEquals(List.of(Gates.BOOT_CLASSES), entries(jar));
+    }
+
+    @Test
+    void shouldCopyOnlyTheBootClassesOutOfAChildsAgentJar(@TempDir Path dir) throws IOException {
+        Path agent = dir.resolve("agent.jar");
+        try (JarOutputStream j = new JarOutputStream(Files.newOutputStream(agent))) {
+            j.putNextEntry(new JarEntry("dev/ringfence/agent/Other.class"));
+            j.write(new byte[] {1, 2, 3});
+            for (String name : Gates.BOOT_CLASSES) {
+                j.putNextEntry(new JarEntry(name));
+                j.write(name.getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        Path copy = dir.resolve("copy.jar");
+
+        Gates.copyBootClasses(agent, copy);
+
+        assertEquals(List.of(Gates.BOOT_CLASSES), entries(copy));
+        try (JarFile j = new JarFile(copy.toFile())) {
+            for (String name : Gates.BOOT_CLASSES) {
+                assertEquals(name, new String(j.getInputStream(j.getJarEntry(name)).readAllBytes(), StandardCharsets.UTF_8));
+            }
+        }
+    }
+
+    @Test
+    void shouldRefuseAnAgentJarWithoutTheBootClasses(@TempDir Path dir) throws IOException {
+        Path agent = dir.resolve("agent.jar");
+        try (JarOutputStream j = new JarOutputStream(Files.newOutputStream(agent))) {
+            j.putNextEntry(new JarEntry(Gates.BOOT_CLASSES[0]));
+        }
+
+        IOException e = assertThrows(IOException.class, () -> Gates.copyBootClasses(agent, dir.resolve("copy.jar")));
+        assertTrue(e.getMessage().contains(Gates.BOOT_CLASSES[1]), e.getMessage());
+    }
+
+    @Test
+    void shouldWriteNoJarForChildrenInAJvmWithoutGates(@TempDir Path dir) {
+        // this test JVM runs no agent: its children write their own, and nobody here would delete this one
+        assertNull(Gates.childBootJar(dir, dir.resolve("agent.jar")));
+        assertFalse(Files.exists(dir.resolve("boot.jar")));
+    }
+
+    private static List<String> entries(Path jar) throws IOException {
         try (JarFile j = new JarFile(jar.toFile())) {
             List<String> names = new ArrayList<>();
             for (JarEntry e : Collections.list(j.entries())) {
                 names.add(e.getName());
             }
-            assertEquals(List.of(Gates.BOOT_CLASSES), names);
-        } finally {
-            Files.deleteIfExists(jar);
+            return names;
         }
     }
 

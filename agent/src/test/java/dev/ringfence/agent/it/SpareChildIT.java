@@ -76,23 +76,54 @@ class SpareChildIT {
         return taken;
     }
 
-    @Test
-    void shouldWarmUpInTheDirectoryOfItsChannelAndDeleteWhatItWrote() throws Exception {
-        spare = new SpareChild(work, ProcessBuilder.Redirect.INHERIT);
-        spare.prime(WorkerSpec.of(Cli.AGENT_JAR, List.of(fixtures), Echo.class.getName(), work));
+    /** Polls the work directory, bounded, until the spare's warm-up directory shows (it takes more than a second). */
+    private boolean warmUpDirectorySeen() throws Exception {
         long until = System.nanoTime() + WARM;
-        boolean seen = false;
-        while (!spare.warm()) { // the warm-up takes more than a second: its directory is seen meanwhile
-            assertTrue(System.nanoTime() < until, "the spare did not warm up");
+        while (!spare.warm() && System.nanoTime() < until) {
             try (var files = Files.list(work)) {
-                seen |= files.anyMatch(f -> f.getFileName().toString().startsWith("warmup-") && Files.isDirectory(f));
+                if (files.anyMatch(f -> f.getFileName().toString().endsWith(".channel.warm-up") && Files.isDirectory(f))) {
+                    return true;
+                }
             }
             Thread.sleep(2);
         }
-        // the host's directory of its children, which the next server sweeps when the host dies,
-        // not the system's temporary directory, where a spare killed during its warm-up left it
-        assertTrue(seen, "the spare's warm-up wrote its versions beside its channel file");
-        // the directory is gone once it is warm: nothingLeftBehind checks
+        return false;
+    }
+
+    @Test
+    void shouldWarmUpBesideItsChannelFileAndDeleteWhatItWrote() throws Exception {
+        spare = new SpareChild(work, ProcessBuilder.Redirect.INHERIT);
+        spare.prime(WorkerSpec.of(Cli.AGENT_JAR, List.of(fixtures), Echo.class.getName(), work));
+
+        // in the host's directory of its children, not the system's temporary directory
+        assertTrue(warmUpDirectorySeen(), "the spare's warm-up wrote its versions beside its channel file");
+        long until = System.nanoTime() + WARM;
+        while (!spare.warm()) {
+            assertTrue(System.nanoTime() < until, "the spare did not warm up");
+            Thread.sleep(20);
+        }
+        // warm: its warm-up directory is gone (nothingLeftBehind checks)
+    }
+
+    @Test
+    void shouldDeleteTheWarmUpOfASpareKilledDuringIt() throws Exception {
+        spare = new SpareChild(work, ProcessBuilder.Redirect.INHERIT);
+        spare.prime(WorkerSpec.of(Cli.AGENT_JAR, List.of(fixtures), Echo.class.getName(), work));
+        assertTrue(warmUpDirectorySeen(), "the spare's warm-up wrote its versions beside its channel file");
+        long pid = spare.pid();
+
+        spare.stop(); // SIGKILL, mid-warm-up: the spare's own finally never runs
+
+        ProcessHandle.of(pid).ifPresent(p -> p.onExit().orTimeout(30, TimeUnit.SECONDS).join());
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        List<Path> left;
+        do { // the host deletes it when it sees the spare's exit, on a thread of its own
+            Thread.sleep(10);
+            try (var files = Files.list(work)) {
+                left = files.toList();
+            }
+        } while (!left.isEmpty() && System.nanoTime() < until);
+        assertEquals(List.of(), left, "what the killed spare's warm-up wrote");
     }
 
     @Test
