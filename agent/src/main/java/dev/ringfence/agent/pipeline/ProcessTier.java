@@ -135,14 +135,16 @@ final class ProcessTier implements AutoCloseable {
         if (spare == null || !spare.warm()) {
             return null;
         }
+        Path policy = null;
         try {
             List<Path> classpath = new ArrayList<>();
             for (Path p : jars) {
                 classpath.add(p.toAbsolutePath().normalize());
             }
+            Path agent = agentJar(); // first: nothing is written for a server that cannot start children
             Path work = workDir(route);
-            Path policy = writePolicy(work, s);
-            WorkerSpec spec = spec(agentJar(), classpath, work, policy, route, s);
+            policy = writePolicy(work, s);
+            WorkerSpec spec = spec(agent, classpath, work, policy, route, s);
             SpareChild.Taken taken = spare.take(spec, s.isolation().concurrency());
             if (taken == null) {
                 deleteQuietly(policy);
@@ -150,6 +152,9 @@ final class ProcessTier implements AutoCloseable {
             }
             return new Prestart(spec, policy, taken);
         } catch (VersionException | RuntimeException e) {
+            if (policy != null) {
+                deleteQuietly(policy);
+            }
             return null; // the load that follows reports what is wrong
         }
     }
@@ -216,9 +221,10 @@ final class ProcessTier implements AutoCloseable {
             spec = prestarted.spec;
             policy = prestarted.policy;
         } else {
+            Path agent = agentJar(); // first: nothing is written for a server that cannot start children
             Path work = workDir(route);
             policy = writePolicy(work, s);
-            spec = spec(agentJar(), version.classpath(), work, policy, route, s);
+            spec = spec(agent, version.classpath(), work, policy, route, s);
         }
         if (spare != null) {
             spare.prime(spec);
@@ -231,6 +237,9 @@ final class ProcessTier implements AutoCloseable {
         WorkerPool worker;
         try {
             worker = pool(route, version, s, children, runtime, deferred, spec, spare, startupCache, log, early);
+        } catch (RuntimeException e) {
+            deleteQuietly(policy); // no tier holds it
+            throw e;
         } finally {
             SpareChild.Taken unused = early.getAndSet(null);
             if (unused != null) {
