@@ -3,7 +3,9 @@ package dev.ringfence.loader;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -25,9 +27,15 @@ import java.util.concurrent.atomic.AtomicReference;
  * other. A lease always holds a version that is not closed, and every version is closed exactly
  * once, after its last lease. Close a lease when the metered run returns, even when its thread was
  * abandoned: the version then drains, and the abandoned thread, which still holds the loader, is
- * what the leak report names.
+ * what the leak report names. A lease whose thread is abandoned inside the run (it may never
+ * return) is {@linkplain Lease#abandon abandoned}: the version stays open for it, and so is never
+ * handed to the watch while that thread lives, but what its preparation made (a child process)
+ * is closed once no other lease holds it and it is no longer current.
  */
 public final class HandlerVersions implements AutoCloseable {
+    private static final long ONE_REF = 1L << 32;
+    private static final long ONE_HOLD = 1L;
+    private static final long HOLD_MASK = 0xFFFF_FFFFL;
     private final String route;
     private final UnloadWatch watch;
     private final VersionListener listener;
@@ -215,8 +223,16 @@ public final class HandlerVersions implements AutoCloseable {
 
     private void retire(Live l) {
         draining.decrementAndGet();
-        if (l.prepared instanceof AutoCloseable) {
-            // what the preparation made for this version (a child process, say) ends with it
+        closePrepared(l);
+        watch.watch(route, l.version, listener);
+    }
+
+    /**
+     * Closes what the preparation made for a version (a child process, say), once: when the
+     * version retires, or before, when only abandoned leases hold it.
+     */
+    private static void closePrepared(Live l) {
+        if (l.prepared instanceof AutoCloseable && l.preparedClosed.compareAndSet(false, true)) {
             AutoCloseable c = (AutoCloseable) l.prepared;
             UnloadWatch.safely(() -> {
                 try {
@@ -226,7 +242,6 @@ public final class HandlerVersions implements AutoCloseable {
                 }
             });
         }
-        watch.watch(route, l.version, listener);
     }
 
     /** A version, what its preparation made, and its reference count: one for being current, one per open lease. */
@@ -234,7 +249,12 @@ public final class HandlerVersions implements AutoCloseable {
         final HandlerVersion version;
         final String variant;
         final Object prepared;
-        private final AtomicInteger refs = new AtomicInteger(1);
+        /**
+         * Two counts in one word, so that they change together: the high half counts every hold
+         * (being current, each open lease), the low half those not abandoned.
+         */
+        private final AtomicLong holds = new AtomicLong(ONE_REF | ONE_HOLD);
+        private final AtomicBoolean preparedClosed = new AtomicBoolean();
 
         Live(HandlerVersion version, String variant, Object prepared) {
             this.version = version;
@@ -242,20 +262,40 @@ public final class HandlerVersions implements AutoCloseable {
             this.prepared = prepared;
         }
 
+        /** @return false when the version was retired or its preparation's product closed: take the current one again */
         boolean retain() {
-            int n;
+            long n;
             do {
-                n = refs.get();
-                if (n == 0) {
+                n = holds.get();
+                if ((n & HOLD_MASK) == 0 || (n >>> 32) == 0) {
                     return false;
                 }
-            } while (!refs.compareAndSet(n, n + 1));
+            } while (!holds.compareAndSet(n, n + (ONE_REF | ONE_HOLD)));
             return true;
         }
 
+        /** A hold not abandoned ends: being current, or an open lease. */
         void release() {
-            if (refs.decrementAndGet() == 0) {
-                retire(this);
+            after(holds.addAndGet(-(ONE_REF | ONE_HOLD)), true);
+        }
+
+        /** A lease's thread was abandoned: it keeps the version open, no longer what its preparation made. */
+        void abandon() {
+            after(holds.addAndGet(-ONE_HOLD), false);
+        }
+
+        /** An abandoned lease is closed after all: its thread came back. */
+        void releaseAbandoned() {
+            after(holds.addAndGet(-ONE_REF), true);
+        }
+
+        /** @param n the counts after a change; {@code refDropped}: the change dropped a hold of any kind */
+        private void after(long n, boolean refDropped) {
+            if ((n & HOLD_MASK) == 0) {
+                closePrepared(this);
+            }
+            if (refDropped && (n >>> 32) == 0) {
+                retire(this); // once: no hold is taken again at zero (retain)
             }
         }
     }
@@ -266,10 +306,28 @@ public final class HandlerVersions implements AutoCloseable {
      * reference to the version.
      */
     public static final class Lease implements AutoCloseable {
+        private static final int OPEN = 0;
+        private static final int ABANDONED = 1;
+        private static final int CLOSED = 2;
         private final AtomicReference<Live> live;
+        private final AtomicInteger state = new AtomicInteger(OPEN);
 
         private Lease(Live l) {
             this.live = new AtomicReference<>(l);
+        }
+
+        /**
+         * Says that the thread holding this lease was abandoned inside its run and may never
+         * return to close it: the version stays open for that thread, but what the version's
+         * preparation made no longer waits for it (a replaced version's child process is stopped
+         * as soon as no other lease holds it). Later {@link #share} calls fail. Idempotent; the
+         * lease is still to be closed, should the thread return.
+         */
+        public void abandon() {
+            Live l = live.get();
+            if (l != null && state.compareAndSet(OPEN, ABANDONED)) {
+                l.abandon();
+            }
         }
 
         /**
@@ -306,8 +364,8 @@ public final class HandlerVersions implements AutoCloseable {
          */
         public Lease share() {
             Live l = live.get();
-            if (l == null || !l.retain()) {
-                throw new IllegalStateException("the lease is closed");
+            if (l == null || state.get() != OPEN || !l.retain()) {
+                throw new IllegalStateException(l == null ? "the lease is closed" : "the lease's thread was abandoned");
             }
             return new Lease(l);
         }
@@ -316,8 +374,11 @@ public final class HandlerVersions implements AutoCloseable {
         @Override
         public void close() {
             Live l = live.getAndSet(null);
-            if (l != null) {
+            int was = state.getAndSet(CLOSED);
+            if (l != null && was == OPEN) {
                 l.release();
+            } else if (l != null && was == ABANDONED) {
+                l.releaseAbandoned();
             }
         }
     }

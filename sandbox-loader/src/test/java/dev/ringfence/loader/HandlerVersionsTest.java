@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -120,6 +121,66 @@ class HandlerVersionsTest {
         assertFalse(secondClosed.get());
         route.close();
         assertTrue(secondClosed.get(), "closed with the route");
+    }
+
+    @Test
+    void shouldCloseWhatThePreparationMadeWhenOnlyAnAbandonedLeaseHoldsAReplacedVersion() throws Exception {
+        HandlerVersions route = route();
+        AtomicInteger firstClosed = new AtomicInteger();
+        route.reload(List.of(jar("a")), LoadOptions.of(Policy.DENY_ALL), null,
+                v -> (AutoCloseable) firstClosed::incrementAndGet);
+        HandlerVersions.Lease stuck = route.acquire();
+        HandlerVersions.Lease other = route.acquire();
+
+        stuck.abandon(); // its thread may never come back to close it
+        assertEquals(0, firstClosed.get(), "the version is current");
+        assertThrows(IllegalStateException.class, stuck::share, "no deferred work from an abandoned thread");
+        route.reload(List.of(jar("b")), LoadOptions.of(Policy.DENY_ALL), null, v -> "second");
+        assertEquals(0, firstClosed.get(), "another lease, not abandoned, still holds it");
+        other.close();
+
+        assertEquals(1, firstClosed.get(), "closed once only abandoned leases hold the replaced version");
+        assertEquals(1, route.draining(), "the version itself stays open for the abandoned thread");
+        assertEquals(0, watch.watching(), "and is not watched for unloading while that thread holds it");
+        stuck.abandon();
+        stuck.close(); // the thread came back after all
+        assertEquals(1, firstClosed.get(), "closed once");
+        assertEquals(0, route.draining());
+        assertEquals(1, watch.watching() + events.unloadedCount.get(), "retired: watched now");
+    }
+
+    @Test
+    void shouldNotLeaseAVersionThatOnlyAbandonedLeasesHold() throws Exception {
+        HandlerVersions route = route();
+        route.reload(List.of(jar("a")), LoadOptions.of(Policy.DENY_ALL), null, v -> "first");
+        HandlerVersions.Lease stuck = route.acquire();
+        stuck.abandon();
+        route.close();
+
+        assertThrows(IllegalStateException.class, route::acquire);
+        assertThrows(IllegalStateException.class, stuck::share);
+        assertEquals(1, route.draining());
+        stuck.close();
+        assertEquals(0, route.draining());
+    }
+
+    @Test
+    void shouldCountAnAbandonedLeaseClosedAtTheSameTimeOnce() throws Exception {
+        for (int round = 0; round < 200; round++) {
+            HandlerVersions route = route();
+            AtomicInteger closed = new AtomicInteger();
+            route.reload(List.of(jar("a")), LoadOptions.of(Policy.DENY_ALL), null,
+                    v -> (AutoCloseable) closed::incrementAndGet);
+            HandlerVersions.Lease lease = route.acquire();
+            route.close();
+            Thread abandoning = new Thread(lease::abandon);
+            abandoning.start();
+            lease.close();
+            abandoning.join();
+
+            assertEquals(1, closed.get(), "round " + round);
+            assertEquals(0, route.draining(), "round " + round);
+        }
     }
 
     @Test

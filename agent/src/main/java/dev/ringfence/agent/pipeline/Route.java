@@ -527,7 +527,7 @@ public final class Route implements AutoCloseable {
                 } else {
                     r = ((InProcessRoute) entry).attempt(request, attemptBudgets(s.settings().budgets(), remaining,
                             lease.version()), s.quota(), given -> answerLate(request, call, deadline, afterAttempt(given,
-                            s, auto), auto), given -> abandoned(given, auto), call.handoff, lease);
+                            s, auto), auto), given -> abandoned(given, auto, lease), call.handoff, lease);
                 }
                 started = true;
                 if (auto != null && !inChild) {
@@ -588,7 +588,7 @@ public final class Route implements AutoCloseable {
                     r.allocatedBytes(), r.fuel(), r.version(), r.abandoned());
         }
         if (r.abandoned()) {
-            abandoned(r, auto);
+            abandoned(r, auto, null); // the attempt returned: its lease is closed as usual
         } else if (auto != null) {
             Escalations.Reason why = auto.reasonToMove(r);
             if (why != null) {
@@ -602,15 +602,29 @@ public final class Route implements AutoCloseable {
      * Counts and logs a handler thread left behind; moves an {@code auto} route's version to a
      * child, else quarantines it when that is due.
      */
-    private void abandoned(InvocationResult r, AutoTier auto) {
-        stats.countAbandoned();
-        EventLog log = runtime.log();
-        log.emit(invocationLine("abandoned", r));
-        if (auto != null && (auto.moveToChild(Escalations.Reason.STUCK_THREAD, r.requestId(), r.message())
-                || auto.child() != null)) {
-            return; // its next requests run in a child, where a stuck thread is killed with its process
+    /**
+     * An attempt's thread did not stop after its deadline and was abandoned, still inside the
+     * attempt and holding its lease, perhaps for ever: the version moves to a child or is
+     * quarantined, and the lease is marked abandoned, so that a child of the version is stopped
+     * once the version is replaced (the version itself stays open for the thread).
+     *
+     * @param lease the lease the thread still holds, or null when its attempt returned
+     */
+    private void abandoned(InvocationResult r, AutoTier auto, HandlerVersions.Lease lease) {
+        try {
+            stats.countAbandoned();
+            EventLog log = runtime.log();
+            log.emit(invocationLine("abandoned", r));
+            if (auto != null && (auto.moveToChild(Escalations.Reason.STUCK_THREAD, r.requestId(), r.message())
+                    || auto.child() != null)) {
+                return; // its next requests run in a child, where a stuck thread is killed with its process
+            }
+            quarantine.abandoned(r);
+        } finally {
+            if (lease != null) {
+                lease.abandon();
+            }
         }
-        quarantine.abandoned(r);
     }
 
     /**

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -141,5 +142,31 @@ class ServeAutoIT {
         assertTrue(s.contains("\"runningIn\":\"process\"") && s.contains("\"reason\":\"native-budget\""), s);
         HttpResponse<String> small = serve.getPast504("/fn/hoard?n=2"); // the child is starting
         assertEquals("kept 2", small.body(), "a fresh child holds only what this request kept");
+    }
+
+    @Test
+    @Order(6)
+    void shouldStopTheChildOfAVersionWhoseThreadWasAbandonedOnceANewVersionReplacesIt() throws Exception {
+        // the version moved in order 2; its first request's thread is still stuck in this server,
+        // holding the version, and will never return
+        HttpResponse<String> served = serve.getPast504("/fn/stuck"); // its replacement child may be starting
+        assertEquals("free", served.body());
+        String before = serve.status("stuck");
+        long child = ForkedServe.number(before, "childPid");
+        assertTrue(child > 0 && before.contains("\"runningIn\":\"process\""), before);
+
+        Path v2 = TestJars.jar(fixturesDir.resolve("v2.jar"), "auto-it-v2", Uninterruptible.class);
+        Files.copy(v2, dir.resolve("stuck").resolve("fixtures.jar"), StandardCopyOption.REPLACE_EXISTING);
+        long until = System.nanoTime() + LONG;
+        while (!serve.status("stuck").contains("\"runningIn\":\"in-process\"") && System.nanoTime() < until) {
+            Thread.sleep(50);
+        }
+        String after = serve.status("stuck");
+        assertTrue(after.contains("\"runningIn\":\"in-process\""), "the new version starts in-process: " + after);
+
+        // the old version stays loaded for the stuck thread, but its child has no use any more
+        ProcessHandle.of(child).ifPresent(p -> p.onExit().orTimeout(30, TimeUnit.SECONDS).join());
+        assertTrue(ProcessHandle.of(child).map(p -> !p.isAlive()).orElse(true), "the replaced version's child " + child);
+        assertEquals("free", serve.get("/fn/stuck").body());
     }
 }
