@@ -160,6 +160,35 @@ public final class RouteDirectory implements AutoCloseable {
         seen.keySet().retainAll(folders.keySet());
     }
 
+    /**
+     * Whether a route folder seen by the last {@link #poll} was not handed on only because a file
+     * in it is younger than the settle time: it may still be being written, and will settle by
+     * itself. A folder that cannot settle as it is (no jar, a jar that does not open) is not
+     * counted, so a server waiting for this at start ({@code ServeRuntime}) waits only for
+     * folders written just before it started.
+     *
+     * @return whether such a folder was seen
+     */
+    public synchronized boolean settling() {
+        long wall = wallMillis.getAsLong();
+        for (Map.Entry<String, Seen> e : seen.entrySet()) {
+            if (e.getValue().stamps().equals(handedOn.get(e.getKey()))) {
+                continue;
+            }
+            for (Stamp st : e.getValue().stamps()) {
+                if (wall - st.mtimeMillis() < settleMillis) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** @return how long a change must have settled before it is handed on, in milliseconds */
+    public long settleMillis() {
+        return settleMillis;
+    }
+
     /** Route folders that hold a {@code route.properties}, by name. */
     private Map<String, Path> routeFolders() throws IOException {
         Map<String, Path> out = new TreeMap<>();

@@ -35,6 +35,8 @@ import java.util.concurrent.TimeUnit;
 public final class ServeRuntime implements AutoCloseable {
     /** How often idle routes are looked for (scale-to-zero). */
     static final long IDLE_CHECK_MILLIS = 1000;
+    /** How often a starting server looks again at route folders that are settling. */
+    private static final long SETTLING_LOOK_MILLIS = 25;
 
     private final ServeConfig config;
     private final RouteTable routes;
@@ -105,6 +107,7 @@ public final class ServeRuntime implements AutoCloseable {
         HttpFront front = null;
         try {
             directory.poll();
+            awaitSettling(directory);
             front = HttpFront.start(new InetSocketAddress(config.host(), config.port()), config.threads(), routes);
         } catch (IOException | RuntimeException e) {
             routes.closeAll();
@@ -170,6 +173,24 @@ public final class ServeRuntime implements AutoCloseable {
         routes.closeAll();
         log.emit(log.line("stopped").put("drained", drained));
         return drained;
+    }
+
+    /**
+     * Polls again while a route folder written just before the start is settling (bounded by
+     * twice the settle time), so that the routes a server was started on serve when it says it
+     * listens; a folder still changing after that is loaded when it settles, as later changes are.
+     */
+    private static void awaitSettling(RouteDirectory directory) throws IOException {
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2 * directory.settleMillis());
+        while (directory.settling() && System.nanoTime() - until < 0) {
+            try {
+                Thread.sleep(SETTLING_LOOK_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            directory.poll();
+        }
     }
 
     /** Same as {@link #stop()}. */

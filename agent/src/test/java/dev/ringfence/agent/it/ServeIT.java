@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -313,5 +314,29 @@ class ServeIT {
         String log = read(err);
         assertTrue(log.contains("\"event\":\"stopped\""), log);
         assertTrue(log.contains("\"event\":\"reload\",\"route\":\"hello\""), log);
+    }
+
+    @Test
+    @Order(10)
+    void shouldServeARouteWrittenJustBeforeTheServerStarted() throws Exception {
+        Path fresh = Files.createTempDirectory("ringfence-serve-fresh");
+        try {
+            Path folder = ForkedServe.route(fresh, "hello", "handler=dev.ringfence.samples.Hello\n", Cli.SAMPLES_JAR);
+            // as if still being copied when the server starts: the files' times are ahead of the
+            // clock, so only their looking the same for the settle time settles the folder
+            FileTime ahead = FileTime.fromMillis(System.currentTimeMillis() + 60_000);
+            try (var files = Files.list(folder)) {
+                for (Path f : files.toList()) {
+                    Files.setLastModifiedTime(f, ahead);
+                }
+            }
+            try (ForkedServe fs = ForkedServe.start(fresh)) {
+                assertTrue(fs.out().contains(": hello)"), "listening before its routes loaded: " + fs.out() + fs.err());
+                HttpResponse<String> r = fs.get("/fn/hello?name=ada");
+                assertEquals(200, r.statusCode(), r.body());
+            }
+        } finally {
+            ForkedServe.deleteTrees(fresh);
+        }
     }
 }

@@ -99,6 +99,37 @@ class RouteDirectoryTest {
     }
 
     @Test
+    void shouldSayAFolderWrittenWithinTheSettleTimeIsSettlingUntilItIsHandedOn() throws Exception {
+        Path folder = route("hello", "v1");
+        long written = Files.getLastModifiedTime(folder.resolve("handler.jar")).toMillis();
+        wall = () -> written + SETTLE_MILLIS - 100;
+        RouteDirectory w = watcher();
+        assertFalse(w.settling(), "nothing seen before the first poll");
+        w.poll();
+        assertTrue(w.settling(), "written less than the settle time ago: waiting helps");
+        wall = () -> written + SETTLE_MILLIS + 100;
+        assertFalse(w.settling(), "old enough now: the next poll hands it on");
+        w.poll();
+        assertEquals(List.of("apply hello [handler.jar]"), calls);
+        assertFalse(w.settling());
+    }
+
+    @Test
+    void shouldNotSayAFolderThatCannotSettleAsItIsIsSettling() throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("nojar"));
+        Files.writeString(folder.resolve("route.properties"), "handler=dev.ringfence.samples.Hello\n");
+        Path broken = route("broken", "v1");
+        Files.writeString(broken.resolve("handler.jar"), "not a zip");
+        age(folder);
+        age(broken);
+        RouteDirectory w = watcher();
+        w.poll();
+
+        assertEquals(List.of(), calls);
+        assertFalse(w.settling(), "old files that will not load: a starting server does not wait for them");
+    }
+
+    @Test
     void shouldNeverHandOnAHalfCopiedJar() throws Exception {
         Path folder = route("hello", "v1");
         byte[] whole = Files.readAllBytes(folder.resolve("handler.jar"));
