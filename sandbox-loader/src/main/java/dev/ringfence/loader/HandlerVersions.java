@@ -244,7 +244,7 @@ public final class HandlerVersions implements AutoCloseable {
         }
     }
 
-    /** A version, what its preparation made, and its reference count: one for being current, one per open lease. */
+    /** A version, what its preparation made, and its holds: one for being current, one per open lease. */
     private final class Live {
         final HandlerVersion version;
         final String variant;
@@ -253,7 +253,7 @@ public final class HandlerVersions implements AutoCloseable {
          * Two counts in one word, so that they change together: the high half counts every hold
          * (being current, each open lease), the low half those not abandoned.
          */
-        private final AtomicLong holds = new AtomicLong(ONE_REF | ONE_HOLD);
+        private final AtomicLong counts = new AtomicLong(ONE_REF | ONE_HOLD);
         private final AtomicBoolean preparedClosed = new AtomicBoolean();
 
         Live(HandlerVersion version, String variant, Object prepared) {
@@ -266,27 +266,27 @@ public final class HandlerVersions implements AutoCloseable {
         boolean retain() {
             long n;
             do {
-                n = holds.get();
+                n = counts.get();
                 if ((n & HOLD_MASK) == 0 || (n >>> 32) == 0) {
                     return false;
                 }
-            } while (!holds.compareAndSet(n, n + (ONE_REF | ONE_HOLD)));
+            } while (!counts.compareAndSet(n, n + (ONE_REF | ONE_HOLD)));
             return true;
         }
 
         /** A hold not abandoned ends: being current, or an open lease. */
         void release() {
-            after(holds.addAndGet(-(ONE_REF | ONE_HOLD)), true);
+            after(counts.addAndGet(-(ONE_REF | ONE_HOLD)), true);
         }
 
         /** A lease's thread was abandoned: it keeps the version open, no longer what its preparation made. */
         void abandon() {
-            after(holds.addAndGet(-ONE_HOLD), false);
+            after(counts.addAndGet(-ONE_HOLD), false);
         }
 
         /** An abandoned lease is closed after all: its thread came back. */
         void releaseAbandoned() {
-            after(holds.addAndGet(-ONE_REF), true);
+            after(counts.addAndGet(-ONE_REF), true);
         }
 
         /** @param n the counts after a change; {@code refDropped}: the change dropped a hold of any kind */
