@@ -339,15 +339,16 @@ final class WarmUp {
     }
 
     static void deleteTree(Path dir) {
-        if (dir == null || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> all = Files.walk(dir)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
+        // a few looks: the host and the spare's exit callback may delete the same tree at once,
+        // and a walk that meets a file deleted under it stops
+        for (int look = 0; look < 3 && dir != null && Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS); look++) {
+            try (Stream<Path> all = Files.walk(dir)) {
+                for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            } catch (IOException | UncheckedIOException e) {
+                // changed while walked: looked at again
             }
-        } catch (IOException e) {
-            // a few bytes left in the temporary directory
         }
     }
 }
