@@ -129,8 +129,11 @@ public final class Gates {
                 if (given != null) {
                     try (JarFile j = new JarFile(given.toFile())) { // the JVM opens the file itself, by its name
                         inst.appendToBootstrapClassLoaderSearch(j);
+                    } catch (IOException | RuntimeException e) {
+                        // gone since it was looked at (its route removed, its server stopping): own one below
                     }
-                } else {
+                }
+                if (!onBootClassPath()) {
                     appendToBootClassPath(inst, List.of(BOOT_CLASSES));
                 }
             }

@@ -107,6 +107,21 @@ class WorkerProcessIT {
     }
 
     @Test
+    void shouldStartWhenTheBootJarItWasGivenCannotBeOpened() throws Exception {
+        // its server's jar of gate classes gone bad under it (here: not a jar): it writes its own
+        Path notAJar = Files.writeString(jars.resolve("boot.jar"), "not a jar");
+        WorkerSpec plain = spec(fixtures, Echo.class.getName());
+        start(new WorkerSpec(plain.agentJar(), plain.handlerPaths(), plain.handlerClass(), plain.budgets(),
+                plain.policyFile(), plain.cacheDir(), plain.caps(), plain.ringCapacity(), plain.workDir(), plain.defer(),
+                plain.tmpDir(), java.util.Map.of("ringfence.bootJar", notAJar.toString())));
+
+        InvocationResult r = worker.invoke(Request.builder("boot").body("gated").build(), LONG);
+
+        assertEquals(Outcome.OK, r.outcome(), r.message());
+        assertEquals("gated", r.response().bodyAsString());
+    }
+
+    @Test
     void shouldWakeAChildThatFellAsleepWhileIdle() throws Exception {
         start(spec(fixtures, Echo.class.getName()));
         assertEquals(Outcome.OK, worker.invoke(free("first"), LONG).outcome());
