@@ -251,12 +251,9 @@ public final class Gates {
             return wovenFile;
         }
         Path file = dir.resolve("woven-gates.bin");
-        reserve(dir); // what children run: no handler of this JVM reads or writes it
         try {
-            // what children put into JDK classes: written here, always (a file found there is not
-            // trusted), into a directory no other user can change
-            InstrumentedClassCache.createPrivateDirectories(dir);
-            String unsafe = WovenGates.othersCanWrite(dir);
+            // what children put into JDK classes: written here, always (a file found there is not trusted)
+            String unsafe = childFilesDirectory(dir);
             if (unsafe != null) {
                 System.err.println("ringfence: children will weave their gates themselves: " + unsafe);
                 return null;
@@ -290,12 +287,10 @@ public final class Gates {
             return childBootJar;
         }
         Path file = dir.resolve("boot.jar");
-        reserve(dir); // what children put on their boot class path: no handler of this JVM reads or writes it
         Path tmp = null;
         try {
-            // written here, always (a file found there is not trusted), into a directory no other user can change
-            InstrumentedClassCache.createPrivateDirectories(dir);
-            if (WovenGates.othersCanWrite(dir) != null) {
+            // written here, always (a file found there is not trusted)
+            if (childFilesDirectory(dir) != null) {
                 return null;
             }
             tmp = Files.createTempFile(dir, "boot-", ".tmp");
@@ -308,6 +303,20 @@ public final class Gates {
         childBootJar = file;
         childBootJarSource = agentJar;
         return file;
+    }
+
+    /**
+     * Readies a directory for the files this JVM's children trust ({@link #wovenGatesFile},
+     * {@link #childBootJar}): reserved, so that no handler of this JVM reads or writes it, and
+     * made private to this user.
+     *
+     * @return null when it is fit, else why not: another user can change it
+     * @throws IOException when it cannot be made or looked at
+     */
+    private static String childFilesDirectory(Path dir) throws IOException {
+        reserve(dir);
+        InstrumentedClassCache.createPrivateDirectories(dir);
+        return WovenGates.othersCanWrite(dir);
     }
 
     /**
@@ -515,30 +524,33 @@ public final class Gates {
      * @throws IOException when one is missing or a jar cannot be read or written
      */
     public static void copyBootClasses(Path agentJar, Path jar) throws IOException {
-        try (JarFile in = new JarFile(agentJar.toFile()); OutputStream out = Files.newOutputStream(jar);
-                JarOutputStream j = new JarOutputStream(out)) {
-            for (String name : BOOT_CLASSES) {
+        try (JarFile in = new JarFile(agentJar.toFile())) {
+            writeJar(jar, List.of(BOOT_CLASSES), name -> {
                 JarEntry e = in.getJarEntry(name);
-                if (e == null) {
-                    throw new IOException(name + " is missing from " + agentJar);
-                }
-                try (InputStream s = in.getInputStream(e)) {
-                    j.putNextEntry(new JarEntry(name));
-                    s.transferTo(j);
-                    j.closeEntry();
-                }
-            }
+                return e == null ? null : in.getInputStream(e);
+            }, agentJar.toString());
         }
     }
 
     /** Writes the class files out of this agent's own jar (or classes directory) into {@code jar}. */
     static Path writeBootJar(Path jar, List<String> classFiles) throws IOException {
         ClassLoader own = Gates.class.getClassLoader();
+        writeJar(jar, classFiles, own::getResourceAsStream, "the agent");
+        return jar;
+    }
+
+    /** Where {@link #writeJar} reads a class file: null when it is not there. */
+    private interface ClassFiles {
+        InputStream open(String name) throws IOException;
+    }
+
+    private static void writeJar(Path jar, List<String> classFiles, ClassFiles from, String fromName)
+            throws IOException {
         try (OutputStream out = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(out)) {
             for (String name : classFiles) {
-                try (InputStream in = own.getResourceAsStream(name)) {
+                try (InputStream in = from.open(name)) {
                     if (in == null) {
-                        throw new IOException(name + " is missing from the agent");
+                        throw new IOException(name + " is missing from " + fromName);
                     }
                     j.putNextEntry(new JarEntry(name));
                     in.transferTo(j);
@@ -546,6 +558,5 @@ public final class Gates {
                 }
             }
         }
-        return jar;
     }
 }
