@@ -152,9 +152,7 @@ final class ProcessTier implements AutoCloseable {
             }
             return new Prestart(spec, policy, taken);
         } catch (VersionException | RuntimeException e) {
-            if (policy != null) {
-                deleteQuietly(policy);
-            }
+            deleteQuietly(policy);
             return null; // the load that follows reports what is wrong
         }
     }
@@ -380,7 +378,11 @@ final class ProcessTier implements AutoCloseable {
         deleteQuietly(policyFile);
     }
 
+    /** @param file a file to delete, or null */
     private static void deleteQuietly(Path file) {
+        if (file == null) {
+            return;
+        }
         try {
             Files.deleteIfExists(file);
         } catch (IOException e) {

@@ -209,7 +209,7 @@ public final class SpareChild implements AutoCloseable {
      */
     private void exited(ChannelFile c) {
         c.deleteFile();
-        WarmUp.deleteTree(WarmUp.dirOf(c.file()));
+        WorkersDirectories.deleteTree(WarmUp.dirOf(c.file()));
         synchronized (this) {
             if (channel == c) {
                 process = null;
@@ -286,7 +286,7 @@ public final class SpareChild implements AutoCloseable {
         }
         c.deleteFile();
         if (!p.isAlive()) {
-            WarmUp.deleteTree(WarmUp.dirOf(c.file()));
+            WorkersDirectories.deleteTree(WarmUp.dirOf(c.file()));
         }
     }
 

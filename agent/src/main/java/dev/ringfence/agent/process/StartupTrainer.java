@@ -81,7 +81,7 @@ public final class StartupTrainer {
             } catch (IOException | RuntimeException e) {
                 failed = e.toString();
             } finally {
-                WarmUp.deleteTree(classCache);
+                WorkersDirectories.deleteTree(classCache);
             }
             if (failed != null) {
                 System.err.println("StartupTrainer: the rehearsal failed: " + failed);

@@ -12,17 +12,14 @@ import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
-import java.util.stream.Stream;
 import org.agrona.ExpandableArrayBuffer;
 import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.Label;
@@ -134,7 +131,7 @@ final class WarmUp {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted during the warm-up", e);
         } finally {
-            deleteTree(dir);
+            WorkersDirectories.deleteTree(dir);
         }
     }
 
@@ -336,19 +333,5 @@ final class WarmUp {
         m.visitEnd();
         cw.visitEnd();
         return cw.toByteArray();
-    }
-
-    static void deleteTree(Path dir) {
-        // a few looks: the host and the spare's exit callback may delete the same tree at once,
-        // and a walk that meets a file deleted under it stops
-        for (int look = 0; look < 3 && dir != null && Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS); look++) {
-            try (Stream<Path> all = Files.walk(dir)) {
-                for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            } catch (IOException | UncheckedIOException e) {
-                // changed while walked: looked at again
-            }
-        }
     }
 }

@@ -16,7 +16,6 @@ import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
-import java.util.List;
 import java.util.stream.Stream;
 
 /**
@@ -186,16 +185,21 @@ public final class WorkersDirectories {
         }
     }
 
-    private static void deleteTree(Path d) throws IOException {
-        List<Path> all;
-        try (Stream<Path> walk = Files.walk(d)) { // links are not followed: a link is deleted, not its target
-            all = walk.sorted(Comparator.reverseOrder()).toList();
-        }
-        for (Path p : all) {
-            try {
-                Files.deleteIfExists(p);
-            } catch (IOException e) {
-                // left for the next sweep
+    /**
+     * Deletes a tree, quietly: links are not followed (a link is deleted, not its target), and a
+     * tree that changes while it is walked (two deleters at once: the host's kill of a spare and
+     * the spare's exit callback) is looked at again, a few times; what is left is for the next sweep.
+     *
+     * @param dir the tree, or null
+     */
+    static void deleteTree(Path dir) {
+        for (int look = 0; look < 3 && dir != null && Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS); look++) {
+            try (Stream<Path> all = Files.walk(dir)) {
+                for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            } catch (IOException | UncheckedIOException e) {
+                // changed while walked, or a file that would not go: looked at again
             }
         }
     }

@@ -11,7 +11,7 @@ import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The warm-up's directory: where it goes, and its deletion by two deleters at once. */
+/** The warm-up's directory: where it goes, and its deletion (WorkersDirectories.deleteTree) by two deleters at once. */
 class WarmUpTest {
     @TempDir
     Path work;
@@ -37,10 +37,10 @@ class WarmUpTest {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
-                WarmUp.deleteTree(dir); // as the spare's exit callback does
+                WorkersDirectories.deleteTree(dir); // as the spare's exit callback does
             });
             go.countDown();
-            WarmUp.deleteTree(dir); // as the host's kill does: throws nothing
+            WorkersDirectories.deleteTree(dir); // as the host's kill does: throws nothing
 
             other.join();
             assertFalse(Files.exists(dir), "round " + round);
@@ -49,8 +49,8 @@ class WarmUpTest {
 
     @Test
     void shouldLeaveAMissingDirectoryAlone() {
-        WarmUp.deleteTree(work.resolve("never-made"));
-        WarmUp.deleteTree(null);
+        WorkersDirectories.deleteTree(work.resolve("never-made"));
+        WorkersDirectories.deleteTree(null);
 
         assertTrue(Files.isDirectory(work));
     }
