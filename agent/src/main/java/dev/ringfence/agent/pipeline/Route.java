@@ -600,13 +600,9 @@ public final class Route implements AutoCloseable {
 
     /**
      * Counts and logs a handler thread left behind; moves an {@code auto} route's version to a
-     * child, else quarantines it when that is due.
-     */
-    /**
-     * An attempt's thread did not stop after its deadline and was abandoned, still inside the
-     * attempt and holding its lease, perhaps for ever: the version moves to a child or is
-     * quarantined, and the lease is marked abandoned, so that a child of the version is stopped
-     * once the version is replaced (the version itself stays open for the thread).
+     * child, else quarantines it when that is due. A thread abandoned inside its attempt holds
+     * that attempt's lease, perhaps for ever: the lease is marked abandoned, so that a child of the
+     * version is stopped once the version is replaced (the version itself stays open for the thread).
      *
      * @param lease the lease the thread still holds, or null when its attempt returned
      */
