@@ -22,9 +22,10 @@ import java.util.jar.JarOutputStream;
  *
  * <p>Installation: the two classes gated JDK methods call ({@code dev.ringfence.boot.Gate} and
  * its hook interface) are copied into a temporary jar appended to the boot class path, before
- * anything loads them (a process-tier child appends the one its server wrote, {@link #childBootJar}); the modules of the gated classes are made to read the boot loader's unnamed
- * module, and {@code java.lang} is opened to ringfence (so that pooled workers' thread locals can
- * be cleared); then the gate table's classes are retransformed. This class itself never touches
+ * anything loads them (a process-tier child appends the one its server wrote, {@link #childBootJar});
+ * the modules of the gated classes are made to read the boot loader's unnamed module, and
+ * {@code java.lang} is opened to ringfence (so that pooled workers' thread locals can be cleared);
+ * then the gate table's classes are retransformed. This class itself never touches
  * the boot classes, so that nothing loads them from the application class path first.
  */
 public final class Gates {
