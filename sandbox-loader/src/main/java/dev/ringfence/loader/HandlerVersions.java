@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -309,8 +310,11 @@ public final class HandlerVersions implements AutoCloseable {
         private static final int OPEN = 0;
         private static final int ABANDONED = 1;
         private static final int CLOSED = 2;
+        /** The state through a field updater: a lease is made per request, on the dispatch path. */
+        private static final AtomicIntegerFieldUpdater<Lease> STATE =
+                AtomicIntegerFieldUpdater.newUpdater(Lease.class, "state");
         private final AtomicReference<Live> live;
-        private final AtomicInteger state = new AtomicInteger(OPEN);
+        private volatile int state = OPEN;
 
         private Lease(Live l) {
             this.live = new AtomicReference<>(l);
@@ -325,7 +329,7 @@ public final class HandlerVersions implements AutoCloseable {
          */
         public void abandon() {
             Live l = live.get();
-            if (l != null && state.compareAndSet(OPEN, ABANDONED)) {
+            if (l != null && STATE.compareAndSet(this, OPEN, ABANDONED)) {
                 l.abandon();
             }
         }
@@ -364,7 +368,7 @@ public final class HandlerVersions implements AutoCloseable {
          */
         public Lease share() {
             Live l = live.get();
-            if (l == null || state.get() != OPEN || !l.retain()) {
+            if (l == null || state != OPEN || !l.retain()) {
                 throw new IllegalStateException(l == null ? "the lease is closed" : "the lease's thread was abandoned");
             }
             return new Lease(l);
@@ -374,7 +378,7 @@ public final class HandlerVersions implements AutoCloseable {
         @Override
         public void close() {
             Live l = live.getAndSet(null);
-            int was = state.getAndSet(CLOSED);
+            int was = STATE.getAndSet(this, CLOSED);
             if (l != null && was == OPEN) {
                 l.release();
             } else if (l != null && was == ABANDONED) {
